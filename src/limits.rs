@@ -1,0 +1,300 @@
+//! The preflight: before spawning, decide from the machine's limits whether `n` live tasks of a model fit.
+//!
+//! Past some kernel limits a process does not get an error back: when a new thread's signal-stack mapping is
+//! the one that fails, std aborts the whole process. So nothing is spawned into a limit; a benchmark that
+//! does not fit is skipped with one line naming the limit, its value and how to raise it.
+//!
+//! Limits read ([`Snapshot::live`]): `vm.max_map_count` minus the mappings this process already has,
+//! `kernel.pid_max` and `kernel.threads-max` minus the threads already running on the machine, `RLIMIT_NPROC`,
+//! cgroup `pids.max` minus `pids.current`, and `MemAvailable`. Each usable amount keeps a margin
+//! ([`usable`]): 10% of what is left, plus a fixed reserve for the runtime's own threads and mappings.
+
+use std::fmt;
+
+/// What one live task of a model takes from the machine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Needs {
+    /// Memory mappings per task (thread stack, guard pages, signal stack).
+    pub maps_per_task: u32,
+    /// OS threads per task.
+    pub threads_per_task: u32,
+    /// A generous estimate of resident bytes per task, used only to stay clear of swap and the OOM killer.
+    pub bytes_per_task: u64,
+    /// The tasks live in a child process (their mappings do not count against this process).
+    pub in_child_process: bool,
+}
+
+impl Needs {
+    /// A stackless task: no mapping, no thread, well under 4 KiB.
+    pub const STACKLESS: Needs =
+        Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 4096, in_child_process: false };
+}
+
+/// The machine's limits at one moment, as numbers. Built from text so tests can feed synthetic machines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub max_map_count: Option<u64>,
+    /// Mappings this process already holds (lines of /proc/self/maps).
+    pub maps_in_use: u64,
+    pub pid_max: Option<u64>,
+    pub threads_max: Option<u64>,
+    /// Threads (scheduling entities) running on the whole machine, from /proc/loadavg.
+    pub threads_in_use: u64,
+    /// Soft RLIMIT_NPROC, `None` when unlimited.
+    pub nproc_limit: Option<u64>,
+    /// cgroup v2 `pids.max` and `pids.current`, `None` when absent or "max".
+    pub cgroup_pids: Option<(u64, u64)>,
+    pub mem_available_bytes: Option<u64>,
+    /// Transparent huge pages mode (`always`, `madvise`, `never`), when known.
+    pub thp: Option<String>,
+}
+
+/// The raw texts a [`Snapshot`] is parsed from (file contents; `None` when the file does not exist).
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub max_map_count: Option<String>,
+    pub self_maps: Option<String>,
+    pub pid_max: Option<String>,
+    pub threads_max: Option<String>,
+    pub loadavg: Option<String>,
+    pub nproc_limit: Option<u64>,
+    pub cgroup_pids_max: Option<String>,
+    pub cgroup_pids_current: Option<String>,
+    pub meminfo: Option<String>,
+    pub thp_enabled: Option<String>,
+}
+
+impl Sources {
+    /// Reads this machine's files now.
+    pub fn live() -> Self {
+        let read = |p: &str| std::fs::read_to_string(p).ok();
+        Sources {
+            max_map_count: read("/proc/sys/vm/max_map_count"),
+            self_maps: read("/proc/self/maps"),
+            pid_max: read("/proc/sys/kernel/pid_max"),
+            threads_max: read("/proc/sys/kernel/threads-max"),
+            loadavg: read("/proc/loadavg"),
+            nproc_limit: soft_nproc_limit(),
+            cgroup_pids_max: read("/sys/fs/cgroup/pids.max"),
+            cgroup_pids_current: read("/sys/fs/cgroup/pids.current"),
+            meminfo: read("/proc/meminfo"),
+            thp_enabled: read("/sys/kernel/mm/transparent_hugepage/enabled"),
+        }
+    }
+}
+
+fn soft_nproc_limit() -> Option<u64> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes into the struct we pass.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut lim) } == 0;
+    (ok && lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur)
+}
+
+fn number(text: &Option<String>) -> Option<u64> {
+    text.as_deref()?.trim().parse().ok()
+}
+
+impl Snapshot {
+    pub fn parse(s: &Sources) -> Self {
+        let threads_in_use = s
+            .loadavg
+            .as_deref()
+            .and_then(|l| l.split_whitespace().nth(3))
+            .and_then(|f| f.split('/').nth(1))
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        let mem_available_bytes = s.meminfo.as_deref().and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemAvailable:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|kib| kib.parse::<u64>().ok())
+                .map(|kib| kib * 1024)
+        });
+        let thp = s.thp_enabled.as_deref().and_then(|t| {
+            let start = t.find('[')? + 1;
+            let end = t[start..].find(']')? + start;
+            Some(t[start..end].to_string())
+        });
+        Snapshot {
+            max_map_count: number(&s.max_map_count),
+            maps_in_use: s.self_maps.as_deref().map_or(0, |m| m.lines().count() as u64),
+            pid_max: number(&s.pid_max),
+            threads_max: number(&s.threads_max),
+            threads_in_use,
+            nproc_limit: s.nproc_limit,
+            cgroup_pids: number(&s.cgroup_pids_max).zip(number(&s.cgroup_pids_current)),
+            mem_available_bytes,
+            thp,
+        }
+    }
+
+    /// This machine, now.
+    pub fn live() -> Self {
+        Self::parse(&Sources::live())
+    }
+}
+
+/// A limit that can bind, with what a user does to raise it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    MaxMapCount,
+    PidMax,
+    ThreadsMax,
+    NprocRlimit,
+    CgroupPids,
+    MemAvailable,
+}
+
+impl Limit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::MaxMapCount => "vm.max_map_count",
+            Limit::PidMax => "kernel.pid_max",
+            Limit::ThreadsMax => "kernel.threads-max",
+            Limit::NprocRlimit => "RLIMIT_NPROC (ulimit -u)",
+            Limit::CgroupPids => "cgroup pids.max",
+            Limit::MemAvailable => "MemAvailable",
+        }
+    }
+
+    /// How to raise it, for a user who decides to on their own machine (the suite never changes it).
+    pub fn how_to_raise(self) -> &'static str {
+        match self {
+            Limit::MaxMapCount => "raise with `sudo sysctl -w vm.max_map_count=<more>`",
+            Limit::PidMax => "raise with `sudo sysctl -w kernel.pid_max=<more>` (at most 4194304)",
+            Limit::ThreadsMax => "raise with `sudo sysctl -w kernel.threads-max=<more>`",
+            Limit::NprocRlimit => "raise with `ulimit -u <more>` in the shell that runs cargo bench",
+            Limit::CgroupPids => "raise the container's or service's pids limit (e.g. `docker run --pids-limit`)",
+            Limit::MemAvailable => "free memory or use a machine with more RAM",
+        }
+    }
+}
+
+/// Why `n` tasks do not fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortfall {
+    pub limit: Limit,
+    /// The limit's value as read.
+    pub value: u64,
+    /// The largest number of tasks it leaves room for, margin kept.
+    pub max_tasks: u64,
+    /// What `n` tasks would need of it.
+    pub needed: u64,
+    pub unit: &'static str,
+}
+
+impl fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "needs {} {} but {} = {} leaves room for about {} tasks; {}",
+            self.needed,
+            self.unit,
+            self.limit.name(),
+            self.value,
+            self.max_tasks,
+            self.limit.how_to_raise()
+        )
+    }
+}
+
+/// What is safe to use of a limit: 90% of what is left after `in_use`, less a fixed `reserve`.
+pub fn usable(limit: u64, in_use: u64, reserve: u64) -> u64 {
+    (limit.saturating_sub(in_use) / 10 * 9).saturating_sub(reserve)
+}
+
+/// Mappings and threads kept free for runtimes, allocators and the harness itself.
+const RESERVE: u64 = 512;
+
+/// Every limit that applies to `needs`, each as (limit, its value, tasks it leaves room for, per-task need, unit).
+fn capacities(needs: &Needs, snap: &Snapshot) -> Vec<(Limit, u64, u64, u64, &'static str)> {
+    let mut out = Vec::new();
+    let mut per = |limit: Limit, value: Option<u64>, in_use: u64, per_task: u64, unit| {
+        if let (Some(value), true) = (value, per_task > 0) {
+            out.push((limit, value, usable(value, in_use, RESERVE) / per_task, per_task, unit));
+        }
+    };
+    if !needs.in_child_process {
+        per(Limit::MaxMapCount, snap.max_map_count, snap.maps_in_use, needs.maps_per_task.into(), "memory mappings");
+    }
+    let threads = u64::from(needs.threads_per_task);
+    per(Limit::PidMax, snap.pid_max, snap.threads_in_use, threads, "thread ids");
+    per(Limit::ThreadsMax, snap.threads_max, snap.threads_in_use, threads, "threads");
+    per(Limit::NprocRlimit, snap.nproc_limit, snap.threads_in_use, threads, "threads");
+    if let Some((max, current)) = snap.cgroup_pids {
+        per(Limit::CgroupPids, Some(max), current, threads, "pids");
+    }
+    // Memory: keep half of what is available for everything else (the harness, Criterion, page cache).
+    if let Some(avail) = snap.mem_available_bytes {
+        let per_task = needs.bytes_per_task.max(1);
+        out.push((Limit::MemAvailable, avail, avail / 2 / per_task, per_task, "bytes"));
+    }
+    out
+}
+
+/// `Ok(())` when `n` tasks fit with margin, else the tightest limit.
+pub fn check(needs: &Needs, n: usize, snap: &Snapshot) -> Result<(), Shortfall> {
+    let n = n as u64;
+    match capacities(needs, snap).into_iter().filter(|c| c.2 < n).min_by_key(|c| c.2) {
+        None => Ok(()),
+        Some((limit, value, max_tasks, per_task, unit)) => {
+            Err(Shortfall { limit, value, max_tasks, needed: per_task.saturating_mul(n), unit })
+        }
+    }
+}
+
+/// The largest number of tasks that fits, and the limit that sets it (`None`: nothing applies).
+pub fn max_tasks(needs: &Needs, snap: &Snapshot) -> Option<(u64, Limit)> {
+    capacities(needs, snap).into_iter().min_by_key(|c| c.2).map(|c| (c.2, c.0))
+}
+
+/// Bytes a thread's stack can take resident: with THP `always` a touched stack may be backed by a 2 MiB page.
+pub fn thread_stack_resident_bytes() -> u64 {
+    let thp = Snapshot::parse(&Sources {
+        thp_enabled: std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").ok(),
+        ..Sources::default()
+    })
+    .thp;
+    if thp.as_deref() == Some("always") {
+        2 << 20
+    } else {
+        64 << 10
+    }
+}
+
+/// `taskbench limits`: for each model, the largest N this machine holds now and which limit binds.
+pub fn print_report() -> anyhow::Result<()> {
+    let snap = Snapshot::live();
+    let show = |v: Option<u64>| v.map_or("unknown".to_string(), |v| v.to_string());
+    println!("Machine limits now:");
+    println!(
+        "  vm.max_map_count   {} ({} mappings in use by this process)",
+        show(snap.max_map_count),
+        snap.maps_in_use
+    );
+    println!("  kernel.pid_max     {} ({} threads running on the machine)", show(snap.pid_max), snap.threads_in_use);
+    println!("  kernel.threads-max {}", show(snap.threads_max));
+    println!("  RLIMIT_NPROC       {}", snap.nproc_limit.map_or("unlimited".into(), |v| v.to_string()));
+    println!(
+        "  cgroup pids        {}",
+        snap.cgroup_pids.map_or("no limit".into(), |(m, c)| format!("{m} ({c} in use)"))
+    );
+    println!(
+        "  MemAvailable       {} MiB",
+        snap.mem_available_bytes.map_or("unknown".into(), |b| (b >> 20).to_string())
+    );
+    println!("  THP                {}", snap.thp.as_deref().unwrap_or("unknown"));
+    println!();
+    println!("{:<12} {:>12}  binding limit", "model", "largest N");
+    for model in crate::models::registry() {
+        if let Err(why) = model.available() {
+            println!("{:<12} {:>12}  not available: {why}", model.name(), "-");
+            continue;
+        }
+        match max_tasks(&model.needs(), &snap) {
+            Some((n, limit)) => println!("{:<12} {:>12}  {}", model.name(), n, limit.name()),
+            None => println!("{:<12} {:>12}  none known", model.name(), "unbounded"),
+        }
+    }
+    Ok(())
+}

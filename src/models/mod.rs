@@ -1,0 +1,190 @@
+//! The task models under test, one module each, all behind [`TaskModel`].
+//!
+//! A model knows how to do two experiments and nothing else:
+//! - [`TaskModel::run_parked`]: spawn `n` tasks that each park on a gate, time only the spawn loop, wait until all
+//!   `n` are alive and parked, let an [`Observer`] read memory, then release and join them all;
+//! - [`TaskModel::run_spawn_join`]: spawn `n` trivial tasks and time until every one has finished.
+//!
+//! Both verify that exactly `n` tasks ran (and, for `run_parked`, were parked at once); a shortfall is an
+//! error, never a number. Every wait is bounded by [`wait_limit`], so a hung runtime fails instead of hanging.
+//!
+//! Adding a model is one file here and one line in [`registry`]; every bench and report picks it up.
+
+pub mod async_std;
+pub mod floor;
+pub mod may;
+pub mod smol;
+pub mod thread;
+pub mod tokio_ct;
+pub mod tokio_mt;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+
+use crate::gate::Rendezvous;
+use crate::limits::Needs;
+
+/// One way of running tasks: a runtime, OS threads, coroutines, or another process.
+pub trait TaskModel: Sync {
+    /// The id used in benchmark ids (`group/<name>/N`) and results.
+    fn name(&self) -> &'static str;
+    /// The configuration in force (workers, stack size, versions), printed with results.
+    fn config(&self) -> String;
+    /// A caveat a reader must see next to the numbers (e.g. "discontinued upstream").
+    fn caveat(&self) -> Option<&'static str> {
+        None
+    }
+    /// What one live task takes from the machine, for the preflight in [`crate::limits`].
+    fn needs(&self) -> Needs;
+    /// `Err(reason)` when the model cannot run on this machine at all (e.g. Go is not installed).
+    fn available(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Spawn `n` parked tasks, observe them all alive, release and join. See the module docs.
+    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun>;
+    /// Spawn `n` trivial tasks and return the time until all of them have finished.
+    fn run_spawn_join(&self, n: usize) -> Result<Duration>;
+}
+
+/// Every model this build knows, in report order.
+pub fn registry() -> Vec<&'static dyn TaskModel> {
+    vec![
+        &thread::MODEL,
+        &tokio_mt::MODEL,
+        &tokio_ct::MODEL,
+        &async_std::MODEL,
+        &smol::MODEL,
+        &may::MODEL,
+        &floor::MODEL,
+    ]
+}
+
+/// The model called `name`, if this build has it.
+pub fn by_name(name: &str) -> Option<&'static dyn TaskModel> {
+    registry().into_iter().find(|m| m.name() == name)
+}
+
+/// What [`TaskModel::run_parked`] measured.
+#[derive(Debug, Clone, Copy)]
+pub struct ParkedRun {
+    /// Time of the spawn loop alone (n spawns), taken by the model around the same phase for every model.
+    pub spawn_time: Duration,
+    /// Tasks that were parked at once when the observer ran (always `n` on success).
+    pub parked: usize,
+}
+
+/// Where the memory of a model's tasks can be read: this process, or the child process a model drives.
+pub trait MemorySource {
+    /// Live heap bytes as the model's own instrument sees them, or `None` to use this process's
+    /// counting allocator.
+    fn heap_bytes(&self) -> Option<u64> {
+        None
+    }
+    /// Bytes of task stacks the runtime reports outside its heap (Go's `StackInuse`), when it does.
+    fn stack_bytes(&self) -> Option<u64> {
+        None
+    }
+    /// The process whose resident memory holds the tasks; `None` means this process.
+    fn pid(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// The tasks live in this process.
+pub struct ThisProcess;
+impl MemorySource for ThisProcess {}
+
+/// Called by [`TaskModel::run_parked`] at the two moments a memory reading makes sense.
+pub trait Observer {
+    /// After the runtime is built and warmed, right before the first spawn.
+    fn before_spawn(&mut self, _memory: &dyn MemorySource) -> Result<()> {
+        Ok(())
+    }
+    /// While all `n` tasks are alive and parked, before any is released.
+    fn all_parked(&mut self, _memory: &dyn MemorySource) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that reads nothing (the timing benches).
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+/// How long any single wait for tasks may take before the run fails: 60 s plus 100 µs per task.
+/// `TASKBENCH_WAIT_LIMIT_S` overrides it.
+pub fn wait_limit(n: usize) -> Duration {
+    if let Some(s) = std::env::var("TASKBENCH_WAIT_LIMIT_S").ok().and_then(|v| v.parse::<f64>().ok()) {
+        return Duration::from_secs_f64(s);
+    }
+    Duration::from_secs(60) + Duration::from_micros(100) * n as u32
+}
+
+/// The parked experiment for models whose tasks are spawned from this thread and whose handles join
+/// from here: `spawn` starts one task that parks on `rv` (see [`Rendezvous::park`]), `join` joins them all.
+/// `release` opens whatever the tasks park on (the gate, unless a model parks elsewhere).
+pub(crate) fn parked_with<H>(
+    n: usize,
+    observer: &mut dyn Observer,
+    mut spawn: impl FnMut(&Arc<Rendezvous>) -> Result<H>,
+    release: impl FnOnce(&Rendezvous),
+    join: impl FnOnce(Vec<H>) -> Result<()>,
+) -> Result<ParkedRun> {
+    let rv = Arc::new(Rendezvous::new());
+    // Sized before the baseline so the handles' storage is not counted as per-task memory.
+    let mut handles = Vec::with_capacity(n);
+    observer.before_spawn(&ThisProcess)?;
+    let start = Instant::now();
+    for _ in 0..n {
+        match spawn(&rv) {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                release(&rv);
+                let _ = rv.finished.wait(handles.len(), wait_limit(n));
+                let _ = join(handles);
+                return Err(e.context(format!("spawn failed after {} of {n} tasks", rv.arrived.count())));
+            }
+        }
+    }
+    let spawn_time = start.elapsed();
+    let parked = rv.arrived.wait(n, wait_limit(n));
+    let observed = match parked {
+        Ok(()) => observer.all_parked(&ThisProcess),
+        Err(e) => Err(e.context("not every task parked")),
+    };
+    release(&rv);
+    rv.finished.wait(n, wait_limit(n))?;
+    join(handles)?;
+    observed?;
+    rv.check(n)?;
+    Ok(ParkedRun { spawn_time, parked: n })
+}
+
+/// The spawn-join experiment for models spawned and joined from this thread: the clock covers the spawn
+/// loop and the wait until all `n` tasks have run; joining the handles happens after the clock stops.
+pub(crate) fn spawn_join_with<H>(
+    n: usize,
+    mut spawn: impl FnMut(&Arc<crate::gate::Tally>) -> Result<H>,
+    join: impl FnOnce(Vec<H>) -> Result<()>,
+) -> Result<Duration> {
+    let done = Arc::new(crate::gate::Tally::new());
+    let mut handles = Vec::with_capacity(n);
+    let start = Instant::now();
+    for _ in 0..n {
+        handles.push(spawn(&done)?);
+    }
+    done.wait(n, wait_limit(n))?;
+    let elapsed = start.elapsed();
+    join(handles)?;
+    let ran = done.count();
+    if ran != n {
+        bail!("{ran} trivial tasks ran, expected exactly {n}");
+    }
+    Ok(elapsed)
+}
+
+/// Logical cores available to this process (the default worker count of the multi-threaded models).
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
