@@ -12,10 +12,11 @@ const SPAWN: GroupSpec = GroupSpec {
     unit: "ns",
     value_is: "time of the spawn loop for N parked tasks",
     per_task_throughput: true,
+    with_controls: false,
 };
 
 fn spawn(c: &mut Criterion) {
-    run_group(c, &SPAWN, time_spawn);
+    run_group(c, &SPAWN, &[], time_spawn);
 }
 
 criterion_group! { name = benches; config = criterion_config(Criterion::default()); targets = spawn }

@@ -10,10 +10,11 @@ const SPAWN_JOIN: GroupSpec = GroupSpec {
     unit: "ns",
     value_is: "time to spawn N trivial tasks and wait until all have run",
     per_task_throughput: true,
+    with_controls: false,
 };
 
 fn spawn_join(c: &mut Criterion) {
-    run_group(c, &SPAWN_JOIN, time_spawn_join);
+    run_group(c, &SPAWN_JOIN, &[], time_spawn_join);
 }
 
 criterion_group! { name = benches; config = criterion_config(Criterion::default()); targets = spawn_join }

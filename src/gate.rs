@@ -180,6 +180,15 @@ impl Rendezvous {
         self.finished.add();
     }
 
+    /// Exactly `n` tasks are parked at once: `n` arrived and none has passed the still-closed gate.
+    pub fn all_parked(&self, n: usize) -> Result<()> {
+        let (arrived, finished) = (self.arrived.count(), self.finished.count());
+        if arrived != n || finished != 0 || self.gate.is_open() {
+            bail!("expected exactly {n} tasks parked at once; {arrived} arrived and {finished} already finished");
+        }
+        Ok(())
+    }
+
     /// Exactly `n` arrived and `n` finished, or an error naming the difference.
     pub fn check(&self, n: usize) -> Result<()> {
         let (arrived, finished) = (self.arrived.count(), self.finished.count());

@@ -9,6 +9,8 @@
 
 pub mod gate;
 pub mod limits;
+pub mod measure;
 pub mod models;
 pub mod record;
+pub mod results;
 pub mod suite;

@@ -1,7 +1,8 @@
 //! What a bench binary leaves beside Criterion's output: which models ran with which configuration, and
 //! which benchmarks were skipped and why. `results save` reads it; Criterion itself has no place for it.
 //!
-//! One file per group: `<target>/taskbench/<group>.json`, rewritten by each run of that group's bench.
+//! One file per group: `<target>/taskbench/<group>.json` (see [`records_dir`]), rewritten by each run of that
+//! group's bench.
 
 use std::path::PathBuf;
 
@@ -58,7 +59,8 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"))
 }
 
-/// Where group records are kept: `<target>/taskbench/`.
+/// Where group records are kept: a `taskbench` folder beside Criterion's (`target/taskbench/` by default).
 pub fn records_dir() -> PathBuf {
-    target_dir().join("taskbench")
+    let home = criterion_home();
+    home.parent().map_or_else(|| PathBuf::from("taskbench"), |p| p.join("taskbench"))
 }

@@ -11,6 +11,7 @@ use criterion::{AxisScale, Bencher, BenchmarkId, Criterion, PlotConfiguration, S
 use regex::Regex;
 
 use crate::limits::{self, Snapshot};
+use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
 use crate::record::{records_dir, GroupRecord, ModelRecord, Skipped};
 
@@ -44,19 +45,25 @@ pub fn n_values() -> Result<Vec<usize>> {
     }
 }
 
-/// The models for this run: `TASKBENCH_MODELS` (comma-separated names) if set, else the whole registry.
-pub fn selected_models() -> Result<Vec<&'static dyn TaskModel>> {
-    let Ok(text) = std::env::var("TASKBENCH_MODELS") else { return Ok(models::registry()) };
-    text.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|name| {
-            models::by_name(name).with_context(|| {
-                let known: Vec<_> = models::registry().iter().map(|m| m.name()).collect();
-                format!("TASKBENCH_MODELS: unknown model {name:?}; known: {}", known.join(", "))
-            })
-        })
-        .collect()
+/// The models for this run: those `TASKBENCH_MODELS` names (comma-separated) if set, else the whole
+/// registry, plus the calibration controls when `with_controls`. Names of `extra` rows are accepted too.
+pub fn selected_models(with_controls: bool, extra: &[&str]) -> Result<Vec<&'static dyn TaskModel>> {
+    let Ok(text) = std::env::var("TASKBENCH_MODELS") else {
+        let controls = if with_controls { models::controls() } else { Vec::new() };
+        return Ok(models::registry().into_iter().chain(controls).collect());
+    };
+    let mut out = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match models::by_name(name) {
+            Some(model) => out.push(model),
+            None if extra.contains(&name) => {}
+            None => {
+                let known: Vec<_> = models::registry().iter().chain(&models::controls()).map(|m| m.name()).collect();
+                bail!("TASKBENCH_MODELS: unknown model {name:?}; known: {}", known.join(", "))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Criterion's filter as given on the bench command line, so that skip lines are printed only for
@@ -126,11 +133,38 @@ pub struct GroupSpec {
     pub value_is: &'static str,
     /// Set `Throughput::Elements(N)` so reports show tasks/s (timing groups only).
     pub per_task_throughput: bool,
+    /// Also run the calibration controls (memory groups).
+    pub with_controls: bool,
 }
 
 /// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples, short warm-up.
 pub fn criterion_config<M: Measurement>(c: Criterion<M>) -> Criterion<M> {
     c.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2))
+}
+
+/// Criterion settings for the memory groups: [`criterion_config`] with the bytes measurement, and no plots
+/// when comparing against a saved baseline (see [`comparing_to_baseline`]).
+pub fn memory_config() -> Criterion<BytesPerTask> {
+    let c = criterion_config(Criterion::default().with_measurement(BytesPerTask));
+    if comparing_to_baseline(std::env::args()) {
+        say(
+            "comparing memory figures to a baseline: Criterion's plots are off for this run (exact byte counts \
+             repeat, and Criterion 0.8 cannot plot a t-test of identical samples); the change figures below are complete",
+        );
+        return c.without_plots();
+    }
+    c
+}
+
+/// Whether the bench arguments ask Criterion to compare against a saved baseline. Exact byte counts are
+/// often identical in every sample; Criterion 0.8's Welch t-test plot then has no finite point and panics
+/// (`kde.rs`, index out of bounds), so the memory benches draw no plots in that run. Values, confidence
+/// intervals and the change report are unaffected.
+pub fn comparing_to_baseline(args: impl IntoIterator<Item = String>) -> bool {
+    args.into_iter().any(|a| {
+        let flag = a.split('=').next().unwrap_or("");
+        matches!(flag, "--baseline" | "--baseline-lenient" | "-b" | "--load-baseline")
+    })
 }
 
 /// Target measuring time for one benchmark: larger N gets a little more, but one iteration per sample
@@ -149,75 +183,137 @@ pub fn say(line: &str) {
     let _ = writeln!(err, "taskbench: {line}");
 }
 
-/// Runs `spec` for every selected model at every N that fits this machine, skipping the rest with one line
-/// each, then writes the group's record. `bench` runs one benchmark (its `Bencher`, the model, N).
-pub fn run_group<M: Measurement>(
+/// A row of a group that is not a [`TaskModel`] run (e.g. the origin post's method for goroutines): its
+/// name, whether it can run here, and its bench body.
+pub struct ExtraRow<M: Measurement + 'static> {
+    pub name: &'static str,
+    pub config: fn() -> String,
+    pub caveat: Option<&'static str>,
+    pub available: fn() -> Result<(), String>,
+    pub needs: limits::Needs,
+    pub bench: fn(&mut Bencher<'_, M>, usize),
+}
+
+/// Runs `spec` for every selected model at every N that fits this machine (settings from the environment
+/// and Criterion's filter from the command line), then the `extra` rows, then writes the group's record.
+/// `bench` runs one benchmark: its `Bencher`, the model, N.
+pub fn run_group<M: Measurement + 'static>(
     c: &mut Criterion<M>,
     spec: &GroupSpec,
-    mut bench: impl FnMut(&mut Bencher<'_, M>, &'static dyn TaskModel, usize),
+    extra: &[ExtraRow<M>],
+    bench: impl Fn(&mut Bencher<'_, M>, &'static dyn TaskModel, usize),
 ) {
     let fail = |e: anyhow::Error| -> ! {
         say(&format!("{e:#}"));
         std::process::exit(2);
     };
     let n_values = n_values().unwrap_or_else(|e| fail(e));
-    let models = selected_models().unwrap_or_else(|e| fail(e));
+    let extra_names: Vec<&str> = extra.iter().map(|row| row.name).collect();
+    let models = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
+    let extra: Vec<&ExtraRow<M>> = match std::env::var("TASKBENCH_MODELS") {
+        Ok(names) => extra.iter().filter(|row| names.split(',').any(|n| n.trim() == row.name)).collect(),
+        Err(_) => extra.iter().collect(),
+    };
     let filter = Filter::from_args(std::env::args());
+    let record = run_group_with(c, spec, &n_values, &models, &extra, &filter, bench);
+    if let Err(e) = write_record(&record) {
+        say(&format!("could not write the group record: {e:#}"));
+    }
+}
+
+/// One row's facts, whether it is a model or an extra row.
+struct Row<'a, M: Measurement + 'static> {
+    name: &'static str,
+    config: String,
+    caveat: Option<&'static str>,
+    available: Result<(), String>,
+    needs: limits::Needs,
+    bench: Box<dyn Fn(&mut Bencher<'_, M>, usize) + 'a>,
+}
+
+/// [`run_group`] with its inputs spelled out; returns the record instead of writing it.
+pub fn run_group_with<M: Measurement + 'static>(
+    c: &mut Criterion<M>,
+    spec: &GroupSpec,
+    n_values: &[usize],
+    models: &[&'static dyn TaskModel],
+    extra: &[&ExtraRow<M>],
+    filter: &Filter,
+    bench: impl Fn(&mut Bencher<'_, M>, &'static dyn TaskModel, usize),
+) -> GroupRecord {
+    let bench = &bench;
+    let rows = models
+        .iter()
+        .map(|&model| {
+            let available = model.available();
+            Row {
+                name: model.name(),
+                // A model that cannot run may not be able to say how it is configured either.
+                config: if available.is_ok() { model.config() } else { String::new() },
+                caveat: model.caveat(),
+                available,
+                needs: model.needs(),
+                bench: Box::new(move |b: &mut Bencher<'_, M>, n| bench(b, model, n)),
+            }
+        })
+        .chain(extra.iter().map(|x| Row {
+            name: x.name,
+            config: (x.config)(),
+            caveat: x.caveat,
+            available: (x.available)(),
+            needs: x.needs,
+            bench: Box::new(x.bench),
+        }));
+
     let mut record = GroupRecord {
         group: spec.name.into(),
         unit: spec.unit.into(),
         value_is: spec.value_is.into(),
-        n_values: n_values.clone(),
+        n_values: n_values.to_vec(),
         ..GroupRecord::default()
     };
-
     let mut group = c.benchmark_group(spec.name);
     group
         .sampling_mode(SamplingMode::Flat)
         .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
-    for &model in &models {
-        let wanted: Vec<usize> = n_values
-            .iter()
-            .copied()
-            .filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, model.name())))
-            .collect();
+    for row in rows {
+        let wanted: Vec<usize> =
+            n_values.iter().copied().filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, row.name))).collect();
         if wanted.is_empty() {
             continue;
         }
-        if let Err(why) = model.available() {
-            say(&format!("skip {}/{}: {why}", spec.name, model.name()));
+        if let Err(why) = &row.available {
+            say(&format!("skip {}/{}: {why}", spec.name, row.name));
             for n in wanted {
-                record.skipped.push(skipped(spec, model.name(), n, why.clone()));
+                record.skipped.push(skipped(spec, row.name, n, why.clone()));
             }
             continue;
         }
         record.models.push(ModelRecord {
-            name: model.name().into(),
-            config: model.config(),
-            caveat: model.caveat().map(Into::into),
+            name: row.name.into(),
+            config: row.config.clone(),
+            caveat: row.caveat.map(Into::into),
         });
-        let caveat = model.caveat().map(|c| format!(" [{c}]")).unwrap_or_default();
-        say(&format!("{} {}: {}{caveat}", spec.name, model.name(), model.config()));
+        let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
+        say(&format!("{} {}: {}{caveat}", spec.name, row.name, row.config));
         for n in wanted {
-            let id = format!("{}/{}/{n}", spec.name, model.name());
-            if let Err(short) = limits::check(&model.needs(), n, &Snapshot::live()) {
+            let id = format!("{}/{}/{n}", spec.name, row.name);
+            if let Err(short) = limits::check(&row.needs, n, &Snapshot::live()) {
                 say(&format!("skip {id}: {short}"));
-                record.skipped.push(skipped(spec, model.name(), n, short.to_string()));
+                record.skipped.push(skipped(spec, row.name, n, short.to_string()));
                 continue;
             }
             if spec.per_task_throughput {
                 group.throughput(Throughput::Elements(n as u64));
             }
             group.measurement_time(measurement_time(n));
-            group.bench_with_input(BenchmarkId::new(model.name(), n), &n, |b, &n| bench(b, model, n));
+            group.bench_with_input(BenchmarkId::new(row.name, n), &n, |b, &n| (row.bench)(b, n));
             record.ran.push(id);
         }
     }
     group.finish();
     record.written_at_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    if let Err(e) = write_record(&record) {
-        say(&format!("could not write the group record: {e:#}"));
-    }
+    record
 }
 
 fn skipped(spec: &GroupSpec, model: &str, n: usize, reason: String) -> Skipped {
@@ -255,4 +351,41 @@ pub fn time_spawn(b: &mut Bencher<'_>, model: &'static dyn TaskModel, n: usize) 
 pub fn time_spawn_join(b: &mut Bencher<'_>, model: &'static dyn TaskModel, n: usize) {
     let id = format!("spawn_join/{}/{n}", model.name());
     b.iter_custom(|iters| (0..iters).map(|_| or_fail(&id, model.run_spawn_join(n))).sum());
+}
+
+/// The memory bench body: `iters` parked runs, each read by a [`MemoryObserver`]; the value is the sum of
+/// their bytes per task (Criterion divides by `iters`).
+pub fn memory_per_task(b: &mut Bencher<'_, BytesPerTask>, model: &'static dyn TaskModel, n: usize, kind: MemoryKind) {
+    let group = match kind {
+        MemoryKind::Heap => "heap_per_task",
+        MemoryKind::Rss => "rss_per_task",
+    };
+    let id = format!("{group}/{}/{n}", model.name());
+    b.iter_custom(|iters| {
+        (0..iters)
+            .map(|_| {
+                let mut observer = MemoryObserver::new(kind);
+                or_fail(&id, model.run_parked(n, &mut observer));
+                or_fail(&id, observer.per_task(n))
+            })
+            .sum()
+    });
+}
+
+/// The `heap_per_task/goroutine-seed-method/<N>` body: the origin post's program, in a fresh Go process per
+/// iteration, its `(after - before) / N`. A reading of zero or less is an error like any other.
+pub fn seed_method(b: &mut Bencher<'_, BytesPerTask>, n: usize) {
+    let id = format!("heap_per_task/goroutine-seed-method/{n}");
+    b.iter_custom(|iters| {
+        (0..iters)
+            .map(|_| {
+                let reading = or_fail(&id, models::goroutine::seed_method_bytes_per_goroutine(n));
+                let per = reading.bytes_per_goroutine();
+                if per <= 0.0 {
+                    or_fail::<()>(&id, Err(anyhow::anyhow!("the post's method read {per} bytes per goroutine")));
+                }
+                per
+            })
+            .sum()
+    });
 }

@@ -12,6 +12,7 @@
 
 pub mod async_std;
 pub mod floor;
+pub mod goroutine;
 pub mod may;
 pub mod smol;
 pub mod thread;
@@ -58,12 +59,19 @@ pub fn registry() -> Vec<&'static dyn TaskModel> {
         &smol::MODEL,
         &may::MODEL,
         &floor::MODEL,
+        &goroutine::MODEL,
     ]
 }
 
-/// The model called `name`, if this build has it.
+/// Calibration controls for the memory groups: the floor task holding a known payload, whose excess over
+/// the plain floor must measure as that payload.
+pub fn controls() -> Vec<&'static dyn TaskModel> {
+    vec![&floor::INLINE_1KIB, &floor::HEAP_4KIB]
+}
+
+/// The model or control called `name`, if this build has it.
 pub fn by_name(name: &str) -> Option<&'static dyn TaskModel> {
-    registry().into_iter().find(|m| m.name() == name)
+    registry().into_iter().chain(controls()).find(|m| m.name() == name)
 }
 
 /// What [`TaskModel::run_parked`] measured.
@@ -98,6 +106,10 @@ impl MemorySource for ThisProcess {}
 
 /// Called by [`TaskModel::run_parked`] at the two moments a memory reading makes sense.
 pub trait Observer {
+    /// Whether this observer reads memory (a model may then isolate the run, e.g. in a fresh process).
+    fn reads_memory(&self) -> bool {
+        true
+    }
     /// After the runtime is built and warmed, right before the first spawn.
     fn before_spawn(&mut self, _memory: &dyn MemorySource) -> Result<()> {
         Ok(())
@@ -110,7 +122,11 @@ pub trait Observer {
 
 /// An observer that reads nothing (the timing benches).
 pub struct NoObserver;
-impl Observer for NoObserver {}
+impl Observer for NoObserver {
+    fn reads_memory(&self) -> bool {
+        false
+    }
+}
 
 /// How long any single wait for tasks may take before the run fails: 60 s plus 100 µs per task.
 /// `TASKBENCH_WAIT_LIMIT_S` overrides it.
@@ -148,7 +164,7 @@ pub(crate) fn parked_with<H>(
         }
     }
     let spawn_time = start.elapsed();
-    let parked = rv.arrived.wait(n, wait_limit(n));
+    let parked = rv.arrived.wait(n, wait_limit(n)).and_then(|()| rv.all_parked(n));
     let observed = match parked {
         Ok(()) => observer.all_parked(&ThisProcess),
         Err(e) => Err(e.context("not every task parked")),

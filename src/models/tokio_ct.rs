@@ -60,7 +60,8 @@ impl TaskModel for TokioCt {
                 handles.push(tokio::spawn(async move { rv.park().await }));
             }
             let spawn_time = start.elapsed();
-            let observed = match bounded(rv.arrived.reached(n), &rv.arrived, n).await {
+            let parked = bounded(rv.arrived.reached(n), &rv.arrived, n).await.and_then(|()| rv.all_parked(n));
+            let observed = match parked {
                 Ok(()) => observer.all_parked(&ThisProcess),
                 Err(e) => Err(e.context("not every task parked")),
             };

@@ -1,0 +1,3 @@
+module taskbench/goroutine
+
+go 1.19

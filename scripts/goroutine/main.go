@@ -1,0 +1,273 @@
+// Command goroutine-probe is the Go side of taskbench's `goroutine` task model (src/models/goroutine.rs).
+//
+// Run without arguments it is a server: it prints one `hello` line, then answers one request per line on
+// stdin with one reply per line on stdout, and exits at end of input. Every reply is `<word> key=value ...`;
+// a request it cannot serve gets `error <message>`.
+//
+//	hello go=<runtime.Version()> gomaxprocs=<n> pid=<pid> godebug=<GODEBUG or ->
+//	parked N limit_ms=L   -> baseline heap=<HeapAlloc> stack=<StackInuse>            (after runtime.GC)
+//	spawn                 -> parked spawn_ns=<ns> arrived=<n> heap=<> stack=<> goroutines=<NumGoroutine>
+//	release               -> joined finished=<n>
+//	abort                 -> aborted finished=<n>    (instead of spawn or release: ends the experiment)
+//	spawn_join N limit_ms=L -> spawn_join ns=<ns> finished=<n>
+//
+// A parked goroutine counts itself in `arrived` and then blocks receiving from a channel that `release`
+// closes. Only the spawn loop is timed. The memory readings are taken after runtime.GC(), while all N
+// goroutines are alive: HeapAlloc does not include goroutine stacks, which are in StackInuse.
+//
+// If a wait for goroutines exceeds its limit the probe replies `error ...` and exits: goroutines still
+// running would corrupt any later experiment, and the model starts a fresh probe on its next call.
+//
+// `goroutine-probe seed N` is a one-shot run of the method of the blog post this project grew from
+// (shared/origin/goroutines-post.md), in a fresh process as the post's program was: MemStats.Alloc before,
+// N goroutines that each run `defer wg.Done()`, wg.Wait(), MemStats.Alloc after. No GC is forced, as in the
+// post; the goroutines have all exited when `after` is read. It prints `seed before=<bytes>` where the post
+// prints its first line and `seed after=<bytes> finished=<n>` where it prints its second, so fmt's own
+// allocations fall where they fell in the post.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The state of the experiment in progress. The goroutines read it from package variables rather than
+// capturing it, so that a `go` statement allocates no closure: what is measured is the goroutine alone.
+var (
+	target     int64
+	arrived    int64
+	finished   int64
+	allArrived chan struct{}
+	allDone    chan struct{}
+	gate       chan struct{}
+)
+
+func reset(n int) {
+	target, arrived, finished = int64(n), 0, 0
+	allArrived, allDone, gate = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	if n == 0 {
+		close(allArrived)
+		close(allDone)
+	}
+}
+
+// parkOne is the body of a parked goroutine: count itself, block on the gate, count itself finished.
+func parkOne() {
+	if atomic.AddInt64(&arrived, 1) == target {
+		close(allArrived)
+	}
+	<-gate
+	if atomic.AddInt64(&finished, 1) == target {
+		close(allDone)
+	}
+}
+
+// trivial is the body of a spawn_join goroutine.
+func trivial() {
+	if atomic.AddInt64(&finished, 1) == target {
+		close(allDone)
+	}
+}
+
+var out = bufio.NewWriter(os.Stdout)
+
+func reply(format string, args ...interface{}) {
+	fmt.Fprintf(out, format+"\n", args...)
+	out.Flush()
+}
+
+// fatal replies with an error and exits; used when goroutines of a failed experiment may still be running.
+func fatal(format string, args ...interface{}) {
+	reply("error "+format, args...)
+	os.Exit(3)
+}
+
+// await waits for ch to close, at most limit.
+func await(ch chan struct{}, limit time.Duration) bool {
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func memory() (heap, stack uint64) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc, m.StackInuse
+}
+
+// parse reads `N limit_ms=L` (limit optional, default 60 s).
+func parse(args []string) (int, time.Duration, error) {
+	if len(args) < 1 {
+		return 0, 0, fmt.Errorf("missing task count")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 0 {
+		return 0, 0, fmt.Errorf("bad task count %q", args[0])
+	}
+	limit := 60 * time.Second
+	for _, a := range args[1:] {
+		v := strings.TrimPrefix(a, "limit_ms=")
+		if v == a {
+			return 0, 0, fmt.Errorf("unknown argument %q", a)
+		}
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || ms <= 0 {
+			return 0, 0, fmt.Errorf("bad limit %q", a)
+		}
+		limit = time.Duration(ms) * time.Millisecond
+	}
+	return n, limit, nil
+}
+
+type phase int
+
+const (
+	idle     phase = iota
+	baseline       // baseline read, waiting for `spawn`
+	parked         // all parked, waiting for `release`
+)
+
+func serve() {
+	godebug := os.Getenv("GODEBUG")
+	if godebug == "" {
+		godebug = "-"
+	}
+	reply("hello go=%s gomaxprocs=%d pid=%d godebug=%s", runtime.Version(), runtime.GOMAXPROCS(0), os.Getpid(), godebug)
+
+	in := bufio.NewScanner(os.Stdin)
+	state := idle
+	n := 0
+	var limit time.Duration
+
+	// finish releases the parked goroutines (if any) and waits for every spawned one to finish.
+	finish := func() int64 {
+		if state == parked {
+			close(gate)
+			if !await(allDone, limit) {
+				fatal("timed out after %v: %d of %d goroutines finished after release", limit, atomic.LoadInt64(&finished), n)
+			}
+		}
+		state = idle
+		return atomic.LoadInt64(&finished)
+	}
+
+	for in.Scan() {
+		fields := strings.Fields(in.Text())
+		if len(fields) == 0 {
+			reply("error empty request")
+			continue
+		}
+		cmd, args := fields[0], fields[1:]
+		switch {
+		case cmd == "parked" && state == idle:
+			var err error
+			if n, limit, err = parse(args); err != nil {
+				reply("error parked: %v", err)
+				continue
+			}
+			reset(n)
+			heap, stack := memory()
+			state = baseline
+			reply("baseline heap=%d stack=%d", heap, stack)
+		case cmd == "spawn" && state == baseline:
+			start := time.Now()
+			for i := 0; i < n; i++ {
+				go parkOne()
+			}
+			spawn := time.Since(start)
+			state = parked
+			if !await(allArrived, limit) {
+				fatal("timed out after %v: %d of %d goroutines parked", limit, atomic.LoadInt64(&arrived), n)
+			}
+			// A goroutine counts itself just before it blocks on the gate; give the last few time to block.
+			runtime.Gosched()
+			time.Sleep(time.Millisecond)
+			heap, stack := memory()
+			reply("parked spawn_ns=%d arrived=%d heap=%d stack=%d goroutines=%d",
+				spawn.Nanoseconds(), atomic.LoadInt64(&arrived), heap, stack, runtime.NumGoroutine())
+		case cmd == "release" && state == parked:
+			reply("joined finished=%d", finish())
+		case cmd == "abort" && state != idle:
+			reply("aborted finished=%d", finish())
+		case cmd == "spawn_join" && state == idle:
+			var err error
+			if n, limit, err = parse(args); err != nil {
+				reply("error spawn_join: %v", err)
+				continue
+			}
+			reset(n)
+			start := time.Now()
+			for i := 0; i < n; i++ {
+				go trivial()
+			}
+			ok := await(allDone, limit)
+			elapsed := time.Since(start)
+			if !ok {
+				fatal("timed out after %v: %d of %d goroutines finished", limit, atomic.LoadInt64(&finished), n)
+			}
+			reply("spawn_join ns=%d finished=%d", elapsed.Nanoseconds(), atomic.LoadInt64(&finished))
+		case cmd == "seed":
+			reply("error seed runs in a fresh process: goroutine-probe seed N")
+		default:
+			names := [...]string{"idle", "after baseline", "while parked"}
+			reply("error unexpected request %q %s", in.Text(), names[state])
+			if state != idle {
+				finish()
+			}
+		}
+	}
+	if err := in.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "goroutine-probe: reading stdin:", err)
+		os.Exit(1)
+	}
+}
+
+// seed is the blog post's program, with N from the command line and the figures printed in bytes.
+func seed(N int) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("seed before=%d\n", m.Alloc)
+
+	var wg sync.WaitGroup
+	wg.Add(N)
+	for i := 0; i < N; i++ {
+		go func() {
+			defer wg.Done()
+		}()
+	}
+	wg.Wait()
+
+	runtime.ReadMemStats(&m)
+	// wg.Wait returned, so exactly N goroutines ran wg.Done (one more would have panicked).
+	fmt.Printf("seed after=%d finished=%d\n", m.Alloc, N)
+}
+
+func main() {
+	switch {
+	case len(os.Args) == 1:
+		serve()
+	case len(os.Args) == 3 && os.Args[1] == "seed":
+		n, err := strconv.Atoi(os.Args[2])
+		if err != nil || n < 0 {
+			fmt.Println("error seed: bad task count", strconv.Quote(os.Args[2]))
+			os.Exit(2)
+		}
+		seed(n)
+	default:
+		fmt.Println("error usage: goroutine-probe | goroutine-probe seed N")
+		os.Exit(2)
+	}
+}

@@ -1,0 +1,76 @@
+//! The observer that reads memory at a parked run's two moments and turns the difference into bytes per task.
+
+use anyhow::{bail, Result};
+
+use crate::models::{MemorySource, Observer};
+
+/// Which figure to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryKind {
+    /// Live heap bytes: the counting allocator here, or the runtime's own heap figure for a child process.
+    Heap,
+    /// Resident bytes of the process that holds the tasks.
+    Rss,
+}
+
+/// Reads `kind` before the first spawn and again with all tasks parked.
+pub struct MemoryObserver {
+    pub kind: MemoryKind,
+    before: Option<i64>,
+    after: Option<i64>,
+}
+
+impl MemoryObserver {
+    pub fn new(kind: MemoryKind) -> Self {
+        Self { kind, before: None, after: None }
+    }
+
+    fn read(&self, memory: &dyn MemorySource) -> Result<i64> {
+        match self.kind {
+            MemoryKind::Heap => match memory.heap_bytes() {
+                Some(bytes) => Ok(bytes as i64),
+                None if super::alloc::installed() => Ok(super::alloc::live_bytes()),
+                None => bail!("heap figures need the counting allocator installed in this binary"),
+            },
+            MemoryKind::Rss => match memory.pid() {
+                Some(pid) => Ok(super::rss::of_process(pid)? as i64),
+                None => Ok(super::rss::this_process()? as i64),
+            },
+        }
+    }
+
+    /// Growth between the two readings, in bytes (may be negative if something freed memory meanwhile).
+    pub fn growth(&self) -> Result<i64> {
+        match (self.before, self.after) {
+            (Some(b), Some(a)) => Ok(a - b),
+            _ => bail!("the run did not call both observer moments"),
+        }
+    }
+
+    /// Growth per task. A task cannot be free: zero or less is an error, never a figure.
+    pub fn per_task(&self, n: usize) -> Result<f64> {
+        let growth = self.growth()?;
+        if growth <= 0 {
+            bail!(
+                "{:?} grew by {growth} bytes with {n} tasks alive: the window did not see the tasks' memory",
+                self.kind
+            );
+        }
+        Ok(growth as f64 / n as f64)
+    }
+}
+
+impl Observer for MemoryObserver {
+    fn before_spawn(&mut self, memory: &dyn MemorySource) -> Result<()> {
+        if self.kind == MemoryKind::Rss && memory.pid().is_none() {
+            super::rss::return_free_heap_to_os();
+        }
+        self.before = Some(self.read(memory)?);
+        Ok(())
+    }
+
+    fn all_parked(&mut self, memory: &dyn MemorySource) -> Result<()> {
+        self.after = Some(self.read(memory)?);
+        Ok(())
+    }
+}

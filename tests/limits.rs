@@ -1,0 +1,118 @@
+//! The preflight on synthetic machines (parsed snapshots, not the live one): the right N is skipped, with
+//! the right limit named.
+
+use taskbench::limits::{check, max_tasks, usable, Limit, Needs, Snapshot, Sources};
+use taskbench::models::by_name;
+
+/// A machine like the one this project is developed on: 2 cores, 24 GiB, default kernel limits.
+fn small_machine() -> Sources {
+    Sources {
+        max_map_count: Some("65530\n".into()),
+        self_maps: Some("x\n".repeat(300)),
+        pid_max: Some("32768\n".into()),
+        threads_max: Some("192730\n".into()),
+        loadavg: Some("0.10 0.20 0.30 1/250 12345\n".into()),
+        nproc_limit: Some(96365),
+        cgroup_pids_max: None,
+        cgroup_pids_current: None,
+        meminfo: Some("MemTotal:       24000000 kB\nMemFree:  1 kB\nMemAvailable:   23000000 kB\n".into()),
+        thp_enabled: Some("always [madvise] never\n".into()),
+    }
+}
+
+const THREAD: Needs =
+    Needs { maps_per_task: 4, threads_per_task: 1, bytes_per_task: 80 << 10, in_child_process: false };
+const COROUTINE: Needs =
+    Needs { maps_per_task: 2, threads_per_task: 0, bytes_per_task: 36 << 10, in_child_process: false };
+
+#[test]
+fn parses_the_files() {
+    let s = Snapshot::parse(&small_machine());
+    assert_eq!(s.max_map_count, Some(65530));
+    assert_eq!(s.maps_in_use, 300);
+    assert_eq!(s.pid_max, Some(32768));
+    assert_eq!(s.threads_in_use, 250);
+    assert_eq!(s.mem_available_bytes, Some(23000000 * 1024));
+    assert_eq!(s.thp.as_deref(), Some("madvise"));
+    assert_eq!(s.cgroup_pids, None);
+}
+
+#[test]
+fn threads_fit_at_ten_thousand_and_are_skipped_at_a_hundred_thousand_by_max_map_count() {
+    let s = Snapshot::parse(&small_machine());
+    assert_eq!(check(&THREAD, 10_000, &s), Ok(()));
+    let short = check(&THREAD, 100_000, &s).unwrap_err();
+    assert_eq!(short.limit, Limit::MaxMapCount);
+    assert_eq!(short.value, 65530);
+    let line = short.to_string();
+    assert!(line.contains("vm.max_map_count = 65530"), "{line}");
+    assert!(line.contains("sysctl -w vm.max_map_count"), "{line}");
+    // 90% of (65530 - 300) less the reserve, 4 mappings a thread.
+    assert_eq!(short.max_tasks, (usable(65530, 300, 512)) / 4);
+    assert!(short.max_tasks < 16_400 && short.max_tasks > 14_000, "{}", short.max_tasks);
+}
+
+#[test]
+fn coroutines_are_capped_by_max_map_count_near_half_of_it() {
+    let s = Snapshot::parse(&small_machine());
+    assert_eq!(check(&COROUTINE, 10_000, &s), Ok(()));
+    let (max, limit) = max_tasks(&COROUTINE, &s).unwrap();
+    assert_eq!(limit, Limit::MaxMapCount);
+    assert!(max > 28_000 && max < 32_765, "{max}");
+    assert_eq!(check(&COROUTINE, 100_000, &s).unwrap_err().limit, Limit::MaxMapCount);
+}
+
+#[test]
+fn stackless_tasks_fit_a_million_and_are_bound_only_by_memory() {
+    let s = Snapshot::parse(&small_machine());
+    assert_eq!(check(&Needs::STACKLESS, 1_000_000, &s), Ok(()));
+    assert_eq!(max_tasks(&Needs::STACKLESS, &s).unwrap().1, Limit::MemAvailable);
+}
+
+#[test]
+fn pid_max_binds_threads_when_mappings_are_plentiful() {
+    let mut src = small_machine();
+    src.max_map_count = Some("10000000".into());
+    let short = check(&THREAD, 100_000, &Snapshot::parse(&src)).unwrap_err();
+    assert_eq!(short.limit, Limit::PidMax);
+    assert!(short.to_string().contains("kernel.pid_max = 32768"), "{short}");
+}
+
+#[test]
+fn a_cgroup_pids_limit_binds_when_it_is_the_tightest() {
+    let mut src = small_machine();
+    src.cgroup_pids_max = Some("2000\n".into());
+    src.cgroup_pids_current = Some("100\n".into());
+    let s = Snapshot::parse(&src);
+    let short = check(&THREAD, 10_000, &s).unwrap_err();
+    assert_eq!(short.limit, Limit::CgroupPids);
+    // "max" means no limit.
+    src.cgroup_pids_max = Some("max\n".into());
+    assert_eq!(check(&THREAD, 10_000, &Snapshot::parse(&src)), Ok(()));
+}
+
+#[test]
+fn memory_binds_on_a_small_machine() {
+    let mut src = small_machine();
+    src.meminfo = Some("MemAvailable:   1000000 kB\n".into()); // ~1 GB
+    let short = check(&Needs::STACKLESS, 1_000_000, &Snapshot::parse(&src)).unwrap_err();
+    assert_eq!(short.limit, Limit::MemAvailable);
+    assert!(short.to_string().contains("MemAvailable"), "{short}");
+}
+
+#[test]
+fn a_child_process_model_does_not_count_mappings_here() {
+    let s = Snapshot::parse(&small_machine());
+    let child = Needs { maps_per_task: 1, threads_per_task: 0, bytes_per_task: 8192, in_child_process: true };
+    assert_eq!(check(&child, 1_000_000, &s), Ok(()));
+}
+
+#[test]
+fn the_registered_models_declare_the_documented_needs() {
+    let s = Snapshot::parse(&small_machine());
+    assert_eq!(check(&by_name("thread").unwrap().needs(), 100_000, &s).unwrap_err().limit, Limit::MaxMapCount);
+    assert_eq!(check(&by_name("may").unwrap().needs(), 100_000, &s).unwrap_err().limit, Limit::MaxMapCount);
+    for name in ["tokio-mt", "tokio-ct", "async-std", "smol", "floor"] {
+        assert_eq!(check(&by_name(name).unwrap().needs(), 1_000_000, &s), Ok(()), "{name}");
+    }
+}
