@@ -221,6 +221,9 @@ pub fn run_group<M: Measurement + 'static>(
     }
 }
 
+/// A row's bench body, given N.
+type RowBench<'a, M> = Box<dyn Fn(&mut Bencher<'_, M>, usize) + 'a>;
+
 /// One row's facts, whether it is a model or an extra row.
 struct Row<'a, M: Measurement + 'static> {
     name: &'static str,
@@ -228,7 +231,7 @@ struct Row<'a, M: Measurement + 'static> {
     caveat: Option<&'static str>,
     available: Result<(), String>,
     needs: limits::Needs,
-    bench: Box<dyn Fn(&mut Bencher<'_, M>, usize) + 'a>,
+    bench: RowBench<'a, M>,
 }
 
 /// [`run_group`] with its inputs spelled out; returns the record instead of writing it.

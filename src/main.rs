@@ -1,0 +1,266 @@
+//! `taskbench`: the command line around the benches. `cargo bench` measures; this checks the machine's
+//! limits first, then saves, compares and reports runs. The work is in [`taskbench::results`]; this file only
+//! parses arguments and prints.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use taskbench::record::{criterion_home, records_dir};
+use taskbench::results::{compare, export, machine::Machine, readme, report, run, write_atomic};
+
+#[derive(Parser)]
+#[command(
+    name = "taskbench",
+    version,
+    about = "What does a task cost? Save, compare and report taskbench runs.",
+    long_about = "What does a task cost? Spawn latency and bytes per live task across Rust runtimes, threads, \
+                  coroutines and goroutines.\n\n\
+                  Measure with `cargo bench`, then use this tool to keep the run (`save`), set runs from \
+                  different machines or settings side by side (`compare`, `report`), and regenerate the README's \
+                  results (`readme`).\n\n\
+                  Typical use:\n  taskbench limits\n  cargo bench\n  taskbench save --label default\n  \
+                  taskbench compare results/<machine>/<run-a> results/<machine>/<run-b>\n  \
+                  taskbench report results/<machine>/<run-a> results/<machine>/<run-b> --out report.html"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check this machine's kernel limits against what each model needs at each N, before running benches.
+    Limits,
+    /// Save the last `cargo bench` run as results/<machine>/<run>/ (machine.json, summary.json, Criterion files).
+    #[command(long_about = "Save the last `cargo bench` run as results/<machine>/<run>/.\n\n\
+        Reads Criterion's output (target/criterion, or $CRITERION_HOME, or $CARGO_TARGET_DIR/criterion) and the \
+        records the benches leave in target/taskbench/, and writes machine.json (CPU, cores, memory, kernel, \
+        THP, limits, versions, commit, date), summary.json (one entry per group/model/N with mean, confidence \
+        interval, unit and sample count, plus skipped benchmarks and model settings) and a copy of Criterion's \
+        estimates and samples. The folder appears whole or not at all; an existing run is kept unless --force.")]
+    Save {
+        /// Run folder name [default: the UTC time the benches finished, e.g. 2026-11-26T2130Z].
+        #[arg(long, conflicts_with = "label")]
+        name: Option<String>,
+        /// Appended to the default run name, e.g. --label 4workers → 2026-11-26T2130Z-4workers.
+        #[arg(long)]
+        label: Option<String>,
+        /// Replace an existing run of the same name.
+        #[arg(long)]
+        force: bool,
+        /// Where runs are kept.
+        #[arg(long, default_value = "results")]
+        results_dir: PathBuf,
+        /// Machine folder name [default: CPU model, usable cores and memory, e.g. amd-epyc-2c-24g].
+        #[arg(long)]
+        machine: Option<String>,
+        /// Criterion's output folder [default: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else target/criterion].
+        #[arg(long)]
+        criterion_dir: Option<PathBuf>,
+        /// The benches' records [default: a taskbench folder beside Criterion's, e.g. target/taskbench].
+        #[arg(long)]
+        records_dir: Option<PathBuf>,
+    },
+    /// List the saved runs under results/.
+    List {
+        /// Where runs are kept.
+        #[arg(long, default_value = "results")]
+        results_dir: PathBuf,
+    },
+    /// Compare saved runs: machine differences first, then each benchmark's per-task value, ratio and noise test.
+    #[command(long_about = "Compare saved runs (folders written by `taskbench save`), the first one as the \
+        reference.\n\n\
+        Prints the machine differences first (CPU, cores, memory, kernel, THP, limits, versions) and model \
+        configuration differences, then per group, model and N each run's per-task value (ns/task or B/task, \
+        the mean ± half its confidence interval), the ratio to the first run, and ≠ where the difference is \
+        real: the two runs' confidence intervals do not overlap.\n\n\
+        critcmp: `taskbench export RUN --format critcmp` writes files `critcmp a.json b.json` reads; critcmp \
+        assumes nanoseconds, so only the spawn groups are exported.")]
+    Compare {
+        /// Run folders, e.g. results/amd-epyc-2c-24g/2026-11-26T2130Z (two or more).
+        #[arg(required = true, num_args = 2.., value_name = "RUN")]
+        runs: Vec<PathBuf>,
+        /// Aligned text for a terminal, or Markdown to paste into a post.
+        #[arg(long, value_enum, default_value_t = Format::Terminal)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write one self-contained HTML page (charts and tables) for one run or a comparison of several.
+    #[command(long_about = "Write one self-contained HTML page for one run or a comparison of several: per \
+        group a log-log chart of per-task cost against N (one line per model, one dash pattern per run), the \
+        table beneath it, caveats, skipped benchmarks, and links to Criterion's detailed pages where \
+        target/criterion still holds the run's data. No scripts, no network fetches.")]
+    Report {
+        /// Run folders; the first is the reference for ratios.
+        #[arg(required = true, num_args = 1.., value_name = "RUN")]
+        runs: Vec<PathBuf>,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Regenerate the README's results section (between <!-- results:begin --> and <!-- results:end -->).
+    Readme {
+        /// The run folder the section is made from.
+        run: PathBuf,
+        /// The README to update.
+        #[arg(long, default_value = "README.md")]
+        readme: PathBuf,
+        /// Write nothing; fail if the section is not what this run generates (for CI).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Export a saved run's spawn timings for other tools: critcmp JSON or bencher lines.
+    #[command(long_about = "Export a saved run's time groups (spawn, spawn_join) for other tools.\n\n\
+        --format critcmp writes the JSON `critcmp --export` writes, so `critcmp a.json b.json` compares runs \
+        from different machines (values are ns per iteration of N tasks). --format bencher writes libtest \
+        bench lines (median ns/iter, +/- standard deviation), as Criterion's --output-format bencher does. \
+        Memory groups are left out: both formats mean nanoseconds.")]
+    Export {
+        /// The run folder.
+        run: PathBuf,
+        /// critcmp: JSON that `critcmp a.json b.json` reads; bencher: libtest `ns/iter` lines.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Baseline name shown by critcmp [default: the run's name].
+        #[arg(long)]
+        name: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print what `save` records about this machine (machine.json).
+    Machine,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Terminal,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Critcmp,
+    Bencher,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run_command(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The project folder: where `Cargo.lock` and `.git` are read from for machine.json.
+fn project_dir() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if cwd.join("Cargo.toml").is_file() {
+        cwd
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+}
+
+fn emit(text: &str, out: Option<&Path>) -> Result<()> {
+    match out {
+        Some(path) => {
+            write_atomic(path, text.as_bytes())?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn run_command(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Limits => taskbench::limits::print_report(),
+        Command::Save { name, label, force, results_dir, machine, criterion_dir, records_dir: records } => {
+            let opts = run::SaveOptions {
+                criterion_home: criterion_dir.unwrap_or_else(criterion_home),
+                records_dir: records.unwrap_or_else(records_dir),
+                results_dir,
+                name,
+                label,
+                machine_name: machine,
+                force,
+            };
+            let saved = run::save(&opts, Machine::collect(&project_dir()))?;
+            for w in &saved.warnings {
+                eprintln!("warning: {w}");
+            }
+            let skipped: usize = saved.summary.groups.iter().map(|g| g.skipped.len()).sum();
+            println!(
+                "{} {}: {} benchmarks in {} groups, {skipped} skipped",
+                if saved.replaced { "replaced" } else { "saved" },
+                saved.path.display(),
+                saved.summary.benchmarks.len(),
+                saved.summary.groups.len()
+            );
+            Ok(())
+        }
+        Command::List { results_dir } => {
+            for path in run::list(&results_dir)? {
+                match run::load(&path) {
+                    Ok(r) => println!(
+                        "{}  {} benchmarks  saved {}  {}",
+                        path.display(),
+                        r.summary.benchmarks.len(),
+                        r.machine.date,
+                        r.machine.one_line()
+                    ),
+                    Err(e) => println!("{}  unreadable: {e:#}", path.display()),
+                }
+            }
+            Ok(())
+        }
+        Command::Compare { runs, format, out } => {
+            let loaded = run::load_all(&runs)?;
+            let c = compare::compare(&loaded)?;
+            let format = match format {
+                Format::Terminal => compare::Format::Terminal,
+                Format::Markdown => compare::Format::Markdown,
+            };
+            emit(&compare::render(&c, format), out.as_deref())
+        }
+        Command::Report { runs, out } => {
+            let loaded = run::load_all(&runs)?;
+            report::write_report(&loaded, &out, Some(&criterion_home()))?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
+        Command::Readme { run: path, readme: file, check } => {
+            let r = run::load(&path)?;
+            match readme::update(&file, &r, check)? {
+                readme::Outcome::Updated => println!("updated the results section of {}", file.display()),
+                readme::Outcome::AlreadyCurrent => println!("{}: results section is current", file.display()),
+            }
+            Ok(())
+        }
+        Command::Export { run: path, format, name, out } => {
+            let r = run::load(&path)?;
+            let format = match format {
+                ExportFormat::Critcmp => export::ExportFormat::Critcmp,
+                ExportFormat::Bencher => export::ExportFormat::Bencher,
+            };
+            let (text, left_out) = export::export(&r, format, name.as_deref())?;
+            if !left_out.is_empty() {
+                eprintln!("note: left out (not nanoseconds): {}", left_out.join(", "));
+            }
+            emit(&text, out.as_deref())
+        }
+        Command::Machine => {
+            let m = Machine::collect(&project_dir());
+            print!("{}", taskbench::results::to_json(&m).context("machine.json")?);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,535 @@
+//! Runs side by side: the machine differences first, then per group, model and N each run's per-task value,
+//! its ratio to the first run, and a mark where the difference is real.
+//!
+//! "Real" is deliberately strict: the two runs' confidence intervals of the mean do not overlap. A ratio
+//! without the mark is within the noise of at least one run and should not be read as a difference. The
+//! same [`Comparison`] feeds the terminal and Markdown tables here and the HTML report.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use anyhow::{bail, Result};
+
+use super::run::Run;
+use super::summary::{model_order, GroupSummary, Interval, SkippedInfo};
+use super::{group_rank, human, per_task_label, sig3};
+
+/// The mark for a real difference, and its explanation.
+pub const REAL_MARK: &str = "≠";
+
+/// Everything a comparison shows. Built by [`compare`]; also used for a single run (no ratios).
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub runs: Vec<RunHeader>,
+    /// Machine fields whose values differ: (field, one value per run).
+    pub machine_diffs: Vec<(String, Vec<String>)>,
+    /// Machine fields that are the same in every run.
+    pub machine_same: Vec<String>,
+    /// Models whose configuration differs between runs: (model, one config per run, `-` when absent).
+    pub config_diffs: Vec<(String, Vec<String>)>,
+    /// Every model's configuration in the first run that has it, for one-run reports.
+    pub configs: Vec<(String, String)>,
+    /// Model caveats from any run.
+    pub caveats: BTreeMap<String, String>,
+    pub groups: Vec<GroupTable>,
+    /// Confidence level of the intervals (0.95 unless configured otherwise).
+    pub confidence_level: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunHeader {
+    /// `A`, `B`, ...: column names.
+    pub letter: String,
+    pub label: String,
+    pub path: String,
+    pub machine: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupTable {
+    pub group: String,
+    /// The per-task unit: `ns/task` or `bytes/task`.
+    pub unit: String,
+    pub value_is: String,
+    pub rows: Vec<Row>,
+    /// Skipped benchmarks, each with the indices of the runs that skipped it for that reason.
+    pub skipped: Vec<(Vec<usize>, SkippedInfo)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub model: String,
+    pub n: usize,
+    /// One per run; `None` where the run has no result.
+    pub cells: Vec<Option<Cell>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub id: String,
+    pub per_task: Interval,
+    /// This run's point over the first run's; `None` for the first run or when the first has no value.
+    pub ratio: Option<f64>,
+    /// Whether the confidence intervals of this run and the first do not overlap.
+    pub real: Option<bool>,
+}
+
+/// Builds the comparison of `runs` (the first is the reference). Two or more runs must share a benchmark.
+pub fn compare(runs: &[Run]) -> Result<Comparison> {
+    if runs.is_empty() {
+        bail!("no runs given");
+    }
+    let first_ids: BTreeSet<&str> = runs[0].summary.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    for r in &runs[1..] {
+        if !r.summary.benchmarks.iter().any(|b| first_ids.contains(b.id.as_str())) {
+            bail!(
+                "{} and {}: no benchmark in common (first holds {}, second holds {}); nothing to compare",
+                runs[0].path.display(),
+                r.path.display(),
+                describe_ids(&runs[0]),
+                describe_ids(r)
+            );
+        }
+    }
+
+    for r in &runs[1..] {
+        for b in &r.summary.benchmarks {
+            if let Some(a) = runs[0].summary.bench(&b.id).filter(|a| a.per_task_unit != b.per_task_unit) {
+                bail!(
+                    "{}: {} is in {}, but in {} in {}; the runs cannot be compared",
+                    r.path.join("summary.json").display(),
+                    b.id,
+                    b.per_task_unit,
+                    a.per_task_unit,
+                    runs[0].path.join("summary.json").display()
+                );
+            }
+        }
+    }
+    let letters: Vec<String> = (0..runs.len()).map(letter).collect();
+    let headers = runs
+        .iter()
+        .zip(&letters)
+        .map(|(r, l)| RunHeader {
+            letter: l.clone(),
+            label: r.label(),
+            path: r.path.display().to_string(),
+            machine: r.machine.one_line(),
+            date: r.machine.date.clone(),
+        })
+        .collect();
+
+    let fields: Vec<Vec<(String, String)>> = runs.iter().map(|r| r.machine.fields()).collect();
+    let mut machine_diffs = Vec::new();
+    let mut machine_same = Vec::new();
+    for (i, (name, _)) in fields[0].iter().enumerate() {
+        // `date` always differs and is shown with the runs.
+        if name == "date" {
+            continue;
+        }
+        let values: Vec<String> = fields.iter().map(|f| f.get(i).map(|x| x.1.clone()).unwrap_or_default()).collect();
+        if values.iter().all(|v| *v == values[0]) {
+            machine_same.push(name.clone());
+        } else {
+            machine_diffs.push((name.clone(), values));
+        }
+    }
+
+    let all_groups: Vec<GroupSummary> = runs.iter().flat_map(|r| r.summary.groups.clone()).collect();
+    let order = model_order(&all_groups);
+    let mut configs_by_model: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut caveats = BTreeMap::new();
+    for (i, r) in runs.iter().enumerate() {
+        for g in &r.summary.groups {
+            for m in &g.models {
+                let v = configs_by_model.entry(m.name.clone()).or_insert_with(|| vec!["-".to_string(); runs.len()]);
+                if v[i] == "-" {
+                    v[i] = m.config.clone();
+                }
+                if let Some(c) = &m.caveat {
+                    caveats.entry(m.name.clone()).or_insert_with(|| c.clone());
+                }
+            }
+        }
+    }
+    let mut by_order: Vec<(String, Vec<String>)> = configs_by_model.into_iter().collect();
+    by_order.sort_by_key(|(m, _)| order.get(m).copied().unwrap_or(usize::MAX));
+    let configs =
+        by_order.iter().map(|(m, v)| (m.clone(), v.iter().find(|c| *c != "-").cloned().unwrap_or_default())).collect();
+    let config_diffs = by_order.into_iter().filter(|(_, v)| v.iter().any(|c| *c != v[0])).collect();
+
+    let mut group_names: Vec<String> =
+        all_groups.iter().map(|g| g.group.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    for r in runs {
+        for b in &r.summary.benchmarks {
+            if !group_names.contains(&b.group) {
+                group_names.push(b.group.clone());
+            }
+        }
+    }
+    group_names.sort_by_key(|g| group_rank(g));
+
+    let mut groups = Vec::new();
+    let mut confidence_level = 0.95;
+    for g in group_names {
+        let mut keys: BTreeSet<(usize, String, usize)> = BTreeSet::new();
+        let mut unit = String::new();
+        let mut value_is = String::new();
+        let mut skipped: Vec<(Vec<usize>, SkippedInfo)> = Vec::new();
+        for (i, r) in runs.iter().enumerate() {
+            for b in r.summary.benchmarks.iter().filter(|b| b.group == g) {
+                keys.insert((order.get(&b.model).copied().unwrap_or(usize::MAX), b.model.clone(), b.n));
+                if unit.is_empty() {
+                    unit = b.per_task_unit.clone();
+                }
+                confidence_level = b.per_task.confidence_level;
+            }
+            if let Some(gs) = r.summary.group(&g) {
+                if value_is.is_empty() {
+                    value_is = gs.value_is.clone();
+                }
+                for s in &gs.skipped {
+                    match skipped.iter_mut().find(|(_, k)| k.id == s.id && k.reason == s.reason) {
+                        Some((who, _)) => who.push(i),
+                        None => skipped.push((vec![i], s.clone())),
+                    }
+                }
+            }
+        }
+        let rows = keys
+            .into_iter()
+            .map(|(_, model, n)| {
+                let values: Vec<Option<(String, Interval)>> = runs
+                    .iter()
+                    .map(|r| {
+                        r.summary
+                            .benchmarks
+                            .iter()
+                            .find(|b| b.group == g && b.model == model && b.n == n)
+                            .map(|b| (b.id.clone(), b.per_task))
+                    })
+                    .collect();
+                let base = values[0].as_ref().map(|v| v.1);
+                let cells = values
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        v.map(|(id, per_task)| {
+                            let vs_first = base.filter(|_| i > 0);
+                            Cell {
+                                id,
+                                per_task,
+                                ratio: vs_first.filter(|b| b.point != 0.0).map(|b| per_task.point / b.point),
+                                real: vs_first.map(|b| per_task.differs_from(&b)),
+                            }
+                        })
+                    })
+                    .collect();
+                Row { model, n, cells }
+            })
+            .collect();
+        groups.push(GroupTable { group: g, unit, value_is, rows, skipped });
+    }
+    Ok(Comparison {
+        runs: headers,
+        machine_diffs,
+        machine_same,
+        config_diffs,
+        configs,
+        caveats,
+        groups,
+        confidence_level,
+    })
+}
+
+fn describe_ids(r: &Run) -> String {
+    let groups: BTreeSet<&str> = r.summary.benchmarks.iter().map(|b| b.group.as_str()).collect();
+    if groups.is_empty() {
+        "no benchmarks".to_string()
+    } else {
+        format!("{} benchmarks of {}", r.summary.benchmarks.len(), groups.into_iter().collect::<Vec<_>>().join(", "))
+    }
+}
+
+/// `A`, `B`, ..., `Z`, `AA`, ...
+fn letter(i: usize) -> String {
+    let mut s = String::new();
+    let mut i = i + 1;
+    while i > 0 {
+        i -= 1;
+        s.insert(0, (b'A' + (i % 26) as u8) as char);
+        i /= 26;
+    }
+    s
+}
+
+/// `253 ns ±1.2%`: the per-task value and half its confidence interval.
+pub fn value_cell(v: &Interval, unit: &str) -> String {
+    format!("{} ±{}%", human(v.point, unit), sig_pct(v.relative_half_width()))
+}
+
+fn sig_pct(f: f64) -> String {
+    let p = f * 100.0;
+    if p < 0.1 {
+        format!("{p:.2}")
+    } else {
+        format!("{p:.1}")
+    }
+}
+
+/// `1.03×`, with the real-difference mark when it applies.
+pub fn ratio_cell(c: &Cell) -> String {
+    match c.ratio {
+        None => "-".to_string(),
+        Some(r) => {
+            let mark = if c.real == Some(true) { format!(" {REAL_MARK}") } else { String::new() };
+            // Near 1, three significant digits would print 1.00 for a real 0.3% difference.
+            let r = if (r - 1.0).abs() < 0.01 { format!("{r:.3}") } else { sig3(r) };
+            format!("{r}×{mark}")
+        }
+    }
+}
+
+/// [`ratio_cell`] padded where the mark would be, so right-aligned ratios line up in text.
+fn ratio_cell_aligned(c: &Cell) -> String {
+    let s = ratio_cell(c);
+    if c.real == Some(true) || c.ratio.is_none() {
+        s
+    } else {
+        format!("{s}  ")
+    }
+}
+
+/// The legend printed under every comparison table.
+pub fn legend(level: f64) -> String {
+    let pct = format!("{:.0}%", level * 100.0);
+    format!(
+        "Values are per task: the mean, ± half its {pct} confidence interval. Ratios are to run A. \
+         {REAL_MARK} marks a real difference: the {pct} confidence intervals of the two runs do not overlap. \
+         A ratio without {REAL_MARK} is within noise and is not evidence of a difference. Identical samples \
+         (exact byte counts) give zero-width intervals, so any difference between them is marked."
+    )
+}
+
+/// The columns after `model` and `N`: each run's value, and each later run's ratio to the first.
+fn columns(c: &Comparison, unit: &str) -> Vec<String> {
+    let mut cols = Vec::new();
+    for (i, r) in c.runs.iter().enumerate() {
+        cols.push(format!("{} ({})", r.letter, per_task_label(unit)));
+        if i > 0 {
+            cols.push(format!("{}/A", r.letter));
+        }
+    }
+    cols
+}
+
+fn row_cells(row: &Row, unit: &str, aligned: bool) -> Vec<String> {
+    let mut out = vec![row.model.clone(), row.n.to_string()];
+    for (i, cell) in row.cells.iter().enumerate() {
+        match cell {
+            Some(c) => out.push(value_cell(&c.per_task, unit)),
+            None => out.push("—".to_string()),
+        }
+        if i > 0 {
+            let ratio = if aligned { ratio_cell_aligned } else { ratio_cell };
+            out.push(cell.as_ref().map(ratio).unwrap_or_else(|| "-".to_string()));
+        }
+    }
+    out
+}
+
+/// Output formats of `taskbench compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Terminal,
+    Markdown,
+}
+
+/// Renders a comparison as aligned text or as Markdown to paste.
+pub fn render(c: &Comparison, format: Format) -> String {
+    match format {
+        Format::Terminal => render_terminal(c),
+        Format::Markdown => render_markdown(c),
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn text_table(out: &mut String, header: &[String], rows: &[Vec<String>], right_from: usize) {
+    let mut w: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(width(c));
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::from(" ");
+        for (i, c) in cells.iter().enumerate() {
+            let pad = " ".repeat(w[i] - width(c));
+            if i >= right_from {
+                s.push_str(&format!("  {pad}{c}"));
+            } else {
+                s.push_str(&format!("  {c}{pad}"));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(header));
+    for r in rows {
+        let _ = writeln!(out, "{}", line(r));
+    }
+}
+
+fn render_terminal(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Runs");
+    for r in &c.runs {
+        let _ = writeln!(out, "  {}  {}  ({}), saved {}", r.letter, r.label, r.path, r.date);
+        let _ = writeln!(out, "     {}", r.machine);
+    }
+    let _ = writeln!(out);
+    if c.runs.len() > 1 {
+        if c.machine_diffs.is_empty() {
+            let _ = writeln!(out, "Machine differences: none (same {}).", same_fields(c));
+        } else {
+            let _ = writeln!(out, "Machine differences (read these before the numbers)");
+            let header: Vec<String> =
+                std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
+            let rows: Vec<Vec<String>> =
+                c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
+            text_table(&mut out, &header, &rows, usize::MAX);
+            let _ = writeln!(out, "  The same in every run: {}.", same_fields(c));
+        }
+        let _ = writeln!(out);
+        if !c.config_diffs.is_empty() {
+            let _ = writeln!(out, "Model configuration differences");
+            for (m, v) in &c.config_diffs {
+                let _ = writeln!(out, "  {m}");
+                for (r, cfg) in c.runs.iter().zip(v) {
+                    let _ = writeln!(out, "    {}: {cfg}", r.letter);
+                }
+            }
+            let _ = writeln!(out);
+        }
+    }
+    for g in &c.groups {
+        let _ = writeln!(out, "{} ({}): {}", g.group, per_task_label(&g.unit), g.value_is);
+        let header: Vec<String> =
+            ["model".to_string(), "N".to_string()].into_iter().chain(columns(c, &g.unit)).collect();
+        let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, &g.unit, true)).collect();
+        text_table(&mut out, &header, &rows, 1);
+        for (who, s) in &g.skipped {
+            let _ = writeln!(out, "  skipped{}: {}: {}", in_runs(c, who), s.id, s.reason);
+        }
+        let _ = writeln!(out);
+    }
+    for (m, cav) in &c.caveats {
+        let _ = writeln!(out, "Caveat, {m}: {cav}");
+    }
+    if c.runs.len() > 1 {
+        let _ = writeln!(out, "{}", legend(c.confidence_level));
+    }
+    out
+}
+
+/// ` in A, B` for the runs listed; nothing for a single-run comparison.
+pub fn in_runs(c: &Comparison, who: &[usize]) -> String {
+    if c.runs.len() == 1 {
+        String::new()
+    } else if who.len() == c.runs.len() {
+        " in every run".to_string()
+    } else {
+        format!(" in {}", who.iter().map(|i| c.runs[*i].letter.as_str()).collect::<Vec<_>>().join(", "))
+    }
+}
+
+/// The fields every run shares, with the crate versions folded into one item when they all agree.
+pub fn same_fields(c: &Comparison) -> String {
+    let crates_differ = c.machine_diffs.iter().any(|(f, _)| f.starts_with("crate "));
+    let mut out: Vec<&str> =
+        c.machine_same.iter().filter(|f| crates_differ || !f.starts_with("crate ")).map(String::as_str).collect();
+    if !crates_differ {
+        out.push("runtime crate versions");
+    }
+    out.join(", ")
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>], right_from: usize) {
+    let _ = writeln!(out, "| {} |", header.iter().map(|h| md_escape(h)).collect::<Vec<_>>().join(" | "));
+    let align: Vec<&str> = (0..header.len()).map(|i| if i >= right_from { "---:" } else { "---" }).collect();
+    let _ = writeln!(out, "|{}|", align.join("|"));
+    for r in rows {
+        let _ = writeln!(out, "| {} |", r.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | "));
+    }
+}
+
+fn render_markdown(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "**Runs**\n");
+    for r in &c.runs {
+        let _ = writeln!(out, "- **{}**: `{}`, saved {}: {}", r.letter, r.label, r.date, md_escape(&r.machine));
+    }
+    let _ = writeln!(out);
+    if c.runs.len() > 1 {
+        if c.machine_diffs.is_empty() {
+            let _ = writeln!(out, "**Machine differences:** none (same {}).\n", same_fields(c));
+        } else {
+            let _ = writeln!(out, "**Machine differences**\n");
+            let header: Vec<String> =
+                std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
+            let rows: Vec<Vec<String>> =
+                c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
+            md_table(&mut out, &header, &rows, usize::MAX);
+            let _ = writeln!(out, "\nThe same in every run: {}.\n", same_fields(c));
+        }
+        if !c.config_diffs.is_empty() {
+            let _ = writeln!(out, "**Model configuration differences**\n");
+            for (m, v) in &c.config_diffs {
+                let per_run: Vec<String> =
+                    c.runs.iter().zip(v).map(|(r, cfg)| format!("{}: `{cfg}`", r.letter)).collect();
+                let _ = writeln!(out, "- {m}: {}", per_run.join("; "));
+            }
+            let _ = writeln!(out);
+        }
+    }
+    for g in &c.groups {
+        let _ = writeln!(out, "**{}** ({}): {}\n", g.group, per_task_label(&g.unit), md_escape(&g.value_is));
+        let header: Vec<String> =
+            ["model".to_string(), "N".to_string()].into_iter().chain(columns(c, &g.unit)).collect();
+        let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, &g.unit, false)).collect();
+        md_table(&mut out, &header, &rows, 1);
+        if !g.skipped.is_empty() {
+            let _ = writeln!(out);
+            for (who, s) in &g.skipped {
+                let _ = writeln!(out, "- skipped{}: `{}`: {}", in_runs(c, who), s.id, md_escape(&s.reason));
+            }
+        }
+        let _ = writeln!(out);
+    }
+    for (m, cav) in &c.caveats {
+        let _ = writeln!(out, "- Caveat, {m}: {}", md_escape(cav));
+    }
+    if c.runs.len() > 1 {
+        let _ = writeln!(out, "\n{}", legend(c.confidence_level));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters() {
+        assert_eq!(letter(0), "A");
+        assert_eq!(letter(25), "Z");
+        assert_eq!(letter(26), "AA");
+    }
+}

@@ -1,0 +1,74 @@
+//! A saved run in the formats other tools read.
+//!
+//! - `critcmp`: the JSON that `critcmp --export` writes, so `critcmp a.json b.json` compares saved runs from
+//!   different machines. critcmp reads every value as nanoseconds per iteration, so only the time groups
+//!   (`spawn`, `spawn_join`; one iteration = N tasks) are exported; the memory groups would be shown as
+//!   times. Built from the Criterion files copied into the run folder, passed through unchanged.
+//! - `bencher`: libtest's `test NAME ... bench: X ns/iter (+/- Y)` lines, the format Criterion prints with
+//!   `--output-format bencher` (median and standard deviation), for tools that track that format. Time
+//!   groups only, for the same reason.
+
+use std::fmt::Write as _;
+
+use anyhow::{bail, Result};
+use serde_json::{json, Map, Value};
+
+use super::run::Run;
+use super::{read_json, thousands};
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Critcmp,
+    Bencher,
+}
+
+/// The run in `format`, and the groups left out (not in nanoseconds).
+pub fn export(run: &Run, format: ExportFormat, name: Option<&str>) -> Result<(String, Vec<String>)> {
+    let left_out: Vec<String> =
+        run.summary.groups.iter().filter(|g| g.unit != "ns").map(|g| format!("{} ({})", g.group, g.unit)).collect();
+    let benches: Vec<_> = run.summary.benchmarks.iter().filter(|b| b.unit == "ns").collect();
+    if benches.is_empty() {
+        bail!("{}: no benchmark measured in nanoseconds to export", run.path.display());
+    }
+    let text = match format {
+        ExportFormat::Bencher => {
+            let mut s = String::new();
+            for b in benches {
+                let _ = writeln!(
+                    s,
+                    "test {} ... bench: {:>14} ns/iter (+/- {})",
+                    b.id,
+                    thousands(b.median.point),
+                    thousands(b.std_dev)
+                );
+            }
+            s
+        }
+        ExportFormat::Critcmp => {
+            let baseline = name.map(str::to_string).unwrap_or_else(|| run.summary.run.clone());
+            let mut map = Map::new();
+            for b in benches {
+                let Some(raw) = &b.raw else {
+                    bail!("{}: {} has no saved Criterion files; critcmp needs them", run.path.display(), b.id);
+                };
+                let dir = run.path.join(raw);
+                let info: Value = read_json(&dir.join("benchmark.json"))?;
+                let estimates: Value = read_json(&dir.join("estimates.json"))?;
+                map.insert(
+                    b.id.clone(),
+                    json!({
+                        "baseline": baseline,
+                        "fullname": format!("{baseline}/{}", b.id),
+                        "criterion_benchmark_v1": info,
+                        "criterion_estimates_v1": estimates,
+                    }),
+                );
+            }
+            let mut s = serde_json::to_string_pretty(&json!({ "name": baseline, "benchmarks": map }))?;
+            s.push('\n');
+            s
+        }
+    };
+    Ok((text, left_out))
+}

@@ -1,0 +1,224 @@
+//! Saving a run folder (`results/<machine>/<run>/`) and loading one back.
+//!
+//! Saving is all or nothing: everything is read and checked first, then written into a hidden temporary
+//! folder beside the target, flushed, and renamed into place. An existing run is replaced only with `force`,
+//! and then by two renames, so a crash leaves either the old run or the new one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::machine::Machine;
+use super::summary::{self, Summary};
+use super::{read_versioned, run_stamp, to_json, write_atomic};
+
+/// What `taskbench save` needs to know.
+#[derive(Debug, Clone)]
+pub struct SaveOptions {
+    /// Criterion's folder (`target/criterion`).
+    pub criterion_home: PathBuf,
+    /// The bench binaries' records (`target/taskbench`).
+    pub records_dir: PathBuf,
+    /// Where runs are kept (`results`).
+    pub results_dir: PathBuf,
+    /// The run's folder name; default: the UTC time the benches finished, e.g. `2026-11-26T2130Z`.
+    pub name: Option<String>,
+    /// Appended to the default name: `2026-11-26T2130Z-4workers`.
+    pub label: Option<String>,
+    /// The machine's folder name; default: [`Machine::slug`].
+    pub machine_name: Option<String>,
+    /// Replace a run of the same name.
+    pub force: bool,
+}
+
+/// A saved run: where it went and what it holds.
+#[derive(Debug)]
+pub struct Saved {
+    pub path: PathBuf,
+    pub summary: Summary,
+    pub warnings: Vec<String>,
+    /// True when an older run of the same name was replaced.
+    pub replaced: bool,
+}
+
+/// Saves the current Criterion output as a run of `machine`. See the module docs.
+pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
+    let gathered = summary::gather(&opts.criterion_home, &opts.records_dir)?;
+    if let Some(m) = &opts.machine_name {
+        check_name(m, "machine name")?;
+        machine.slug = m.clone();
+    }
+    let run_name = match (&opts.name, &opts.label) {
+        (Some(n), _) => n.clone(),
+        (None, label) => {
+            let stamp = run_stamp(summary::newest_record_unix(&opts.records_dir)?);
+            match label {
+                Some(l) => format!("{stamp}-{l}"),
+                None => stamp,
+            }
+        }
+    };
+    check_name(&run_name, "run name")?;
+    let machine_dir = opts.results_dir.join(&machine.slug);
+    let target = machine_dir.join(&run_name);
+    if target.exists() && !opts.force {
+        bail!("{}: this run exists already; pass --force to replace it, or --name to pick another", target.display());
+    }
+
+    let mut summary = gathered.summary;
+    summary.machine = machine.slug.clone();
+    summary.run = run_name.clone();
+    let machine_json = to_json(&machine)?;
+    let summary_json = to_json(&summary)?;
+    // Read the raw files now, so a vanished file fails before anything is written.
+    let mut raw = Vec::new();
+    for (rel, src) in &gathered.raw_files {
+        let bytes = fs::read(src).with_context(|| format!("{}: cannot read", src.display()))?;
+        raw.push((rel, bytes));
+    }
+
+    fs::create_dir_all(&machine_dir).with_context(|| format!("{}: cannot create", machine_dir.display()))?;
+    let tmp = machine_dir.join(format!(".{run_name}.saving-{}", std::process::id()));
+    let _cleanup = RemoveOnDrop(tmp.clone());
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp)?;
+    }
+    fs::create_dir(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+    write_atomic(&tmp.join("machine.json"), machine_json.as_bytes())?;
+    for (rel, bytes) in &raw {
+        let dest = tmp.join(rel);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
+        }
+        write_atomic(&dest, bytes)?;
+    }
+    // summary.json last: a folder without it is not a run, whatever else it holds.
+    write_atomic(&tmp.join("summary.json"), summary_json.as_bytes())?;
+    sync_dir(&tmp);
+
+    let mut replaced = false;
+    if target.exists() {
+        // Only reached with --force.
+        let old = machine_dir.join(format!(".{run_name}.replaced-{}", std::process::id()));
+        fs::rename(&target, &old).with_context(|| format!("{}: cannot move aside", target.display()))?;
+        if let Err(e) = fs::rename(&tmp, &target) {
+            let _ = fs::rename(&old, &target);
+            return Err(e).with_context(|| format!("{}: cannot write", target.display()));
+        }
+        let _ = fs::remove_dir_all(&old);
+        replaced = true;
+    } else {
+        fs::rename(&tmp, &target).with_context(|| format!("{}: cannot write", target.display()))?;
+    }
+    sync_dir(&machine_dir);
+    Ok(Saved { path: target, summary, warnings: gathered.warnings, replaced })
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if self.0.exists() {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    // Makes the renames durable; best effort (some filesystems refuse to open a folder).
+    if let Ok(f) = fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+fn check_name(name: &str, what: &str) -> Result<()> {
+    if name.is_empty()
+        || name.starts_with('.')
+        || name.contains(['/', '\\'])
+        || name.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        bail!("{what} {name:?}: use letters, digits, '-', '_' or '.', not starting with '.'");
+    }
+    Ok(())
+}
+
+/// A loaded run folder.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub path: PathBuf,
+    pub machine: Machine,
+    pub summary: Summary,
+}
+
+impl Run {
+    /// `machine/run`, how runs are named in tables.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.summary.machine, self.summary.run)
+    }
+}
+
+/// Loads a run folder written by `taskbench save`, with an error naming the file and the problem.
+pub fn load(path: &Path) -> Result<Run> {
+    if !path.exists() {
+        bail!("{}: no such run folder", path.display());
+    }
+    if !path.is_dir() {
+        bail!("{}: not a folder; a run is a folder holding machine.json and summary.json", path.display());
+    }
+    let summary_path = path.join("summary.json");
+    if !summary_path.exists() {
+        let runs = list_runs_in(path);
+        if !runs.is_empty() {
+            bail!("{}: this is a machine folder, not a run; pick one of its runs: {}", path.display(), runs.join(", "));
+        }
+        bail!("{}: file not found; a run folder holds machine.json and summary.json", summary_path.display());
+    }
+    let machine: Machine = read_versioned(&path.join("machine.json"))?;
+    let summary: Summary = read_versioned(&summary_path)?;
+    Ok(Run { path: path.to_path_buf(), machine, summary })
+}
+
+/// Loads several runs, refusing the same folder twice.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Run>> {
+    let mut runs: Vec<Run> = Vec::new();
+    for p in paths {
+        let run = load(p)?;
+        let canon = fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        if runs.iter().any(|r| fs::canonicalize(&r.path).unwrap_or_else(|_| r.path.clone()) == canon) {
+            bail!("{}: given twice", p.display());
+        }
+        runs.push(run);
+    }
+    Ok(runs)
+}
+
+fn list_runs_in(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("summary.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every run under `results_dir` (`<machine>/<run>`), sorted, skipping hidden (in-progress) folders.
+pub fn list(results_dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = fs::read_dir(results_dir).map_err(|e| anyhow!("{}: cannot read: {e}", results_dir.display()))?;
+    let mut out = Vec::new();
+    for m in entries.flatten() {
+        if m.file_name().to_string_lossy().starts_with('.') || !m.path().is_dir() {
+            continue;
+        }
+        for r in list_runs_in(&m.path()) {
+            if !r.starts_with('.') {
+                out.push(m.path().join(r));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,406 @@
+//! `summary.json`: the numbers of one run, gathered from Criterion's output and the bench binaries' records.
+//!
+//! The records (`target/taskbench/<group>.json`, [`crate::record::GroupRecord`]) say which benchmarks the
+//! last run of each group ran; only those are read from Criterion's folder, so results left there by older
+//! runs (another `TASKBENCH_N`, a model since skipped) never leak into a saved run.
+//!
+//! Units: Criterion's value is `ns` for one iteration of N tasks in the time groups, and already `bytes/task`
+//! in the memory groups. Each record keeps Criterion's value and adds the per-task value (`ns/task` = value
+//! / N) that comparisons and charts use.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{group_rank, iso8601, read_json, SCHEMA};
+use crate::record::GroupRecord;
+
+/// One saved run's numbers. See the module docs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub schema: u64,
+    /// The version of taskbench that wrote the file.
+    pub taskbench_version: String,
+    pub machine: String,
+    pub run: String,
+    /// Criterion's folder when the run was saved: where its HTML pages for this run were.
+    pub criterion_home: String,
+    pub groups: Vec<GroupSummary>,
+    pub benchmarks: Vec<Bench>,
+}
+
+/// A group as its bench binary recorded it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupSummary {
+    pub group: String,
+    /// Criterion's unit for the group: `ns` (one iteration of N tasks) or `bytes/task`.
+    pub unit: String,
+    pub value_is: String,
+    pub n_values: Vec<usize>,
+    /// When the group's bench finished (UTC, ISO 8601).
+    pub recorded_at: String,
+    pub models: Vec<ModelInfo>,
+    pub skipped: Vec<SkippedInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelInfo {
+    pub name: String,
+    pub config: String,
+    pub caveat: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedInfo {
+    pub id: String,
+    pub model: String,
+    pub n: usize,
+    pub reason: String,
+}
+
+/// One `group/model/N` result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Bench {
+    pub id: String,
+    pub group: String,
+    pub model: String,
+    pub n: usize,
+    /// Criterion's unit: `ns` per iteration (N tasks), or `bytes/task`.
+    pub unit: String,
+    /// Criterion's mean, with its bootstrap confidence interval.
+    pub mean: Interval,
+    pub median: Interval,
+    pub std_dev: f64,
+    /// `ns/task` or `bytes/task`: the mean per task, the unit every comparison uses.
+    pub per_task_unit: String,
+    pub per_task: Interval,
+    /// Criterion's sample count (each sample is one or more iterations).
+    pub sample_count: usize,
+    /// Iterations summed over all samples.
+    pub iterations: f64,
+    /// `Linear` or `Flat`.
+    pub sampling_mode: Option<String>,
+    /// Where Criterion's files for this benchmark were copied, relative to the run folder.
+    pub raw: Option<String>,
+}
+
+/// A point estimate and its confidence interval.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Interval {
+    pub point: f64,
+    pub lower: f64,
+    pub upper: f64,
+    /// 0.95 unless Criterion was configured otherwise.
+    pub confidence_level: f64,
+    pub standard_error: f64,
+}
+
+impl Interval {
+    fn scaled(&self, by: f64) -> Interval {
+        Interval {
+            point: self.point / by,
+            lower: self.lower / by,
+            upper: self.upper / by,
+            confidence_level: self.confidence_level,
+            standard_error: self.standard_error / by,
+        }
+    }
+
+    /// True when the two intervals do not overlap: the difference stands out from both runs' noise.
+    pub fn differs_from(&self, other: &Interval) -> bool {
+        self.upper < other.lower || self.lower > other.upper
+    }
+
+    /// Half the interval's width relative to the point, as a fraction (`0.01` = ±1%).
+    pub fn relative_half_width(&self) -> f64 {
+        if self.point == 0.0 {
+            0.0
+        } else {
+            (self.upper - self.lower) / 2.0 / self.point.abs()
+        }
+    }
+}
+
+// The parts of Criterion 0.8's files that are read (src/estimate.rs, src/report.rs, src/lib.rs SavedSample).
+#[derive(Deserialize)]
+struct CEstimate {
+    confidence_interval: CInterval,
+    point_estimate: f64,
+    standard_error: f64,
+}
+
+#[derive(Deserialize)]
+struct CInterval {
+    confidence_level: f64,
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+#[derive(Deserialize)]
+struct CEstimates {
+    mean: CEstimate,
+    median: CEstimate,
+    std_dev: CEstimate,
+}
+
+#[derive(Deserialize)]
+struct CBenchmark {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+    full_id: String,
+}
+
+#[derive(Deserialize)]
+struct CSample {
+    sampling_mode: Option<String>,
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+impl From<&CEstimate> for Interval {
+    fn from(e: &CEstimate) -> Interval {
+        Interval {
+            point: e.point_estimate,
+            lower: e.confidence_interval.lower_bound,
+            upper: e.confidence_interval.upper_bound,
+            confidence_level: e.confidence_interval.confidence_level,
+            standard_error: e.standard_error,
+        }
+    }
+}
+
+/// A summary and the Criterion files to copy beside it: (path relative to the run folder, source file).
+pub struct Gathered {
+    pub summary: Summary,
+    pub raw_files: Vec<(PathBuf, PathBuf)>,
+    /// Things a user should hear about that do not stop the save.
+    pub warnings: Vec<String>,
+}
+
+/// Reads the records in `records_dir` and the Criterion results they name under `criterion_home`.
+pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
+    if !criterion_home.is_dir() {
+        bail!(
+            "{}: no Criterion output here. Run `cargo bench` first (or set CRITERION_HOME / CARGO_TARGET_DIR \
+             to where it wrote)",
+            criterion_home.display()
+        );
+    }
+    let records = read_records(records_dir)?;
+    let mut groups = Vec::new();
+    let mut benchmarks = Vec::new();
+    let mut raw_files = Vec::new();
+    let mut warnings = Vec::new();
+    for (path, rec) in &records {
+        let mut skipped: Vec<SkippedInfo> = rec
+            .skipped
+            .iter()
+            .map(|s| SkippedInfo { id: s.id.clone(), model: s.model.clone(), n: s.n, reason: s.reason.clone() })
+            .collect();
+        for id in &rec.ran {
+            let (model, n) = split_id(&rec.group, id).with_context(|| format!("{}: in \"ran\"", path.display()))?;
+            let rel = Path::new(&safe(&rec.group)).join(safe(&model)).join(safe(&n.to_string()));
+            let dir = criterion_home.join(&rel).join("new");
+            if !dir.join("estimates.json").is_file() {
+                warnings.push(format!("{id}: recorded as run, but {} holds no estimates.json", dir.display()));
+                skipped.push(SkippedInfo {
+                    id: id.clone(),
+                    model: model.clone(),
+                    n,
+                    reason: "ran, but Criterion saved no result for it".to_string(),
+                });
+                continue;
+            }
+            let bench = read_bench(&dir, &rec.group, &model, n, &rec.unit, id)?;
+            let raw_rel = Path::new("criterion").join(&rel).join("new");
+            for file in ["benchmark.json", "estimates.json", "sample.json"] {
+                raw_files.push((raw_rel.join(file), dir.join(file)));
+            }
+            benchmarks.push(Bench { raw: Some(raw_rel.to_string_lossy().into_owned()), ..bench });
+        }
+        groups.push(GroupSummary {
+            group: rec.group.clone(),
+            unit: rec.unit.clone(),
+            value_is: rec.value_is.clone(),
+            n_values: rec.n_values.clone(),
+            recorded_at: iso8601(rec.written_at_unix),
+            models: rec
+                .models
+                .iter()
+                .map(|m| ModelInfo { name: m.name.clone(), config: m.config.clone(), caveat: m.caveat.clone() })
+                .collect(),
+            skipped,
+        });
+    }
+    groups.sort_by_key(|g| group_rank(&g.group));
+    sort_benchmarks(&mut benchmarks, &groups);
+    let summary = Summary {
+        schema: SCHEMA,
+        taskbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        machine: String::new(),
+        run: String::new(),
+        criterion_home: std::path::absolute(criterion_home)
+            .unwrap_or_else(|_| criterion_home.to_path_buf())
+            .to_string_lossy()
+            .into_owned(),
+        groups,
+        benchmarks,
+    };
+    Ok(Gathered { summary, raw_files, warnings })
+}
+
+/// The newest record's time (seconds since the epoch): when the run finished.
+pub fn newest_record_unix(records_dir: &Path) -> Result<u64> {
+    Ok(read_records(records_dir)?.iter().map(|(_, r)| r.written_at_unix).max().unwrap_or(0))
+}
+
+fn read_records(records_dir: &Path) -> Result<Vec<(PathBuf, GroupRecord)>> {
+    let entries = std::fs::read_dir(records_dir).map_err(|e| {
+        anyhow!(
+            "{}: cannot read the taskbench records ({e}). Run `cargo bench` first: each bench writes \
+             <target>/taskbench/<group>.json beside Criterion's output",
+            records_dir.display()
+        )
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        bail!("{}: no taskbench records (<group>.json). Run `cargo bench` first", records_dir.display());
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let rec: GroupRecord = read_json(&p)?;
+        if rec.group.is_empty() || rec.unit.is_empty() {
+            bail!("{}: the record has no group or no unit", p.display());
+        }
+        out.push((p, rec));
+    }
+    Ok(out)
+}
+
+fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id: &str) -> Result<Bench> {
+    let info: CBenchmark = read_json(&dir.join("benchmark.json"))?;
+    let expected = (group, Some(model), Some(n.to_string()));
+    if (info.group_id.as_str(), info.function_id.as_deref(), info.value_str.clone()) != expected {
+        bail!("{}: holds benchmark {:?}, expected {id}", dir.join("benchmark.json").display(), info.full_id);
+    }
+    let est: CEstimates = read_json(&dir.join("estimates.json"))?;
+    let sample: CSample = read_json(&dir.join("sample.json"))?;
+    if sample.iters.len() != sample.times.len() || sample.iters.is_empty() {
+        bail!("{}: iters and times differ in length or are empty", dir.join("sample.json").display());
+    }
+    let mean = Interval::from(&est.mean);
+    // Time groups: one iteration is N tasks. A unit already "per task" is kept as it is.
+    let (per_task_unit, per_task) = if unit.ends_with("/task") {
+        (unit.to_string(), mean)
+    } else {
+        (format!("{unit}/task"), mean.scaled(n as f64))
+    };
+    Ok(Bench {
+        id: id.to_string(),
+        group: group.to_string(),
+        model: model.to_string(),
+        n,
+        unit: unit.to_string(),
+        mean,
+        median: Interval::from(&est.median),
+        std_dev: est.std_dev.point_estimate,
+        per_task_unit,
+        per_task,
+        sample_count: sample.times.len(),
+        iterations: sample.iters.iter().sum(),
+        sampling_mode: sample.sampling_mode,
+        raw: None,
+    })
+}
+
+/// `spawn/tokio-mt/10000` → (`tokio-mt`, 10000), checking the group.
+fn split_id(group: &str, id: &str) -> Result<(String, usize)> {
+    let rest = id
+        .strip_prefix(group)
+        .and_then(|r| r.strip_prefix('/'))
+        .ok_or_else(|| anyhow!("benchmark id {id:?} is not in group {group:?}"))?;
+    let (model, n) = rest.rsplit_once('/').ok_or_else(|| anyhow!("benchmark id {id:?} is not group/model/N"))?;
+    let n = n.parse().map_err(|_| anyhow!("benchmark id {id:?}: N is not a number"))?;
+    Ok((model.to_string(), n))
+}
+
+/// Criterion's `make_filename_safe` (report.rs): the folder name it uses for an id part.
+fn safe(part: &str) -> String {
+    part.chars().map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c }).collect()
+}
+
+/// Orders benchmarks by group, then by the models' order in the records, then by N.
+pub fn sort_benchmarks(benchmarks: &mut [Bench], groups: &[GroupSummary]) {
+    let order = model_order(groups);
+    benchmarks.sort_by(|a, b| {
+        (group_rank(&a.group), order.get(&a.model).copied().unwrap_or(usize::MAX), &a.model, a.n).cmp(&(
+            group_rank(&b.group),
+            order.get(&b.model).copied().unwrap_or(usize::MAX),
+            &b.model,
+            b.n,
+        ))
+    });
+}
+
+/// Each model's first position across the groups' model lists (the registry's order).
+pub fn model_order(groups: &[GroupSummary]) -> BTreeMap<String, usize> {
+    let mut order = BTreeMap::new();
+    for g in groups {
+        for m in &g.models {
+            let next = order.len();
+            order.entry(m.name.clone()).or_insert(next);
+        }
+    }
+    order
+}
+
+impl Summary {
+    pub fn group(&self, name: &str) -> Option<&GroupSummary> {
+        self.groups.iter().find(|g| g.group == name)
+    }
+
+    pub fn bench(&self, id: &str) -> Option<&Bench> {
+        self.benchmarks.iter().find(|b| b.id == id)
+    }
+
+    /// Every model with a caveat, once.
+    pub fn caveats(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for g in &self.groups {
+            for m in &g.models {
+                if let Some(c) = &m.caveat {
+                    out.entry(m.name.clone()).or_insert_with(|| c.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert_eq!(split_id("spawn", "spawn/tokio-mt/10000").unwrap(), ("tokio-mt".to_string(), 10000));
+        assert!(split_id("spawn", "spawn_join/tokio-mt/10").is_err());
+        assert!(split_id("spawn", "spawn/tokio-mt/x").is_err());
+    }
+
+    #[test]
+    fn overlap() {
+        let i =
+            |l, u| Interval { point: (l + u) / 2.0, lower: l, upper: u, confidence_level: 0.95, standard_error: 0.0 };
+        assert!(!i(1.0, 2.0).differs_from(&i(1.5, 3.0)));
+        assert!(i(1.0, 2.0).differs_from(&i(2.1, 3.0)));
+        assert!(i(2.1, 3.0).differs_from(&i(1.0, 2.0)));
+    }
+}

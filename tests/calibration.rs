@@ -1,0 +1,93 @@
+//! Trust in the instrument. Calibration: a floor task holding a known payload must measure, over the plain
+//! floor task, that payload within 1% on the heap and within a page on RSS. Plausibility: every model's heap
+//! and RSS per task is positive and in the range its kind allows.
+//!
+//! Heap and RSS are process-wide, so the tests in this file take turns (one lock).
+
+use std::sync::Mutex;
+
+use taskbench::measure::{CountingAllocator, MemoryKind, MemoryObserver};
+use taskbench::models::{self, floor, TaskModel};
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Heap figures are exact at any N. RSS figures need enough tasks that pages the allocator kept from earlier
+/// runs (it never returns all of them) are small beside the growth: 20k stackless tasks are ~4 MB.
+const N: usize = 5000;
+const N_RSS: usize = 20_000;
+
+/// Bytes per task, the median of a few runs after one warm-up run (as Criterion would take it).
+fn per_task(model: &dyn TaskModel, kind: MemoryKind, n: usize) -> f64 {
+    let mut runs: Vec<f64> = (0..4)
+        .map(|_| {
+            let mut observer = MemoryObserver::new(kind);
+            model.run_parked(n, &mut observer).unwrap_or_else(|e| panic!("{}: {e:#}", model.name()));
+            observer.per_task(n).unwrap_or_else(|e| panic!("{}: {e:#}", model.name()))
+        })
+        .skip(1)
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    runs[runs.len() / 2]
+}
+
+#[test]
+fn heap_calibration_measures_each_payload_within_one_percent() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let base = per_task(&floor::MODEL, MemoryKind::Heap, N);
+    for control in [&floor::INLINE_1KIB, &floor::HEAP_4KIB] {
+        let payload = control.payload().bytes() as f64;
+        let measured = per_task(control, MemoryKind::Heap, N) - base;
+        let error = (measured - payload).abs() / payload;
+        eprintln!("heap calibration {}: {measured:.1} B over floor for a {payload} B payload", control.name());
+        assert!(
+            error < 0.01,
+            "{}: measured {measured:.1} B for a {payload} B payload ({:.2}% off)",
+            control.name(),
+            error * 100.0
+        );
+    }
+}
+
+#[test]
+fn rss_calibration_measures_each_payload_within_a_page() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let base = per_task(&floor::MODEL, MemoryKind::Rss, N_RSS);
+    for control in [&floor::INLINE_1KIB, &floor::HEAP_4KIB] {
+        let payload = control.payload().bytes() as f64;
+        let measured = per_task(control, MemoryKind::Rss, N_RSS) - base;
+        eprintln!("rss calibration {}: {measured:.1} B over floor for a {payload} B payload", control.name());
+        assert!(measured >= payload * 0.9, "{}: RSS saw only {measured:.1} B of a {payload} B payload", control.name());
+        assert!((measured - payload).abs() < 4096.0, "{}: {measured:.1} B for a {payload} B payload", control.name());
+    }
+}
+
+#[test]
+fn every_model_costs_a_plausible_amount_per_task() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    for model in models::registry() {
+        if let Err(why) = model.available() {
+            eprintln!("SKIPPED {}: {why}", model.name());
+            continue;
+        }
+        // Threads and coroutines touch a page or more each, so fewer of them suffice (and fit the limits).
+        let n_rss = if model.needs().maps_per_task > 0 { 5000 } else { N_RSS };
+        let heap = per_task(model, MemoryKind::Heap, 2000);
+        let rss = per_task(model, MemoryKind::Rss, n_rss);
+        eprintln!("{}: heap {heap:.0} B/task, rss {rss:.0} B/task", model.name());
+        assert!(heap > 0.0 && rss > 0.0, "{}: heap {heap}, rss {rss}", model.name());
+        match model.name() {
+            // Stacks are not heap; what they cost shows in RSS, at least one touched page each.
+            "thread" | "may" => assert!(rss >= 4096.0, "{}: rss {rss} B/task", model.name()),
+            // Goroutine stacks start at 2 KiB and are not in HeapAlloc.
+            "goroutine" => {
+                assert!(heap < 4096.0, "goroutine heap {heap}");
+                assert!(rss >= 2048.0, "goroutine rss {rss}");
+            }
+            // Stackless tasks: well under 4 KiB of heap each.
+            _ => assert!(heap < 4096.0, "{}: heap {heap} B/task", model.name()),
+        }
+    }
+}

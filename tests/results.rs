@@ -1,0 +1,617 @@
+//! Saving, comparing and reporting runs, on fake Criterion output built in a temporary folder; and every kind
+//! of bad input, through the library and through the `taskbench` binary (exit codes, nothing written).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::json;
+use taskbench::record::{GroupRecord, ModelRecord, Skipped};
+use taskbench::results::compare::{self, Format};
+use taskbench::results::machine::Machine;
+use taskbench::results::run::{self, SaveOptions};
+use taskbench::results::{export, readme, report};
+
+const MODELS: &[&str] = &["thread", "tokio-mt", "tokio-ct", "async-std", "smol", "may", "floor", "goroutine"];
+const NS: &[usize] = &[10_000, 100_000, 1_000_000];
+const GROUPS: &[(&str, &str)] =
+    &[("spawn", "ns"), ("spawn_join", "ns"), ("heap_per_task", "bytes/task"), ("rss_per_task", "bytes/task")];
+
+/// A per-task value for a fake benchmark, different per model, N and group.
+fn fake_value(group: &str, model_idx: usize, n: usize) -> f64 {
+    let base = match group {
+        "spawn" => 100.0,
+        "spawn_join" => 150.0,
+        "heap_per_task" => 128.0,
+        _ => 300.0,
+    };
+    base * (1.0 + model_idx as f64) * (1.0 + (n as f64).log10() / 10.0)
+}
+
+/// Whether the fake machine "cannot" run this model at this N.
+fn fake_skip(model: &str, n: usize) -> Option<String> {
+    match (model, n) {
+        ("thread", n) if n >= 100_000 => Some(format!("needs {} memory maps; vm.max_map_count is 65530", 4 * n)),
+        ("may", 1_000_000) => Some("needs 2000000 memory maps; vm.max_map_count is 65530".to_string()),
+        _ => None,
+    }
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    criterion: PathBuf,
+    records: PathBuf,
+    results: PathBuf,
+}
+
+/// A fake `cargo bench` output: Criterion files and records for all groups. `scale` multiplies every value,
+/// `spread` is the confidence interval's half width relative to the value.
+fn fixture(scale: f64, spread: f64) -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let f = Fixture {
+        criterion: root.join("target/criterion"),
+        records: root.join("target/taskbench"),
+        results: root.join("results"),
+        root,
+        _tmp: tmp,
+    };
+    write_bench_output(&f, scale, spread);
+    f
+}
+
+fn write_bench_output(f: &Fixture, scale: f64, spread: f64) {
+    fs::create_dir_all(&f.records).unwrap();
+    for (group, unit) in GROUPS {
+        let mut models: Vec<&str> = MODELS.to_vec();
+        if *group == "heap_per_task" {
+            models.push("goroutine-seed-method");
+        }
+        let mut ran = Vec::new();
+        let mut skipped = Vec::new();
+        for (mi, model) in models.iter().enumerate() {
+            for &n in NS {
+                let id = format!("{group}/{model}/{n}");
+                if let Some(reason) = fake_skip(model, n) {
+                    skipped.push(Skipped { id, model: model.to_string(), n, reason });
+                    continue;
+                }
+                let per_task = fake_value(group, mi, n) * scale;
+                // Time groups: Criterion's value is one iteration of N tasks.
+                let value = if *unit == "ns" { per_task * n as f64 } else { per_task };
+                write_criterion(&f.criterion, group, model, n, value, spread, *unit == "ns");
+                ran.push(id);
+            }
+        }
+        let rec = GroupRecord {
+            group: group.to_string(),
+            unit: unit.to_string(),
+            value_is: format!("fake {group} value"),
+            n_values: NS.to_vec(),
+            models: models
+                .iter()
+                .map(|m| ModelRecord {
+                    name: m.to_string(),
+                    config: format!("{m} with 2 workers"),
+                    caveat: (*m == "async-std").then(|| "discontinued upstream (RUSTSEC-2025-0052)".to_string()),
+                })
+                .collect(),
+            ran,
+            skipped,
+            written_at_unix: 1_795_728_605,
+        };
+        fs::write(f.records.join(format!("{group}.json")), serde_json::to_string_pretty(&rec).unwrap()).unwrap();
+    }
+}
+
+fn estimate(v: f64, spread: f64) -> serde_json::Value {
+    json!({
+        "confidence_interval": {"confidence_level": 0.95, "lower_bound": v * (1.0 - spread), "upper_bound": v * (1.0 + spread)},
+        "point_estimate": v,
+        "standard_error": v * spread / 2.0
+    })
+}
+
+/// The files Criterion 0.8 writes for one benchmark (layout from its src/analysis/mod.rs).
+fn write_criterion(home: &Path, group: &str, model: &str, n: usize, value: f64, spread: f64, throughput: bool) {
+    let dir = home.join(group).join(model).join(n.to_string()).join("new");
+    fs::create_dir_all(&dir).unwrap();
+    let full_id = format!("{group}/{model}/{n}");
+    let bench = json!({
+        "group_id": group, "function_id": model, "value_str": n.to_string(),
+        "throughput": if throughput { json!({"Elements": n}) } else { json!(null) },
+        "full_id": full_id, "directory_name": full_id, "title": full_id
+    });
+    let est = json!({
+        "mean": estimate(value, spread), "median": estimate(value, spread),
+        "median_abs_dev": estimate(value * 0.01, spread), "slope": null, "std_dev": estimate(value * 0.02, spread)
+    });
+    let sample = json!({"sampling_mode": "Flat", "iters": vec![1.0; 10], "times": vec![value; 10]});
+    fs::write(dir.join("benchmark.json"), bench.to_string()).unwrap();
+    fs::write(dir.join("estimates.json"), est.to_string()).unwrap();
+    fs::write(dir.join("sample.json"), sample.to_string()).unwrap();
+    let report = home.join(group).join(model).join(n.to_string()).join("report");
+    fs::create_dir_all(&report).unwrap();
+    fs::write(report.join("index.html"), "<html>criterion</html>").unwrap();
+}
+
+fn fake_machine(slug: &str, kernel: &str) -> Machine {
+    Machine {
+        schema: 1,
+        slug: slug.to_string(),
+        cpu_model: "Fake CPU 9000".to_string(),
+        physical_cores: Some(2),
+        logical_cores: 4,
+        available_parallelism: 4,
+        memory_total_bytes: 8 << 30,
+        cgroup_memory_limit_bytes: None,
+        os: Some("Test OS".to_string()),
+        kernel: kernel.to_string(),
+        arch: "x86_64".to_string(),
+        transparent_hugepage: Some("madvise".to_string()),
+        vm_max_map_count: Some(65530),
+        kernel_pid_max: Some(32768),
+        kernel_threads_max: Some(192_000),
+        ulimit_nproc: Some("96000".to_string()),
+        rustc: Some("rustc 1.95.0 (59807616e 2026-04-14)".to_string()),
+        build_profile: "bench".to_string(),
+        crates: BTreeMap::from([("tokio".to_string(), "1.54.0".to_string())]),
+        go: None,
+        git_commit: Some("0123456789abcdef".to_string()),
+        git_dirty: Some(false),
+        date: "2026-11-26T21:40:00Z".to_string(),
+    }
+}
+
+fn opts(f: &Fixture, name: &str) -> SaveOptions {
+    SaveOptions {
+        criterion_home: f.criterion.clone(),
+        records_dir: f.records.clone(),
+        results_dir: f.results.clone(),
+        name: Some(name.to_string()),
+        label: None,
+        machine_name: None,
+        force: false,
+    }
+}
+
+fn err_text<T: std::fmt::Debug>(r: anyhow::Result<T>) -> String {
+    format!("{:#}", r.expect_err("expected an error"))
+}
+
+/// Every file under `dir`, for "nothing was written" checks.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn save_writes_machine_summary_and_raw_files() {
+    let f = fixture(1.0, 0.01);
+    let saved = run::save(&opts(&f, "base"), fake_machine("fake-4c-8g", "6.8.0")).unwrap();
+    assert_eq!(saved.path, f.results.join("fake-4c-8g/base"));
+    let r = run::load(&saved.path).unwrap();
+    assert_eq!(r.summary.schema, 1);
+    assert_eq!(r.summary.groups.len(), 4);
+    assert_eq!(r.summary.groups[0].group, "spawn", "groups in the fixed order");
+    // 8 models x 3 N, minus 3 skipped, per group; heap has the seed-method row too.
+    assert_eq!(r.summary.benchmarks.len(), 4 * (24 - 3) + 3);
+    let b = r.summary.bench("spawn/tokio-mt/10000").unwrap();
+    assert_eq!(b.unit, "ns");
+    assert_eq!(b.per_task_unit, "ns/task");
+    assert!((b.per_task.point - fake_value("spawn", 1, 10_000)).abs() < 1e-6);
+    assert!((b.mean.point - fake_value("spawn", 1, 10_000) * 10_000.0).abs() < 1e-3);
+    assert!(b.per_task.lower < b.per_task.point && b.per_task.point < b.per_task.upper);
+    assert_eq!(b.sample_count, 10);
+    let h = r.summary.bench("heap_per_task/goroutine-seed-method/10000").unwrap();
+    assert_eq!(h.per_task_unit, "bytes/task");
+    assert_eq!(h.per_task.point, h.mean.point);
+    let spawn = r.summary.group("spawn").unwrap();
+    assert_eq!(spawn.skipped.len(), 3);
+    assert!(spawn.skipped.iter().any(|s| s.id == "spawn/thread/1000000" && s.reason.contains("max_map_count")));
+    assert_eq!(spawn.recorded_at, "2026-11-26T21:30:05Z");
+    assert!(r.summary.caveats()["async-std"].contains("discontinued"));
+    let raw = saved.path.join(b.raw.as_ref().unwrap());
+    for file in ["benchmark.json", "estimates.json", "sample.json"] {
+        assert!(raw.join(file).is_file(), "{file} copied");
+    }
+    // No temporary folders left beside the run.
+    let names: Vec<String> = fs::read_dir(f.results.join("fake-4c-8g"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, vec!["base".to_string()]);
+}
+
+#[test]
+fn default_run_name_is_the_bench_time_plus_label() {
+    let f = fixture(1.0, 0.01);
+    let mut o = opts(&f, "x");
+    o.name = None;
+    o.label = Some("4workers".to_string());
+    let saved = run::save(&o, fake_machine("m", "6.8.0")).unwrap();
+    assert_eq!(saved.path, f.results.join("m/2026-11-26T2130Z-4workers"));
+}
+
+#[test]
+fn existing_run_is_kept_without_force() {
+    let f = fixture(1.0, 0.01);
+    run::save(&opts(&f, "base"), fake_machine("m", "6.8.0")).unwrap();
+    let summary = f.results.join("m/base/summary.json");
+    let before = fs::read(&summary).unwrap();
+    write_bench_output(&f, 2.0, 0.01);
+    let e = err_text(run::save(&opts(&f, "base"), fake_machine("m", "6.8.0")));
+    assert!(e.contains("exists already") && e.contains("--force"), "{e}");
+    assert_eq!(fs::read(&summary).unwrap(), before, "untouched");
+    let mut o = opts(&f, "base");
+    o.force = true;
+    let saved = run::save(&o, fake_machine("m", "6.8.0")).unwrap();
+    assert!(saved.replaced);
+    assert_ne!(fs::read(&summary).unwrap(), before, "replaced");
+    assert_eq!(fs::read_dir(f.results.join("m")).unwrap().count(), 1, "no leftovers");
+}
+
+#[test]
+fn stale_criterion_results_are_ignored_and_missing_ones_reported() {
+    let f = fixture(1.0, 0.01);
+    // A result from an older run with another N: not in the record, so not saved.
+    write_criterion(&f.criterion, "spawn", "tokio-mt", 42, 4200.0, 0.01, true);
+    // A result the record says ran but Criterion did not save.
+    fs::remove_dir_all(f.criterion.join("spawn/smol/10000")).unwrap();
+    let saved = run::save(&opts(&f, "r"), fake_machine("m", "6.8.0")).unwrap();
+    assert!(saved.summary.bench("spawn/tokio-mt/42").is_none());
+    assert!(saved.summary.bench("spawn/smol/10000").is_none());
+    assert!(saved.warnings.iter().any(|w| w.contains("spawn/smol/10000")));
+    assert!(saved.summary.group("spawn").unwrap().skipped.iter().any(|s| s.id == "spawn/smol/10000"));
+}
+
+#[test]
+fn compare_shows_machine_differences_ratios_and_real_marks() {
+    let a = fixture(1.0, 0.01);
+    let run_a = run::save(&opts(&a, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    // B: 3% slower with 1% intervals (real), except where the intervals are wide.
+    let b = fixture(1.03, 0.01);
+    write_criterion(&b.criterion, "spawn", "tokio-ct", 10_000, fake_value("spawn", 2, 10_000) * 1.03 * 1e4, 0.2, true);
+    let run_b = run::save(&opts(&b, "b"), fake_machine("m", "6.9.1")).unwrap().path;
+    let runs = run::load_all(&[run_a, run_b]).unwrap();
+    let c = compare::compare(&runs).unwrap();
+    assert_eq!(c.machine_diffs.len(), 1);
+    assert_eq!(c.machine_diffs[0].0, "kernel");
+    let spawn = c.groups.iter().find(|g| g.group == "spawn").unwrap();
+    let row = |m: &str, n: usize| spawn.rows.iter().find(|r| r.model == m && r.n == n).unwrap();
+    let cell = row("tokio-mt", 10_000).cells[1].clone().unwrap();
+    assert!((cell.ratio.unwrap() - 1.03).abs() < 1e-9);
+    assert_eq!(cell.real, Some(true));
+    assert_eq!(row("tokio-ct", 10_000).cells[1].as_ref().unwrap().real, Some(false));
+
+    let text = compare::render(&c, Format::Terminal);
+    let kernel_at = text.find("kernel").unwrap();
+    assert!(kernel_at < text.find("spawn (ns/task)").unwrap(), "machine differences come first:\n{text}");
+    assert!(text.contains("1.03× ≠"), "{text}");
+    assert!(text.contains("do not overlap"), "legend:\n{text}");
+    let md = compare::render(&c, Format::Markdown);
+    assert!(md.contains("| model | N | A (ns/task) | B (ns/task) | B/A |"), "{md}");
+    assert!(md.contains("| kernel | 6.8.0 | 6.9.1 |"), "{md}");
+    for m in MODELS {
+        assert!(md.contains(&format!("| {m} | 10000 |")), "{m} row in markdown");
+    }
+}
+
+#[test]
+fn report_is_self_contained_and_holds_every_models_row() {
+    let a = fixture(1.0, 0.01);
+    let run_a = run::save(&opts(&a, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let b = fixture(1.2, 0.01);
+    let run_b = run::save(&opts(&b, "b"), fake_machine("m", "6.8.0")).unwrap().path;
+    for paths in [vec![run_a.clone()], vec![run_a.clone(), run_b]] {
+        let runs = run::load_all(&paths).unwrap();
+        let out = a.root.join("report.html");
+        report::write_report(&runs, &out, None).unwrap();
+        let html = fs::read_to_string(&out).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        for group in ["spawn", "spawn_join", "heap_per_task", "rss_per_task"] {
+            let start = html.find(&format!("<section id=\"g-{group}\">")).unwrap_or_else(|| panic!("{group} section"));
+            let end = start + html[start..].find("</section>").unwrap();
+            let section = &html[start..end];
+            assert!(section.contains("<svg"), "{group} chart");
+            let mut models: Vec<&str> = MODELS.to_vec();
+            if group == "heap_per_task" {
+                models.push("goroutine-seed-method");
+            }
+            for m in models {
+                assert!(section.contains(&format!("</span>{m}</td>")), "{group}: {m} row");
+                assert!(section.contains(&format!(">{m}</text>")), "{group}: {m} in the chart legend");
+            }
+            assert!(section.contains(&format!("{group}/thread/1000000</code>")), "{group}: skipped entry");
+        }
+        assert!(html.contains("discontinued upstream"), "caveat shown");
+        // Offline: no scripts, stylesheets, images or fonts fetched from anywhere.
+        for banned in
+            ["<script", "<link", "<img", "<iframe", "@import", "url(", "src=", "https://", "http://www.w3.org/1999"]
+        {
+            assert!(!html.contains(banned), "{banned} in report");
+        }
+        for href in html.split("href=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]) {
+            assert!(href.starts_with('#') || !href.contains("://") || href.starts_with("file://"), "{href}");
+        }
+        // Criterion's pages are linked because target/criterion still holds run A's data.
+        assert!(html.contains("target/criterion/spawn/tokio-mt/10000/report/index.html"), "link to Criterion");
+        if paths.len() == 2 {
+            assert!(html.contains("stroke-dasharray"), "dashed lines for run B");
+            assert!(html.contains("B/A"));
+        }
+    }
+}
+
+#[test]
+fn readme_section_is_regenerated_between_the_markers() {
+    let f = fixture(1.0, 0.01);
+    let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let r = run::load(&path).unwrap();
+    let file = f.root.join("README.md");
+    fs::write(&file, "# T\n\nintro\n\n## Results\n").unwrap();
+    let e = err_text(readme::update(&file, &r, false));
+    assert!(e.contains("README.md") && e.contains("results:begin"), "{e}");
+    fs::write(&file, "# T\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\nafter\n").unwrap();
+    assert_eq!(readme::update(&file, &r, false).unwrap(), readme::Outcome::Updated);
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("# T\n\n<!-- results:begin -->\n") && text.ends_with("<!-- results:end -->\n\nafter\n"));
+    assert!(!text.contains("old"));
+    assert!(text.contains("| model | N | heap B/task | RSS B/task | spawn ns/task | spawn+join ns/task |"), "{text}");
+    assert!(text.contains("| tokio-mt | 10,000 |"), "{text}");
+    assert!(text.contains("| thread | 1,000,000 | skipped | skipped | skipped | skipped |"), "{text}");
+    assert!(text.contains("results/m/a/summary.json"), "{text}");
+    assert!(text.contains("Fake CPU 9000"));
+    assert_eq!(readme::update(&file, &r, true).unwrap(), readme::Outcome::AlreadyCurrent);
+}
+
+#[test]
+fn critcmp_export_holds_only_time_groups() {
+    let f = fixture(1.0, 0.01);
+    let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let r = run::load(&path).unwrap();
+    let (text, left_out) = export::export(&r, export::ExportFormat::Critcmp, None).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["name"], "a");
+    let b = &v["benchmarks"]["spawn/tokio-mt/10000"];
+    assert_eq!(b["fullname"], "a/spawn/tokio-mt/10000");
+    assert_eq!(b["criterion_benchmark_v1"]["function_id"], "tokio-mt");
+    assert!(b["criterion_estimates_v1"]["mean"]["point_estimate"].is_number());
+    assert!(v["benchmarks"].get("heap_per_task/tokio-mt/10000").is_none());
+    assert_eq!(left_out.len(), 2);
+    let (bencher, _) = export::export(&r, export::ExportFormat::Bencher, None).unwrap();
+    assert!(bencher.lines().all(|l| l.starts_with("test spawn") && l.contains(" ns/iter (+/- ")), "{bencher}");
+}
+
+// ---- bad input: each names the file and the problem, and writes nothing ----
+
+#[test]
+fn save_without_criterion_output_says_run_cargo_bench() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = SaveOptions {
+        criterion_home: tmp.path().join("target/criterion"),
+        records_dir: tmp.path().join("target/taskbench"),
+        results_dir: tmp.path().join("results"),
+        name: None,
+        label: None,
+        machine_name: None,
+        force: false,
+    };
+    let e = err_text(run::save(&o, fake_machine("m", "6.8.0")));
+    assert!(e.contains("target/criterion") && e.contains("cargo bench"), "{e}");
+    assert!(!tmp.path().join("results").exists());
+}
+
+#[test]
+fn save_with_corrupt_or_truncated_criterion_file_names_it() {
+    for (content, expect) in [("{\"mean\": {\"confid", "truncated"), ("{]", "corrupt"), ("[1, 2]", "unexpected")] {
+        let f = fixture(1.0, 0.01);
+        let bad = f.criterion.join("spawn/tokio-mt/10000/new/estimates.json");
+        fs::write(&bad, content).unwrap();
+        let e = err_text(run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")));
+        assert!(e.contains(&bad.display().to_string()) && e.contains(expect), "{e}");
+        assert!(!f.results.exists(), "nothing written");
+    }
+    let f = fixture(1.0, 0.01);
+    let bad = f.records.join("spawn.json");
+    fs::write(&bad, "{\"group\": \"spawn\",").unwrap();
+    let e = err_text(run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")));
+    assert!(e.contains(&bad.display().to_string()) && e.contains("truncated"), "{e}");
+    assert!(!f.results.exists(), "nothing written");
+}
+
+#[test]
+fn loading_bad_run_folders_names_the_file_and_the_problem() {
+    let f = fixture(1.0, 0.01);
+    let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let summary = path.join("summary.json");
+    let machine = path.join("machine.json");
+    let good = fs::read_to_string(&summary).unwrap();
+
+    let e = err_text(run::load(&f.root.join("results/m/nope")));
+    assert!(e.contains("results/m/nope") && e.contains("no such run folder"), "{e}");
+
+    let e = err_text(run::load(&f.results.join("m")));
+    assert!(e.contains("machine folder") && e.contains(": a"), "{e}");
+
+    fs::write(&summary, &good[..good.len() / 2]).unwrap();
+    let e = err_text(run::load(&path));
+    assert!(e.contains(&summary.display().to_string()) && e.contains("truncated"), "{e}");
+
+    fs::write(&summary, "not json").unwrap();
+    let e = err_text(run::load(&path));
+    assert!(e.contains("summary.json") && e.contains("corrupt"), "{e}");
+
+    for (schema, expect) in [("0", "unknown schema version 0"), ("\"one\"", "expected a whole number")] {
+        fs::write(&summary, good.replacen("\"schema\": 1", &format!("\"schema\": {schema}"), 1)).unwrap();
+        let e = err_text(run::load(&path));
+        assert!(e.contains("summary.json") && e.contains(expect), "{e}");
+    }
+
+    fs::write(&summary, good.replacen("\"schema\": 1", "\"schema\": 2", 1)).unwrap();
+    let e = err_text(run::load(&path));
+    assert!(e.contains("summary.json") && e.contains("newer taskbench") && e.contains("Upgrade"), "{e}");
+
+    fs::write(&summary, good.replacen("\"schema\": 1,", "", 1)).unwrap();
+    let e = err_text(run::load(&path));
+    assert!(e.contains("no \"schema\" field"), "{e}");
+
+    fs::write(&summary, &good).unwrap();
+    let m = fs::read_to_string(&machine).unwrap();
+    fs::write(&machine, m.replacen("\"schema\": 1", "\"schema\": 7", 1)).unwrap();
+    let e = err_text(run::load(&path));
+    assert!(e.contains("machine.json") && e.contains("newer taskbench"), "{e}");
+
+    fs::remove_file(&machine).unwrap();
+    let e = err_text(run::load(&path));
+    assert!(e.contains("machine.json") && e.contains("not found"), "{e}");
+}
+
+#[test]
+fn comparing_runs_with_nothing_in_common_fails() {
+    let a = fixture(1.0, 0.01);
+    let run_a = run::save(&opts(&a, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let b = fixture(1.0, 0.01);
+    let run_b = run::save(&opts(&b, "b"), fake_machine("m", "6.8.0")).unwrap().path;
+    // Rewrite B's ids so none matches A's.
+    let s = fs::read_to_string(run_b.join("summary.json")).unwrap();
+    fs::write(
+        run_b.join("summary.json"),
+        s.replace("/10000\"", "/7\"").replace("/100000\"", "/8\"").replace("/1000000\"", "/9\""),
+    )
+    .unwrap();
+    let runs = run::load_all(&[run_a, run_b]).unwrap();
+    let e = err_text(compare::compare(&runs));
+    assert!(e.contains("no benchmark in common"), "{e}");
+    let out = a.root.join("r.html");
+    assert!(report::write_report(&runs, &out, None).is_err());
+    assert!(!out.exists(), "nothing written");
+}
+
+// ---- the binary: exit codes, messages, nothing written ----
+
+fn taskbench(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_taskbench"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env_remove("CRITERION_HOME")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn binary_save_compare_report_readme_end_to_end() {
+    let f = fixture(1.0, 0.01);
+    let (code, out, err) = taskbench(&f.root, &["save", "--name", "a", "--machine", "m"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("saved") && out.contains("results/m/a"), "{out}");
+    let (code, _, err) = taskbench(&f.root, &["save", "--name", "a", "--machine", "m"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--force"), "{err}");
+    let (code, out, _) = taskbench(&f.root, &["save", "--name", "a", "--machine", "m", "--force"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("replaced"), "{out}");
+    let (code, _, _) = taskbench(&f.root, &["save", "--name", "b", "--machine", "m"]);
+    assert_eq!(code, 0);
+    let m: Machine = serde_json::from_str(&fs::read_to_string(f.results.join("m/a/machine.json")).unwrap()).unwrap();
+    assert!(m.logical_cores >= 1 && !m.kernel.is_empty() && m.date.ends_with('Z'));
+
+    let (code, out, err) = taskbench(&f.root, &["compare", "results/m/a", "results/m/b", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("**Machine differences:** none"), "{out}");
+    assert!(out.contains("| tokio-mt | 10000 |"), "{out}");
+    let (code, out, _) = taskbench(&f.root, &["list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("results/m/a") && out.contains("results/m/b"), "{out}");
+
+    let (code, _, err) = taskbench(&f.root, &["report", "results/m/a", "results/m/b", "--out", "report.html"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(fs::read_to_string(f.root.join("report.html")).unwrap().contains("<svg"));
+
+    fs::write(f.root.join("README.md"), "x\n<!-- results:begin -->\n<!-- results:end -->\n").unwrap();
+    let (code, _, err) = taskbench(&f.root, &["readme", "results/m/a", "--check"]);
+    assert_ne!(code, 0, "stale section fails --check");
+    assert!(err.contains("README.md"), "{err}");
+    let (code, _, err) = taskbench(&f.root, &["readme", "results/m/a"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _) = taskbench(&f.root, &["readme", "results/m/a", "--check"]);
+    assert_eq!(code, 0);
+
+    let (code, out, _) = taskbench(&f.root, &["export", "results/m/a", "--format", "critcmp"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("criterion_estimates_v1"));
+}
+
+#[test]
+fn binary_bad_input_exits_nonzero_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (code, _, err) = taskbench(dir, &["save"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("target/criterion") && err.contains("cargo bench"), "{err}");
+    assert!(!dir.join("results").exists());
+
+    let (code, _, err) = taskbench(dir, &["compare", "missing-a", "missing-b"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("missing-a") && err.contains("no such run folder"), "{err}");
+
+    let (code, _, err) = taskbench(dir, &["report", "missing-a", "--out", "r.html"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("missing-a"), "{err}");
+    assert!(!dir.join("r.html").exists());
+
+    let f = fixture(1.0, 0.01);
+    let (code, _, _) = taskbench(&f.root, &["save", "--name", "a", "--machine", "m"]);
+    assert_eq!(code, 0);
+    fs::write(f.results.join("m/a/summary.json"), "{\"schema\": 1, \"taskbench_version\": ").unwrap();
+    let before = files_under(&f.root);
+    let (code, _, err) = taskbench(&f.root, &["report", "results/m/a", "--out", "r.html"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("results/m/a/summary.json") && err.contains("truncated"), "{err}");
+    assert!(!f.root.join("r.html").exists());
+    let (code, _, err) = taskbench(&f.root, &["readme", "results/m/a", "--readme", "NOPE.md"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("summary.json"), "the run is checked first: {err}");
+    let (code, _, err) = taskbench(&f.root, &["compare", "results/m/a", "results/m/a", "--out", "c.md"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("summary.json"), "{err}");
+    let (code, _, err) = taskbench(&f.root, &["export", "results/m/a", "--format", "critcmp", "--out", "x.json"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("truncated"), "{err}");
+    assert_eq!(files_under(&f.root), before, "nothing written by failed commands");
+
+    // clap: unknown flags, missing arguments and a single run to compare are usage errors.
+    for args in [
+        &["save", "--bogus"][..],
+        &["compare", "only-one"],
+        &["report", "x"],
+        &["compare", "a", "b", "--format", "html"],
+    ] {
+        let (code, _, err) = taskbench(dir, args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+    let (code, out, _) = taskbench(dir, &["--help"]);
+    assert_eq!(code, 0);
+    for sub in ["limits", "save", "compare", "report", "readme", "export"] {
+        assert!(out.contains(sub), "--help lists {sub}");
+    }
+}
