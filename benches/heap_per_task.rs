@@ -8,7 +8,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use taskbench::measure::{BytesPerTask, CountingAllocator, MemoryKind};
 use taskbench::models::{goroutine, TaskModel};
-use taskbench::suite::{memory_config, memory_per_task, run_group, seed_method, ExtraRow, GroupSpec};
+use taskbench::suite::{goroutine_stack, memory_config, memory_per_task, run_group, seed_method, ExtraRow, GroupSpec};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -28,12 +28,22 @@ const SEED_METHOD: ExtraRow<BytesPerTask> = ExtraRow {
     config: || "the origin post's program: MemStats.Alloc before and after wg.Wait(), goroutines exited".into(),
     caveat: Some("reproduces a flawed method: reads after the goroutines exited, and Alloc excludes stacks"),
     available: || goroutine::MODEL.available(),
-    needs: goroutine::SEED_NEEDS,
+    needs: goroutine::CHILD_NEEDS,
     bench: |b, n| seed_method(b, n),
 };
 
+/// Go keeps goroutine stacks outside its heap; this row shows them (`StackInuse`) next to the heap row.
+const GOROUTINE_STACK: ExtraRow<BytesPerTask> = ExtraRow {
+    name: "goroutine-stack",
+    config: || goroutine::MODEL.config(),
+    caveat: Some("not heap: Go's StackInuse growth per live goroutine, shown beside its heap row"),
+    available: || goroutine::MODEL.available(),
+    needs: goroutine::CHILD_NEEDS,
+    bench: goroutine_stack,
+};
+
 fn heap_per_task(c: &mut Criterion<BytesPerTask>) {
-    run_group(c, &HEAP, &[SEED_METHOD], |b, model, n| memory_per_task(b, model, n, MemoryKind::Heap));
+    run_group(c, &HEAP, &[GOROUTINE_STACK, SEED_METHOD], |b, model, n| memory_per_task(b, model, n, MemoryKind::Heap));
 }
 
 criterion_group! {

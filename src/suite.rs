@@ -359,11 +359,7 @@ pub fn time_spawn_join(b: &mut Bencher<'_>, model: &'static dyn TaskModel, n: us
 /// The memory bench body: `iters` parked runs, each read by a [`MemoryObserver`]; the value is the sum of
 /// their bytes per task (Criterion divides by `iters`).
 pub fn memory_per_task(b: &mut Bencher<'_, BytesPerTask>, model: &'static dyn TaskModel, n: usize, kind: MemoryKind) {
-    let group = match kind {
-        MemoryKind::Heap => "heap_per_task",
-        MemoryKind::Rss => "rss_per_task",
-    };
-    let id = format!("{group}/{}/{n}", model.name());
+    let id = format!("{:?} per task/{}/{n}", kind, model.name());
     b.iter_custom(|iters| {
         (0..iters)
             .map(|_| {
@@ -373,6 +369,12 @@ pub fn memory_per_task(b: &mut Bencher<'_, BytesPerTask>, model: &'static dyn Ta
             })
             .sum()
     });
+}
+
+/// The `heap_per_task/goroutine-stack/<N>` body: Go's `StackInuse` growth per live goroutine, read in the same
+/// runs as the heap row. Stacks are not heap; the row stands beside it so the two add up to what Go holds.
+pub fn goroutine_stack(b: &mut Bencher<'_, BytesPerTask>, n: usize) {
+    memory_per_task(b, &models::goroutine::MODEL, n, MemoryKind::RuntimeStacks);
 }
 
 /// The `heap_per_task/goroutine-seed-method/<N>` body: the origin post's program, in a fresh Go process per

@@ -11,6 +11,8 @@ pub enum MemoryKind {
     Heap,
     /// Resident bytes of the process that holds the tasks.
     Rss,
+    /// Stack bytes a runtime reports outside its heap (Go's `StackInuse`); an error for models without.
+    RuntimeStacks,
 }
 
 /// Reads `kind` before the first spawn and again with all tasks parked.
@@ -35,6 +37,10 @@ impl MemoryObserver {
             MemoryKind::Rss => match memory.pid() {
                 Some(pid) => Ok(super::rss::of_process(pid)? as i64),
                 None => Ok(super::rss::this_process()? as i64),
+            },
+            MemoryKind::RuntimeStacks => match memory.stack_bytes() {
+                Some(bytes) => Ok(bytes as i64),
+                None => bail!("this model's runtime reports no stack figure"),
             },
         }
     }

@@ -236,7 +236,7 @@ fn child_limit_ms(limit: Duration) -> u128 {
 }
 
 /// What the seed method's process takes: N goroutines that may all be alive at once, in a child process.
-pub const SEED_NEEDS: Needs =
+pub const CHILD_NEEDS: Needs =
     Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 8 << 10, in_child_process: true };
 
 /// What the origin post's method printed for one fresh process: `MemStats.Alloc` before spawning and after
