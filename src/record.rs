@@ -25,6 +25,9 @@ pub struct GroupRecord {
     pub skipped: Vec<Skipped>,
     /// Seconds since the Unix epoch when the record was written.
     pub written_at_unix: u64,
+    /// Cores the bench process could use (its affinity), which sets the runtimes' worker counts; 0 if unknown.
+    #[serde(default)]
+    pub usable_cores: usize,
 }
 
 /// A model as it was configured for the run.

@@ -273,6 +273,7 @@ pub fn run_group_with<M: Measurement + 'static>(
         unit: spec.unit.into(),
         value_is: spec.value_is.into(),
         n_values: n_values.to_vec(),
+        usable_cores: models::available_cores(),
         ..GroupRecord::default()
     };
     let mut group = c.benchmark_group(spec.name);

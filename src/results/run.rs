@@ -45,6 +45,10 @@ pub struct Saved {
 /// Saves the current Criterion output as a run of `machine`. See the module docs.
 pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     let gathered = summary::gather(&opts.criterion_home, &opts.records_dir)?;
+    if let Some(cores) = summary::bench_usable_cores(&opts.records_dir)? {
+        // What the benches ran with, not what this save process has; the folder name stays the machine's.
+        machine.available_parallelism = cores;
+    }
     if let Some(m) = &opts.machine_name {
         check_name(m, "machine name")?;
         machine.slug = m.clone();

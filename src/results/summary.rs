@@ -257,6 +257,12 @@ pub fn newest_record_unix(records_dir: &Path) -> Result<u64> {
     Ok(read_records(records_dir)?.iter().map(|(_, r)| r.written_at_unix).max().unwrap_or(0))
 }
 
+/// The cores the bench processes could use (their affinity), when the records say: the save may run
+/// with another affinity than the benches did (`taskset -c 0 cargo bench`).
+pub fn bench_usable_cores(records_dir: &Path) -> Result<Option<usize>> {
+    Ok(read_records(records_dir)?.iter().map(|(_, r)| r.usable_cores).find(|&c| c > 0))
+}
+
 fn read_records(records_dir: &Path) -> Result<Vec<(PathBuf, GroupRecord)>> {
     let entries = std::fs::read_dir(records_dir).map_err(|e| {
         anyhow!(
