@@ -90,6 +90,7 @@ fn write_bench_output(f: &Fixture, scale: f64, spread: f64) {
             unit: unit.to_string(),
             value_is: format!("fake {group} value"),
             n_values: NS.to_vec(),
+            usable_cores: 2,
             models: models
                 .iter()
                 .map(|m| ModelRecord {
