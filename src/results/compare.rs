@@ -1,7 +1,8 @@
 //! Runs side by side: the machine differences first, then per group, model and N each run's per-task value,
 //! its ratio to the first run, and a mark where the difference is real.
 //!
-//! "Real" is deliberately strict: the two runs' confidence intervals of the mean do not overlap. A ratio
+//! "Real" is deliberately strict: the two runs' confidence intervals of the mean do not overlap, and the means
+//! differ by more than 1% (exact byte counts have zero-width intervals that never overlap). A ratio
 //! without the mark is within the noise of at least one run and should not be read as a difference. The
 //! same [`Comparison`] feeds the terminal and Markdown tables here and the HTML report.
 
@@ -306,9 +307,9 @@ pub fn legend(level: f64) -> String {
     let pct = format!("{:.0}%", level * 100.0);
     format!(
         "Values are per task: the mean, ± half its {pct} confidence interval. Ratios are to run A. \
-         {REAL_MARK} marks a real difference: the {pct} confidence intervals of the two runs do not overlap. \
-         A ratio without {REAL_MARK} is within noise and is not evidence of a difference. Identical samples \
-         (exact byte counts) give zero-width intervals, so any difference between them is marked."
+         {REAL_MARK} marks a real difference: the {pct} confidence intervals of the two runs do not overlap \
+         and the means differ by more than 1%. A ratio without {REAL_MARK} is within noise and is not \
+         evidence of a difference."
     )
 }
 

@@ -242,7 +242,7 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
                     Some(cl) if cl.real == Some(true) => {
                         let _ = write!(
                             h,
-                            "<td class=\"num real\" title=\"confidence intervals do not overlap\">{}</td>",
+                            "<td class=\"num real\" title=\"confidence intervals do not overlap; means differ by more than 1%\">{}</td>",
                             esc(&ratio_cell(cl))
                         );
                     }
@@ -272,7 +272,7 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
         h.push_str("</ul>");
     }
     if multi {
-        let _ = write!(h, "<p class=\"skipped\"><span class=\"real\">{REAL_MARK}</span>: the confidence intervals do not overlap.</p>");
+        let _ = write!(h, "<p class=\"skipped\"><span class=\"real\">{REAL_MARK}</span>: the confidence intervals do not overlap and the means differ by more than 1%.</p>");
     }
     h.push_str("</section>\n");
 }

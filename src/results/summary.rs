@@ -97,6 +97,10 @@ pub struct Interval {
     pub standard_error: f64,
 }
 
+/// Differences in the mean smaller than this fraction are never marked real (Criterion's own default noise
+/// threshold is the same 1%).
+pub const NOISE_THRESHOLD: f64 = 0.01;
+
 impl Interval {
     fn scaled(&self, by: f64) -> Interval {
         Interval {
@@ -108,9 +112,13 @@ impl Interval {
         }
     }
 
-    /// True when the two intervals do not overlap: the difference stands out from both runs' noise.
+    /// True when the difference is real: the two intervals do not overlap, so it stands out from both runs'
+    /// noise, and the means differ by more than [`NOISE_THRESHOLD`]. Exact byte counts have zero-width
+    /// intervals, so without the threshold 256.00 B against 256.01 B would count as a difference.
     pub fn differs_from(&self, other: &Interval) -> bool {
-        self.upper < other.lower || self.lower > other.upper
+        let apart = self.upper < other.lower || self.lower > other.upper;
+        let relative = if other.point == 0.0 { f64::INFINITY } else { (self.point / other.point - 1.0).abs() };
+        apart && relative > NOISE_THRESHOLD
     }
 
     /// Half the interval's width relative to the point, as a fraction (`0.01` = ±1%).
@@ -408,5 +416,8 @@ mod tests {
         assert!(!i(1.0, 2.0).differs_from(&i(1.5, 3.0)));
         assert!(i(1.0, 2.0).differs_from(&i(2.1, 3.0)));
         assert!(i(2.1, 3.0).differs_from(&i(1.0, 2.0)));
+        // Zero-width intervals a hair apart: not a real difference.
+        assert!(!i(256.0, 256.0).differs_from(&i(256.01, 256.01)));
+        assert!(i(256.0, 256.0).differs_from(&i(260.0, 260.0)));
     }
 }
