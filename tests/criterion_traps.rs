@@ -16,17 +16,19 @@ fn quick(dir: &std::path::Path) -> Criterion<BytesPerTask> {
         .measurement_time(Duration::from_millis(50))
 }
 
+/// A bench whose every sample is exactly 256 bytes per task, as exact byte counts often are.
+fn constant(c: &mut Criterion<BytesPerTask>) {
+    c.bench_function("heap_per_task/constant/1000", |b| {
+        b.iter_custom(|iters| {
+            std::thread::sleep(Duration::from_micros(200));
+            256.0 * iters as f64
+        })
+    });
+}
+
 #[test]
 fn constant_samples_survive_a_baseline_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let constant = |c: &mut Criterion<BytesPerTask>| {
-        c.bench_function("heap_per_task/constant/1000", |b| {
-            b.iter_custom(|iters| {
-                std::thread::sleep(Duration::from_micros(200));
-                256.0 * iters as f64
-            })
-        });
-    };
     let mut c = quick(dir.path()).save_baseline("a".into());
     constant(&mut c);
     // What the memory benches do when the command line asks for a baseline comparison.
@@ -48,14 +50,6 @@ fn constant_samples_survive_a_baseline_round_trip() {
 #[test]
 fn criterion_cannot_plot_a_baseline_comparison_of_constant_samples() {
     let dir = tempfile::tempdir().unwrap();
-    let constant = |c: &mut Criterion<BytesPerTask>| {
-        c.bench_function("heap_per_task/constant/1000", |b| {
-            b.iter_custom(|iters| {
-                std::thread::sleep(Duration::from_micros(200));
-                256.0 * iters as f64
-            })
-        });
-    };
     let mut c = quick(dir.path()).save_baseline("a".into());
     constant(&mut c);
     let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -72,6 +72,8 @@ impl Machine {
         let logical_cores = count_logical(&cpuinfo).unwrap_or_else(online_cpus);
         let available_parallelism = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let memory_total_bytes = meminfo_total().unwrap_or(0);
+        // The same readings the preflight decides with.
+        let limits = crate::limits::Snapshot::live();
         let mut m = Machine {
             schema: SCHEMA,
             slug: String::new(),
@@ -83,11 +85,11 @@ impl Machine {
             os: os_release(),
             kernel: read_trim("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".to_string()),
             arch: std::env::consts::ARCH.to_string(),
-            transparent_hugepage: read_trim("/sys/kernel/mm/transparent_hugepage/enabled").and_then(|s| bracketed(&s)),
-            vm_max_map_count: read_u64("/proc/sys/vm/max_map_count"),
-            kernel_pid_max: read_u64("/proc/sys/kernel/pid_max"),
-            kernel_threads_max: read_u64("/proc/sys/kernel/threads-max"),
-            ulimit_nproc: nproc_limit(),
+            transparent_hugepage: limits.thp,
+            vm_max_map_count: limits.max_map_count,
+            kernel_pid_max: limits.pid_max,
+            kernel_threads_max: limits.threads_max,
+            ulimit_nproc: Some(limits.nproc_limit.map_or_else(|| "unlimited".to_string(), |n| n.to_string())),
             rustc: command_line(std::env::var("RUSTC").ok().as_deref().unwrap_or("rustc"), &["-V"], project),
             build_profile: build_profile(&project.join("Cargo.toml")),
             crates: fs::read_to_string(project.join("Cargo.lock")).map(|l| lock_versions(&l)).unwrap_or_default(),
@@ -243,26 +245,6 @@ fn read_trim(path: &str) -> Option<String> {
     fs::read_to_string(path).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-fn read_u64(path: &str) -> Option<u64> {
-    read_trim(path)?.parse().ok()
-}
-
-/// `always [madvise] never` → `madvise`.
-pub fn bracketed(s: &str) -> Option<String> {
-    let start = s.find('[')?;
-    let end = s[start..].find(']')? + start;
-    Some(s[start + 1..end].to_string())
-}
-
-fn nproc_limit() -> Option<String> {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: `lim` is a valid, writable rlimit.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut lim) } != 0 {
-        return None;
-    }
-    Some(if lim.rlim_cur == libc::RLIM_INFINITY { "unlimited".to_string() } else { lim.rlim_cur.to_string() })
-}
-
 /// The first line a command prints, or `None` when it is missing or fails.
 fn command_line(program: &str, args: &[&str], dir: &Path) -> Option<String> {
     let out = Command::new(program).args(args).current_dir(dir).output().ok()?;
@@ -337,6 +319,5 @@ mod tests {
     fn slug_and_thp() {
         assert_eq!(machine_slug("Intel(R) Xeon(R) CPU @ 2.20GHz", 8, 33_000_000_000), "intel-xeon-2.20ghz-8c-31g");
         assert_eq!(machine_slug("AMD EPYC 7B13", 2, 24_684_092 * 1024), "amd-epyc-7b13-2c-24g");
-        assert_eq!(bracketed("always [madvise] never").as_deref(), Some("madvise"));
     }
 }
