@@ -90,6 +90,13 @@ fn soft_nproc_limit() -> Option<u64> {
     (ok && lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur)
 }
 
+/// The bracketed choice of a kernel mode file: `always [madvise] never` → `madvise`.
+pub fn selected_mode(text: &str) -> Option<String> {
+    let start = text.find('[')? + 1;
+    let end = text[start..].find(']')? + start;
+    Some(text[start..end].to_string())
+}
+
 fn number(text: &Option<String>) -> Option<u64> {
     text.as_deref()?.trim().parse().ok()
 }
@@ -110,11 +117,7 @@ impl Snapshot {
                 .and_then(|kib| kib.parse::<u64>().ok())
                 .map(|kib| kib * 1024)
         });
-        let thp = s.thp_enabled.as_deref().and_then(|t| {
-            let start = t.find('[')? + 1;
-            let end = t[start..].find(']')? + start;
-            Some(t[start..end].to_string())
-        });
+        let thp = s.thp_enabled.as_deref().and_then(selected_mode);
         Snapshot {
             max_map_count: number(&s.max_map_count),
             maps_in_use: s.self_maps.as_deref().map_or(0, |m| m.lines().count() as u64),
@@ -250,12 +253,8 @@ pub fn max_tasks(needs: &Needs, snap: &Snapshot) -> Option<(u64, Limit)> {
 
 /// Bytes a thread's stack can take resident: with THP `always` a touched stack may be backed by a 2 MiB page.
 pub fn thread_stack_resident_bytes() -> u64 {
-    let thp = Snapshot::parse(&Sources {
-        thp_enabled: std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").ok(),
-        ..Sources::default()
-    })
-    .thp;
-    if thp.as_deref() == Some("always") {
+    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").ok();
+    if thp.as_deref().and_then(selected_mode).as_deref() == Some("always") {
         2 << 20
     } else {
         64 << 10

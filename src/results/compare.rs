@@ -397,10 +397,7 @@ fn render_terminal(c: &Comparison) -> String {
             let _ = writeln!(out, "Machine differences: none (same {}).", same_fields(c));
         } else {
             let _ = writeln!(out, "Machine differences (read these before the numbers)");
-            let header: Vec<String> =
-                std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
-            let rows: Vec<Vec<String>> =
-                c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
+            let (header, rows) = machine_diff_table(c);
             text_table(&mut out, &header, &rows, usize::MAX);
             let _ = writeln!(out, "  The same in every run: {}.", same_fields(c));
         }
@@ -471,6 +468,13 @@ fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>], right_fro
     }
 }
 
+/// The machine differences as a table: a `field` column, then one column per run.
+fn machine_diff_table(c: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
+    let rows = c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
+    (header, rows)
+}
+
 fn render_markdown(c: &Comparison) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "**Runs**\n");
@@ -483,10 +487,7 @@ fn render_markdown(c: &Comparison) -> String {
             let _ = writeln!(out, "**Machine differences:** none (same {}).\n", same_fields(c));
         } else {
             let _ = writeln!(out, "**Machine differences**\n");
-            let header: Vec<String> =
-                std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
-            let rows: Vec<Vec<String>> =
-                c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
+            let (header, rows) = machine_diff_table(c);
             md_table(&mut out, &header, &rows, usize::MAX);
             let _ = writeln!(out, "\nThe same in every run: {}.\n", same_fields(c));
         }
