@@ -45,25 +45,28 @@ pub fn n_values() -> Result<Vec<usize>> {
     }
 }
 
-/// The models for this run: those `TASKBENCH_MODELS` names (comma-separated) if set, else the whole
-/// registry, plus the calibration controls when `with_controls`. Names of `extra` rows are accepted too.
-pub fn selected_models(with_controls: bool, extra: &[&str]) -> Result<Vec<&'static dyn TaskModel>> {
+/// The models and extra rows for this run: those `TASKBENCH_MODELS` names (comma-separated) if set, else the
+/// whole registry (plus the calibration controls when `with_controls`) and every extra row.
+pub fn selected_models<'x>(
+    with_controls: bool,
+    extra: &[&'x str],
+) -> Result<(Vec<&'static dyn TaskModel>, Vec<&'x str>)> {
     let Ok(text) = std::env::var("TASKBENCH_MODELS") else {
         let controls = if with_controls { models::controls() } else { Vec::new() };
-        return Ok(models::registry().into_iter().chain(controls).collect());
+        return Ok((models::registry().into_iter().chain(controls).collect(), extra.to_vec()));
     };
-    let mut out = Vec::new();
+    let (mut chosen, mut chosen_extra) = (Vec::new(), Vec::new());
     for name in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match models::by_name(name) {
-            Some(model) => out.push(model),
-            None if extra.contains(&name) => {}
-            None => {
+        match (models::by_name(name), extra.iter().find(|x| **x == name)) {
+            (Some(model), _) => chosen.push(model),
+            (None, Some(x)) => chosen_extra.push(*x),
+            (None, None) => {
                 let known: Vec<_> = models::registry().iter().chain(&models::controls()).map(|m| m.name()).collect();
                 bail!("TASKBENCH_MODELS: unknown model {name:?}; known: {}", known.join(", "))
             }
         }
     }
-    Ok(out)
+    Ok((chosen, chosen_extra))
 }
 
 /// Criterion's filter as given on the bench command line, so that skip lines are printed only for
@@ -209,11 +212,8 @@ pub fn run_group<M: Measurement + 'static>(
     };
     let n_values = n_values().unwrap_or_else(|e| fail(e));
     let extra_names: Vec<&str> = extra.iter().map(|row| row.name).collect();
-    let models = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
-    let extra: Vec<&ExtraRow<M>> = match std::env::var("TASKBENCH_MODELS") {
-        Ok(names) => extra.iter().filter(|row| names.split(',').any(|n| n.trim() == row.name)).collect(),
-        Err(_) => extra.iter().collect(),
-    };
+    let (models, extra_names) = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
+    let extra: Vec<&ExtraRow<M>> = extra.iter().filter(|row| extra_names.contains(&row.name)).collect();
     let filter = Filter::from_args(std::env::args());
     let record = run_group_with(c, spec, &n_values, &models, &extra, &filter, bench);
     if let Err(e) = write_record(&record) {
