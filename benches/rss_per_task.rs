@@ -3,11 +3,12 @@
 //! RSS is read with `memory-stats` (the tasks' own process) or from `/proc/<pid>/smaps_rollup` (a child
 //! process). Before the baseline, freed heap is returned to the OS (`malloc_trim`), so pages a previous run
 //! freed do not hide this run's growth. RSS counts touched pages, allocator slack included: this is the
-//! figure that sees thread and coroutine stacks. This binary uses the plain system allocator.
+//! figure that sees thread and coroutine stacks. This binary uses the plain system allocator. Each sample
+//! runs in a fresh process after two untimed parked runs at the same N (Go: a fresh Go process per reading).
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use taskbench::measure::{BytesPerTask, MemoryKind};
-use taskbench::suite::{memory_config, memory_per_task, run_group, GroupSpec};
+use taskbench::cell::Temperature;
+use taskbench::measure::MemoryKind;
+use taskbench::suite::{bench_main, memory_config, memory_per_task, GroupSpec};
 
 const RSS: GroupSpec = GroupSpec {
     name: "rss_per_task",
@@ -15,15 +16,10 @@ const RSS: GroupSpec = GroupSpec {
     value_is: "resident bytes per task with all N tasks parked",
     per_task_throughput: false,
     with_controls: true,
+    temperature: Temperature::Warm,
+    reads_memory: true,
 };
 
-fn rss_per_task(c: &mut Criterion<BytesPerTask>) {
-    run_group(c, &RSS, &[], |b, model, n| memory_per_task(b, model, n, MemoryKind::Rss));
+fn main() {
+    bench_main(&RSS, &[], |model, n| memory_per_task(model, n, MemoryKind::Rss), memory_config);
 }
-
-criterion_group! {
-    name = benches;
-    config = memory_config();
-    targets = rss_per_task
-}
-criterion_main!(benches);

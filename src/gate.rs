@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
+use crossbeam_utils::CachePadded;
 use event_listener::{listener, Event, Listener};
 
 /// Bytes a parked async task holds for the gate: the size of the [`Gate::park`] future, listener included.
@@ -81,7 +82,9 @@ impl Gate {
 
 /// A counter that a waiter can block on until it reaches a target.
 pub struct Tally {
-    count: AtomicUsize,
+    // On a cache line of its own: the tasks write it, and nothing else the spawn loop or a waiter touches
+    // may share that line (false sharing would charge the harness to the runtime).
+    count: CachePadded<AtomicUsize>,
     // The count a waiter is blocked on; `add` notifies only when it is reached, so counting stays cheap.
     awaited: AtomicUsize,
     reached_target: Event,
@@ -89,7 +92,11 @@ pub struct Tally {
 
 impl Tally {
     pub fn new() -> Self {
-        Self { count: AtomicUsize::new(0), awaited: AtomicUsize::new(usize::MAX), reached_target: Event::new() }
+        Self {
+            count: CachePadded::new(AtomicUsize::new(0)),
+            awaited: AtomicUsize::new(usize::MAX),
+            reached_target: Event::new(),
+        }
     }
 
     pub fn count(&self) -> usize {

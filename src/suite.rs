@@ -2,14 +2,16 @@
 //! skips, and the record left beside Criterion's output. A bench file names its group and what one
 //! iteration measures; this module runs it for every model in the registry at every N that fits.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
-use criterion::measurement::Measurement;
-use criterion::{AxisScale, Bencher, BenchmarkId, Criterion, PlotConfiguration, SamplingMode, Throughput};
+use anyhow::{anyhow, bail, Context, Result};
+use criterion::measurement::{Measurement, WallTime};
+use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, SamplingMode, Throughput};
 use regex::Regex;
 
+use crate::cell::{self, CellProcesses, Temperature, WARM_UP_ITERATIONS};
 use crate::limits::{self, Snapshot};
 use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
@@ -138,11 +140,18 @@ pub struct GroupSpec {
     pub per_task_throughput: bool,
     /// Also run the calibration controls (memory groups).
     pub with_controls: bool,
+    /// Warm (steady state after untimed iterations) or cold (first burst in a fresh process).
+    pub temperature: Temperature,
+    /// The group reads memory. A model whose tasks live in a child process started afresh for every
+    /// reading (Go) then has nothing to warm in the bench's process.
+    pub reads_memory: bool,
 }
 
-/// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples, short warm-up.
+/// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples. Criterion's own warm-up is
+/// one short call: each sample's process warms itself (see [`crate::cell`]), so Criterion's warm-up only
+/// estimates how long a sample takes.
 pub fn criterion_config<M: Measurement>(c: Criterion<M>) -> Criterion<M> {
-    c.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2))
+    c.sample_size(10).warm_up_time(Duration::from_nanos(1)).measurement_time(Duration::from_secs(2))
 }
 
 /// Criterion settings for the memory groups: [`criterion_config`] with the bytes measurement, and no plots
@@ -186,26 +195,58 @@ pub fn say(line: &str) {
     let _ = writeln!(err, "taskbench: {line}");
 }
 
+/// The value of one iteration of a cell: ns for the time groups, bytes per task for the memory groups.
+pub type Measure = fn(&'static dyn TaskModel, usize) -> Result<f64>;
+
 /// A row of a group that is not a [`TaskModel`] run (e.g. the origin post's method for goroutines): its
-/// name, whether it can run here, and its bench body.
-pub struct ExtraRow<M: Measurement + 'static> {
+/// name, whether it can run here, and the value of one iteration at N.
+pub struct ExtraRow {
     pub name: &'static str,
     pub config: fn() -> String,
     pub caveat: Option<&'static str>,
     pub available: fn() -> Result<(), String>,
     pub needs: limits::Needs,
-    pub bench: fn(&mut Bencher<'_, M>, usize),
+    pub measure: fn(usize) -> Result<f64>,
+}
+
+/// A Criterion measurement whose value can be rebuilt from the number a cell's process prints.
+pub trait CellValue: Measurement + 'static {
+    fn from_cell(value: f64) -> Self::Value;
+}
+
+impl CellValue for WallTime {
+    fn from_cell(ns: f64) -> Duration {
+        Duration::from_nanos(ns.round() as u64)
+    }
+}
+
+impl CellValue for BytesPerTask {
+    fn from_cell(bytes_per_task: f64) -> f64 {
+        bytes_per_task
+    }
+}
+
+/// A bench binary's `main`. In a cell's child process (see [`crate::cell`]) it measures that cell and exits;
+/// otherwise it builds Criterion from `config` and the command line, runs the group and prints Criterion's
+/// summary. Criterion is never built in a child, so a child prints nothing but its answers and errors.
+pub fn bench_main<M: CellValue>(
+    spec: &GroupSpec,
+    extra: &[ExtraRow],
+    measure: Measure,
+    config: impl FnOnce() -> Criterion<M>,
+) {
+    if let Some(id) = cell::requested_cell() {
+        serve_cell(spec, extra, measure, &id);
+    }
+    let mut c = config().configure_from_args();
+    run_group(&mut c, spec, extra);
+    c.final_summary();
 }
 
 /// Runs `spec` for every selected model at every N that fits this machine (settings from the environment
 /// and Criterion's filter from the command line), then the `extra` rows, then writes the group's record.
-/// `bench` runs one benchmark: its `Bencher`, the model, N.
-pub fn run_group<M: Measurement + 'static>(
-    c: &mut Criterion<M>,
-    spec: &GroupSpec,
-    extra: &[ExtraRow<M>],
-    bench: impl Fn(&mut Bencher<'_, M>, &'static dyn TaskModel, usize),
-) {
+/// Every cell is measured in child processes of this binary (see [`crate::cell`]).
+pub fn run_group<M: CellValue>(c: &mut Criterion<M>, spec: &GroupSpec, extra: &[ExtraRow]) {
     let fail = |e: anyhow::Error| -> ! {
         say(&format!("{e:#}"));
         std::process::exit(2);
@@ -213,61 +254,122 @@ pub fn run_group<M: Measurement + 'static>(
     let n_values = n_values().unwrap_or_else(|e| fail(e));
     let extra_names: Vec<&str> = extra.iter().map(|row| row.name).collect();
     let (models, extra_names) = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
-    let extra: Vec<&ExtraRow<M>> = extra.iter().filter(|row| extra_names.contains(&row.name)).collect();
+    let extra: Vec<&ExtraRow> = extra.iter().filter(|row| extra_names.contains(&row.name)).collect();
     let filter = Filter::from_args(std::env::args());
-    let record = run_group_with(c, spec, &n_values, &models, &extra, &filter, bench);
+    let processes = RefCell::new(CellProcesses::new(spec.temperature));
+    let record = run_group_with(c, spec, &n_values, &models, &extra, &filter, |id, iters| {
+        processes.borrow_mut().measure(id, iters)
+    });
     if let Err(e) = write_record(&record) {
         say(&format!("could not write the group record: {e:#}"));
     }
 }
 
-/// A row's bench body, given N.
-type RowBench<'a, M> = Box<dyn Fn(&mut Bencher<'_, M>, usize) + 'a>;
-
 /// One row's facts, whether it is a model or an extra row.
-struct Row<'a, M: Measurement + 'static> {
+struct Row<'a> {
     name: &'static str,
+    model: Option<&'static dyn TaskModel>,
     config: String,
     caveat: Option<&'static str>,
     available: Result<(), String>,
     needs: limits::Needs,
-    bench: RowBench<'a, M>,
+    measure: Box<dyn Fn(usize) -> Result<f64> + 'a>,
 }
 
-/// [`run_group`] with its inputs spelled out; returns the record instead of writing it.
-pub fn run_group_with<M: Measurement + 'static>(
-    c: &mut Criterion<M>,
-    spec: &GroupSpec,
-    n_values: &[usize],
-    models: &[&'static dyn TaskModel],
-    extra: &[&ExtraRow<M>],
-    filter: &Filter,
-    bench: impl Fn(&mut Bencher<'_, M>, &'static dyn TaskModel, usize),
-) -> GroupRecord {
-    let bench = &bench;
-    let rows = models
+fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow], measure: Measure) -> Vec<Row<'a>> {
+    models
         .iter()
         .map(|&model| {
             let available = model.available();
             Row {
                 name: model.name(),
+                model: Some(model),
                 // A model that cannot run may not be able to say how it is configured either.
-                config: if available.is_ok() { model.config() } else { String::new() },
+                config: if available.is_ok() {
+                    format!("{}; {}", model.config(), model.spawn_site().describe())
+                } else {
+                    String::new()
+                },
                 caveat: model.caveat(),
                 available,
                 needs: model.needs(),
-                bench: Box::new(move |b: &mut Bencher<'_, M>, n| bench(b, model, n)),
+                measure: Box::new(move |n| measure(model, n)) as Box<dyn Fn(usize) -> Result<f64>>,
             }
         })
         .chain(extra.iter().map(|x| Row {
             name: x.name,
+            model: None,
             config: (x.config)(),
             caveat: x.caveat,
             available: (x.available)(),
             needs: x.needs,
-            bench: Box::new(x.bench),
-        }));
+            measure: Box::new(x.measure),
+        }))
+        .collect()
+}
 
+/// The body of a cell's child process: warms up as the group's temperature asks, then answers the parent's
+/// requests with the summed value of that many iterations. Never returns.
+fn serve_cell(spec: &GroupSpec, extra: &[ExtraRow], measure: Measure, id: &str) -> ! {
+    let extra: Vec<&ExtraRow> = extra.iter().collect();
+    let all: Vec<_> = models::registry().into_iter().chain(models::controls()).collect();
+    let found = split_id(id).and_then(|(group, model, n)| {
+        if group != spec.name {
+            bail!("this bench binary measures {}, not {group}", spec.name);
+        }
+        let row = rows(&all, &extra, measure)
+            .into_iter()
+            .find(|r| r.name == model)
+            .ok_or_else(|| anyhow!("no row {model:?} in {group}"))?;
+        row.available.clone().map_err(|why| anyhow!(why))?;
+        Ok((row, n))
+    });
+    let (row, n) = match found {
+        Ok(found) => found,
+        Err(e) => cell::serve_child(id, || Err(e), |_| unreachable!("the warm-up failed")),
+    };
+    cell::serve_child(id, || warm_up(spec, &row, n), |iters| (0..iters).map(|_| (row.measure)(n)).sum())
+}
+
+/// What a cell's process runs before its first measured iteration, outside every clock.
+fn warm_up(spec: &GroupSpec, row: &Row<'_>, n: usize) -> Result<()> {
+    match spec.temperature {
+        Temperature::Warm => {
+            let iterations = if spec.reads_memory && row.needs.in_child_process { 0 } else { WARM_UP_ITERATIONS };
+            for _ in 0..iterations {
+                (row.measure)(n).context("warm-up iteration")?;
+            }
+        }
+        Temperature::Cold => {
+            if let Some(model) = row.model.filter(|m| m.warm_up_tasks() > 0) {
+                model.run_spawn_join(model.warm_up_tasks()).context("warming the runtime with a handful of tasks")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `group/model/N` into its parts.
+pub fn split_id(id: &str) -> Result<(&str, &str, usize)> {
+    let mut parts = id.splitn(2, '/');
+    let group = parts.next().unwrap_or_default();
+    let rest = parts.next().ok_or_else(|| anyhow!("{id:?} is not a group/model/N id"))?;
+    let (model, n) = rest.rsplit_once('/').ok_or_else(|| anyhow!("{id:?} is not a group/model/N id"))?;
+    let n = n.parse().with_context(|| format!("{id:?}: {n:?} is not a task count"))?;
+    Ok((group, model, n))
+}
+
+/// [`run_group`] with its inputs spelled out; `sample` measures `iters` iterations of a cell by id (in
+/// fresh processes when the benches run). Returns the record instead of writing it.
+pub fn run_group_with<M: CellValue>(
+    c: &mut Criterion<M>,
+    spec: &GroupSpec,
+    n_values: &[usize],
+    models: &[&'static dyn TaskModel],
+    extra: &[&ExtraRow],
+    filter: &Filter,
+    sample: impl Fn(&str, u64) -> Result<f64>,
+) -> GroupRecord {
     let mut record = GroupRecord {
         group: spec.name.into(),
         unit: spec.unit.into(),
@@ -280,7 +382,8 @@ pub fn run_group_with<M: Measurement + 'static>(
     group
         .sampling_mode(SamplingMode::Flat)
         .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
-    for row in rows {
+    // Rows measure nothing here (their processes do); they give names, settings and limits.
+    for row in rows(models, extra, |_, _| Ok(0.0)) {
         let wanted: Vec<usize> =
             n_values.iter().copied().filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, row.name))).collect();
         if wanted.is_empty() {
@@ -311,7 +414,9 @@ pub fn run_group_with<M: Measurement + 'static>(
                 group.throughput(Throughput::Elements(n as u64));
             }
             group.measurement_time(measurement_time(n));
-            group.bench_with_input(BenchmarkId::new(row.name, n), &n, |b, &n| (row.bench)(b, n));
+            group.bench_with_input(BenchmarkId::new(row.name, n), &n, |b, _| {
+                b.iter_custom(|iters| M::from_cell(or_fail(&id, sample(&id, iters))))
+            });
             record.ran.push(id);
         }
     }
@@ -343,55 +448,36 @@ pub fn or_fail<T>(id: &str, result: Result<T>) -> T {
     })
 }
 
-/// The `spawn` bench body: `iters` parked runs, summing only their spawn loops.
-pub fn time_spawn(b: &mut Bencher<'_>, model: &'static dyn TaskModel, n: usize) {
-    let id = format!("spawn/{}/{n}", model.name());
-    b.iter_custom(|iters| {
-        (0..iters).map(|_| or_fail(&id, model.run_parked(n, &mut models::NoObserver)).spawn_time).sum()
-    });
+/// One `spawn` iteration: a parked run, of which only the spawn loop is timed (ns).
+pub fn spawn_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
+    Ok(model.run_parked(n, &mut models::NoObserver)?.spawn_time.as_nanos() as f64)
 }
 
-/// The `spawn_join` bench body: `iters` runs of spawning `n` trivial tasks and waiting for all.
-pub fn time_spawn_join(b: &mut Bencher<'_>, model: &'static dyn TaskModel, n: usize) {
-    let id = format!("spawn_join/{}/{n}", model.name());
-    b.iter_custom(|iters| (0..iters).map(|_| or_fail(&id, model.run_spawn_join(n))).sum());
+/// One `spawn_join` iteration: spawning `n` trivial tasks and waiting until all have run (ns).
+pub fn spawn_join_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
+    Ok(model.run_spawn_join(n)?.as_nanos() as f64)
 }
 
-/// The memory bench body: `iters` parked runs, each read by a [`MemoryObserver`]; the value is the sum of
-/// their bytes per task (Criterion divides by `iters`).
-pub fn memory_per_task(b: &mut Bencher<'_, BytesPerTask>, model: &'static dyn TaskModel, n: usize, kind: MemoryKind) {
-    let id = format!("{:?} per task/{}/{n}", kind, model.name());
-    b.iter_custom(|iters| {
-        (0..iters)
-            .map(|_| {
-                let mut observer = MemoryObserver::new(kind);
-                or_fail(&id, model.run_parked(n, &mut observer));
-                or_fail(&id, observer.per_task(n))
-            })
-            .sum()
-    });
+/// One memory iteration: a parked run read by a [`MemoryObserver`], as bytes per task.
+pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind) -> Result<f64> {
+    let mut observer = MemoryObserver::new(kind);
+    model.run_parked(n, &mut observer)?;
+    observer.per_task(n)
 }
 
-/// The `heap_per_task/goroutine-stack/<N>` body: Go's `StackInuse` growth per live goroutine, read in the same
-/// runs as the heap row. Stacks are not heap; the row stands beside it so the two add up to what Go holds.
-pub fn goroutine_stack(b: &mut Bencher<'_, BytesPerTask>, n: usize) {
-    memory_per_task(b, &models::goroutine::MODEL, n, MemoryKind::RuntimeStacks);
+/// The `heap_per_task/goroutine-stack/<N>` value: Go's `StackInuse` growth per live goroutine, read in the
+/// same kind of run as the heap row. Stacks are not heap; the row stands beside it so the two add up to what
+/// Go holds.
+pub fn goroutine_stack(n: usize) -> Result<f64> {
+    memory_per_task(&models::goroutine::MODEL, n, MemoryKind::RuntimeStacks)
 }
 
-/// The `heap_per_task/goroutine-seed-method/<N>` body: the origin post's program, in a fresh Go process per
-/// iteration, its `(after - before) / N`. A reading of zero or less is an error like any other.
-pub fn seed_method(b: &mut Bencher<'_, BytesPerTask>, n: usize) {
-    let id = format!("heap_per_task/goroutine-seed-method/{n}");
-    b.iter_custom(|iters| {
-        (0..iters)
-            .map(|_| {
-                let reading = or_fail(&id, models::goroutine::seed_method_bytes_per_goroutine(n));
-                let per = reading.bytes_per_goroutine();
-                if per <= 0.0 {
-                    or_fail::<()>(&id, Err(anyhow::anyhow!("the post's method read {per} bytes per goroutine")));
-                }
-                per
-            })
-            .sum()
-    });
+/// The `heap_per_task/goroutine-seed-method/<N>` value: the origin post's program, in a fresh Go process,
+/// its `(after - before) / N`. A reading of zero or less is an error like any other.
+pub fn seed_method(n: usize) -> Result<f64> {
+    let per = models::goroutine::seed_method_bytes_per_goroutine(n)?.bytes_per_goroutine();
+    if per <= 0.0 {
+        bail!("the post's method read {per} bytes per goroutine");
+    }
+    Ok(per)
 }

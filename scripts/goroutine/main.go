@@ -7,6 +7,8 @@
 //	hello go=<runtime.Version()> gomaxprocs=<n> pid=<pid> godebug=<GODEBUG or ->
 //	parked N limit_ms=L   -> baseline heap=<HeapAlloc> stack=<StackInuse>            (after runtime.GC)
 //	spawn                 -> parked spawn_ns=<ns> arrived=<n> heap=<> stack=<> goroutines=<NumGoroutine>
+//	spawn nomem           -> the same, without the memory reading (heap=0 stack=0): a timing run skips the
+//	                         runtime.GC() that would scan N live stacks (seconds at 10^6)
 //	release               -> joined finished=<n>
 //	abort                 -> aborted finished=<n>    (instead of spawn or release: ends the experiment)
 //	spawn_join N limit_ms=L -> spawn_join ns=<ns> finished=<n>
@@ -183,6 +185,12 @@ func serve() {
 			state = baseline
 			reply("baseline heap=%d stack=%d", heap, stack)
 		case cmd == "spawn" && state == baseline:
+			readMemory := len(args) == 0
+			if !readMemory && (len(args) != 1 || args[0] != "nomem") {
+				reply("error spawn: unknown argument %q", strings.Join(args, " "))
+				finish()
+				continue
+			}
 			start := time.Now()
 			for i := 0; i < n; i++ {
 				go parkOne()
@@ -195,7 +203,10 @@ func serve() {
 			// A goroutine counts itself just before it blocks on the gate; give the last few time to block.
 			runtime.Gosched()
 			time.Sleep(time.Millisecond)
-			heap, stack := memory()
+			var heap, stack uint64
+			if readMemory {
+				heap, stack = memory()
+			}
 			reply("parked spawn_ns=%d arrived=%d heap=%d stack=%d goroutines=%d",
 				spawn.Nanoseconds(), atomic.LoadInt64(&arrived), heap, stack, runtime.NumGoroutine())
 		case cmd == "release" && state == parked:

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, TaskModel};
+use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
 use crate::limits::Needs;
 
 pub struct AsyncStd;
@@ -40,6 +40,10 @@ impl TaskModel for AsyncStd {
         Some("discontinued upstream (RUSTSEC-2025-0052); kept for comparison")
     }
 
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+
     fn needs(&self) -> Needs {
         Needs::STACKLESS
     }
@@ -48,23 +52,13 @@ impl TaskModel for AsyncStd {
         parked_with(
             n,
             observer,
-            |rv| {
-                let rv = rv.clone();
-                Ok(async_std::task::spawn(async move { rv.park().await }))
-            },
+            |rv| Ok(async_std::task::spawn(async move { rv.park().await })),
             |rv| rv.gate.open(),
             join_all,
         )
     }
 
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
-        spawn_join_with(
-            n,
-            |done| {
-                let done = done.clone();
-                Ok(async_std::task::spawn(async move { done.add() }))
-            },
-            join_all,
-        )
+        spawn_join_with(n, |done| Ok(async_std::task::spawn(async move { done.add() })), join_all)
     }
 }

@@ -9,7 +9,7 @@
 //! they appear in the memory groups only (see [`super::controls`]).
 
 use std::hint::black_box;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -19,7 +19,7 @@ use event_listener::{listener, Event, Listener};
 
 use crate::gate::Rendezvous;
 
-use super::{parked_with, spawn_join_with, Observer, ParkedRun, TaskModel};
+use super::{parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
 use crate::limits::Needs;
 
 /// Runnable tasks, and the signal that wakes the worker when it finds the queue empty.
@@ -105,7 +105,7 @@ impl Floor {
 
 /// A parked floor task holding `payload` across its await; the payload is written before and read after,
 /// so it is resident and cannot be optimised away.
-fn parked_task(rv: Arc<Rendezvous>, payload: Payload) -> Task<()> {
+fn parked_task(rv: &'static Rendezvous, payload: Payload) -> Task<()> {
     match payload {
         Payload::None => spawn(async move { rv.park().await }),
         Payload::Inline1KiB => spawn(async move {
@@ -135,24 +135,21 @@ impl TaskModel for Floor {
         format!("async-task, one lock-free queue, 1 worker thread{held}")
     }
 
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+
     fn needs(&self) -> Needs {
         Needs::STACKLESS
     }
 
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
         LazyLock::force(&QUEUE);
-        parked_with(n, observer, |rv| Ok(parked_task(rv.clone(), self.payload)), |rv| rv.gate.open(), join_all)
+        parked_with(n, observer, |rv| Ok(parked_task(rv, self.payload)), |rv| rv.gate.open(), join_all)
     }
 
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         LazyLock::force(&QUEUE);
-        spawn_join_with(
-            n,
-            |done| {
-                let done = done.clone();
-                Ok(spawn(async move { done.add() }))
-            },
-            join_all,
-        )
+        spawn_join_with(n, |done| Ok(spawn(async move { done.add() })), join_all)
     }
 }

@@ -8,14 +8,14 @@
 //! them, RSS counts the touched pages. Each coroutine takes 2 mappings (stack and guard page). may's
 //! configuration is process-wide and fixed at the first coroutine, so it is set here once.
 
-use std::sync::{Arc, Once};
+use std::sync::Once;
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 use may::coroutine::{Builder, JoinHandle};
 use may::sync::SyncFlag;
 
-use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, TaskModel};
+use super::{available_cores, leak, parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
 use crate::limits::Needs;
 
 /// may's default coroutine stack, in words.
@@ -61,6 +61,10 @@ impl TaskModel for May {
         )
     }
 
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+
     fn needs(&self) -> Needs {
         let stack = (STACK_WORDS * std::mem::size_of::<usize>()) as u64;
         Needs { maps_per_task: 2, threads_per_task: 0, bytes_per_task: stack + 4096, in_child_process: false }
@@ -68,12 +72,11 @@ impl TaskModel for May {
 
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
         self.configure();
-        let flag = Arc::new(SyncFlag::new());
+        let flag = leak(SyncFlag::new());
         parked_with(
             n,
             observer,
             |rv| {
-                let (rv, flag) = (rv.clone(), flag.clone());
                 self.spawn(move || {
                     rv.arrived.add();
                     flag.wait();
@@ -87,13 +90,6 @@ impl TaskModel for May {
 
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         self.configure();
-        spawn_join_with(
-            n,
-            |done| {
-                let done = done.clone();
-                self.spawn(move || done.add())
-            },
-            join_all,
-        )
+        spawn_join_with(n, |done| self.spawn(move || done.add()), join_all)
     }
 }

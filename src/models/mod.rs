@@ -18,13 +18,13 @@ pub mod smol;
 pub mod thread;
 pub mod tokio_ct;
 pub mod tokio_mt;
+pub mod tokio_mt_inside;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-use crate::gate::Rendezvous;
+use crate::gate::{Rendezvous, Tally};
 use crate::limits::Needs;
 
 /// One way of running tasks: a runtime, OS threads, coroutines, or another process.
@@ -37,8 +37,15 @@ pub trait TaskModel: Sync {
     fn caveat(&self) -> Option<&'static str> {
         None
     }
+    /// Where the spawns are issued: from a plain thread outside the runtime, or from a task inside it.
+    fn spawn_site(&self) -> SpawnSite;
     /// What one live task takes from the machine, for the preflight in [`crate::limits`].
     fn needs(&self) -> Needs;
+    /// Trivial tasks a cold measurement runs first, outside the clock, so that the runtime's lazy start-up
+    /// (worker threads, first allocations) is not charged to the burst of N.
+    fn warm_up_tasks(&self) -> usize {
+        16
+    }
     /// `Err(reason)` when the model cannot run on this machine at all (e.g. Go is not installed).
     fn available(&self) -> Result<(), String> {
         Ok(())
@@ -49,11 +56,31 @@ pub trait TaskModel: Sync {
     fn run_spawn_join(&self, n: usize) -> Result<Duration>;
 }
 
+/// Where a model's spawn loop runs. The two are different operations: a spawn from outside goes through
+/// the runtime's shared (injection) queue, one from inside goes to the spawning worker's own queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpawnSite {
+    /// A plain thread (the bench's), not a worker of the runtime.
+    Outside,
+    /// A task (or the `block_on` future) running on the runtime itself.
+    Inside,
+}
+
+impl SpawnSite {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SpawnSite::Outside => "spawned from outside the runtime (the bench thread)",
+            SpawnSite::Inside => "spawned from inside the runtime (a task on it)",
+        }
+    }
+}
+
 /// Every model this build knows, in report order.
 pub fn registry() -> Vec<&'static dyn TaskModel> {
     vec![
         &thread::MODEL,
         &tokio_mt::MODEL,
+        &tokio_mt_inside::MODEL,
         &tokio_ct::MODEL,
         &async_std::MODEL,
         &smol::MODEL,
@@ -137,39 +164,64 @@ pub fn wait_limit(n: usize) -> Duration {
     Duration::from_secs(60) + Duration::from_micros(100) * n as u32
 }
 
+/// Moves `value` to a `'static` home for the rest of the process. The experiments' shared state lives there so
+/// that tasks hold a plain reference: an `Arc` clone per spawn would write a reference count inside the timed
+/// loop, on a structure the tasks write too. One small allocation per run, made before any baseline.
+pub(crate) fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+/// Calls `spawn` `n` times from this thread, keeping the handles, and returns the time the loop took.
+/// The handles' storage is sized by the caller, before any baseline, so it is neither timed nor counted.
+pub(crate) fn spawn_loop<H>(n: usize, handles: &mut Vec<H>, mut spawn: impl FnMut() -> Result<H>) -> Result<Duration> {
+    let start = Instant::now();
+    for _ in 0..n {
+        handles.push(spawn()?);
+    }
+    Ok(start.elapsed())
+}
+
 /// The parked experiment for models whose tasks are spawned from this thread and whose handles join
 /// from here: `spawn` starts one task that parks on `rv` (see [`Rendezvous::park`]), `join` joins them all.
 /// `release` opens whatever the tasks park on (the gate, unless a model parks elsewhere).
 pub(crate) fn parked_with<H>(
     n: usize,
     observer: &mut dyn Observer,
-    mut spawn: impl FnMut(&Arc<Rendezvous>) -> Result<H>,
+    mut spawn: impl FnMut(&'static Rendezvous) -> Result<H>,
     release: impl FnOnce(&Rendezvous),
     join: impl FnOnce(Vec<H>) -> Result<()>,
 ) -> Result<ParkedRun> {
-    let rv = Arc::new(Rendezvous::new());
+    parked_experiment(n, observer, |rv, handles| spawn_loop(n, handles, || spawn(rv)), release, join)
+}
+
+/// [`parked_with`] for any way of spawning: `spawn_all` spawns `n` parked tasks into the (pre-sized) handle
+/// vector and returns the time of its spawn loop alone.
+pub(crate) fn parked_experiment<H>(
+    n: usize,
+    observer: &mut dyn Observer,
+    spawn_all: impl FnOnce(&'static Rendezvous, &mut Vec<H>) -> Result<Duration>,
+    release: impl FnOnce(&Rendezvous),
+    join: impl FnOnce(Vec<H>) -> Result<()>,
+) -> Result<ParkedRun> {
+    let rv = leak(Rendezvous::new());
     // Sized before the baseline so the handles' storage is not counted as per-task memory.
     let mut handles = Vec::with_capacity(n);
     observer.before_spawn(&ThisProcess)?;
-    let start = Instant::now();
-    for _ in 0..n {
-        match spawn(&rv) {
-            Ok(h) => handles.push(h),
-            Err(e) => {
-                release(&rv);
-                let _ = rv.finished.wait(handles.len(), wait_limit(n));
-                let _ = join(handles);
-                return Err(e.context(format!("spawn failed after {} of {n} tasks", rv.arrived.count())));
-            }
+    let spawn_time = match spawn_all(rv, &mut handles) {
+        Ok(t) => t,
+        Err(e) => {
+            release(rv);
+            let _ = rv.finished.wait(handles.len(), wait_limit(n));
+            let _ = join(handles);
+            return Err(e.context(format!("spawn failed after {} of {n} tasks", rv.arrived.count())));
         }
-    }
-    let spawn_time = start.elapsed();
+    };
     let parked = rv.arrived.wait(n, wait_limit(n)).and_then(|()| rv.all_parked(n));
     let observed = match parked {
         Ok(()) => observer.all_parked(&ThisProcess),
         Err(e) => Err(e.context("not every task parked")),
     };
-    release(&rv);
+    release(rv);
     rv.finished.wait(n, wait_limit(n))?;
     join(handles)?;
     observed?;
@@ -181,15 +233,30 @@ pub(crate) fn parked_with<H>(
 /// loop and the wait until all `n` tasks have run; joining the handles happens after the clock stops.
 pub(crate) fn spawn_join_with<H>(
     n: usize,
-    mut spawn: impl FnMut(&Arc<crate::gate::Tally>) -> Result<H>,
+    mut spawn: impl FnMut(&'static Tally) -> Result<H>,
     join: impl FnOnce(Vec<H>) -> Result<()>,
 ) -> Result<Duration> {
-    let done = Arc::new(crate::gate::Tally::new());
+    spawn_join_experiment(
+        n,
+        |done, handles| {
+            let start = Instant::now();
+            spawn_loop(n, handles, || spawn(done))?;
+            Ok(start)
+        },
+        join,
+    )
+}
+
+/// [`spawn_join_with`] for any way of spawning: `spawn_all` spawns `n` trivial tasks into the handle vector
+/// and returns the instant its clock started; the clock stops when all `n` have run.
+pub(crate) fn spawn_join_experiment<H>(
+    n: usize,
+    spawn_all: impl FnOnce(&'static Tally, &mut Vec<H>) -> Result<Instant>,
+    join: impl FnOnce(Vec<H>) -> Result<()>,
+) -> Result<Duration> {
+    let done = leak(Tally::new());
     let mut handles = Vec::with_capacity(n);
-    let start = Instant::now();
-    for _ in 0..n {
-        handles.push(spawn(&done)?);
-    }
+    let start = spawn_all(done, &mut handles)?;
     done.wait(n, wait_limit(n))?;
     let elapsed = start.elapsed();
     join(handles)?;

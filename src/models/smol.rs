@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Result;
 use async_executor::{Executor, Task};
 
-use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, TaskModel};
+use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
 use crate::limits::Needs;
 
 pub struct Smol {
@@ -50,33 +50,21 @@ impl TaskModel for Smol {
         format!("async-executor Executor on {} threads", available_cores())
     }
 
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+
     fn needs(&self) -> Needs {
         Needs::STACKLESS
     }
 
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
         let ex = self.executor();
-        parked_with(
-            n,
-            observer,
-            |rv| {
-                let rv = rv.clone();
-                Ok(ex.spawn(async move { rv.park().await }))
-            },
-            |rv| rv.gate.open(),
-            join_all,
-        )
+        parked_with(n, observer, |rv| Ok(ex.spawn(async move { rv.park().await })), |rv| rv.gate.open(), join_all)
     }
 
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         let ex = self.executor();
-        spawn_join_with(
-            n,
-            |done| {
-                let done = done.clone();
-                Ok(ex.spawn(async move { done.add() }))
-            },
-            join_all,
-        )
+        spawn_join_with(n, |done| Ok(ex.spawn(async move { done.add() })), join_all)
     }
 }

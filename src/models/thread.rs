@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::{parked_with, spawn_join_with, Observer, ParkedRun, TaskModel};
+use super::{parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
 use crate::limits::{thread_stack_resident_bytes, Needs};
 
 pub struct Thread;
@@ -26,6 +26,10 @@ impl TaskModel for Thread {
         }
     }
 
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+
     fn needs(&self) -> Needs {
         Needs {
             maps_per_task: 4,
@@ -40,10 +44,7 @@ impl TaskModel for Thread {
         parked_with(
             n,
             observer,
-            |rv| {
-                let rv = rv.clone();
-                std::thread::Builder::new().spawn(move || rv.park_blocking()).context("std::thread spawn failed")
-            },
+            |rv| std::thread::Builder::new().spawn(move || rv.park_blocking()).context("std::thread spawn failed"),
             |rv| rv.gate.open(),
             join_all,
         )
@@ -52,10 +53,7 @@ impl TaskModel for Thread {
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         spawn_join_with(
             n,
-            |done| {
-                let done = done.clone();
-                std::thread::Builder::new().spawn(move || done.add()).context("std::thread spawn failed")
-            },
+            |done| std::thread::Builder::new().spawn(move || done.add()).context("std::thread spawn failed"),
             join_all,
         )
     }

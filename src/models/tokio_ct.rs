@@ -5,13 +5,13 @@
 //! thread whenever the experiment awaits. The spawn loop is timed the same way as for every other model.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use tokio::runtime::{Builder, Runtime};
 
-use super::{wait_limit, Observer, ParkedRun, TaskModel, ThisProcess};
+use super::{leak, wait_limit, Observer, ParkedRun, SpawnSite, TaskModel, ThisProcess};
 use crate::gate::{Rendezvous, Tally};
 use crate::limits::Needs;
 
@@ -45,18 +45,21 @@ impl TaskModel for TokioCt {
         "tokio current-thread, spawned from inside block_on".into()
     }
 
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Inside
+    }
+
     fn needs(&self) -> Needs {
         Needs::STACKLESS
     }
 
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
         self.runtime().block_on(async {
-            let rv = Arc::new(Rendezvous::new());
+            let rv = leak(Rendezvous::new());
             let mut handles = Vec::with_capacity(n);
             observer.before_spawn(&ThisProcess)?;
             let start = Instant::now();
             for _ in 0..n {
-                let rv = rv.clone();
                 handles.push(tokio::spawn(async move { rv.park().await }));
             }
             let spawn_time = start.elapsed();
@@ -78,11 +81,10 @@ impl TaskModel for TokioCt {
 
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         self.runtime().block_on(async {
-            let done = Arc::new(Tally::new());
+            let done = leak(Tally::new());
             let mut handles = Vec::with_capacity(n);
             let start = Instant::now();
             for _ in 0..n {
-                let done = done.clone();
                 handles.push(tokio::spawn(async move { done.add() }));
             }
             bounded(done.reached(n), &done, n).await?;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Result;
 use tokio::runtime::{Builder, Runtime};
 
-use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, TaskModel};
+use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
 use crate::limits::Needs;
 
 pub struct TokioMt {
@@ -47,6 +47,10 @@ impl TaskModel for TokioMt {
         format!("tokio multi-thread, {} workers", available_cores())
     }
 
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+
     fn needs(&self) -> Needs {
         Needs::STACKLESS
     }
@@ -56,10 +60,7 @@ impl TaskModel for TokioMt {
         parked_with(
             n,
             observer,
-            |rv| {
-                let rv = rv.clone();
-                Ok(rt.spawn(async move { rv.park().await }))
-            },
+            |rv| Ok(rt.spawn(async move { rv.park().await })),
             |rv| rv.gate.open(),
             |handles| join_tokio(rt, handles),
         )
@@ -67,13 +68,6 @@ impl TaskModel for TokioMt {
 
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         let rt = self.runtime();
-        spawn_join_with(
-            n,
-            |done| {
-                let done = done.clone();
-                Ok(rt.spawn(async move { done.add() }))
-            },
-            |handles| join_tokio(rt, handles),
-        )
+        spawn_join_with(n, |done| Ok(rt.spawn(async move { done.add() })), |handles| join_tokio(rt, handles))
     }
 }

@@ -1,0 +1,184 @@
+//! Isolated cells: every Criterion sample of a `group/model/N` cell is measured in a fresh process, so that no
+//! figure depends on what ran before it in the bench binary (allocator free lists, glibc's dynamic trim and
+//! mmap thresholds raised by an earlier 10^6 cell, runtime tables that only grow), and so that Criterion's
+//! interval covers the variation between processes, not only inside one.
+//!
+//! The bench binary re-executes itself with [`CELL_ENV`] naming the cell. The child reads one request per
+//! line on stdin (the number of measured iterations) and answers each with one line, `taskbench-cell
+//! <value>`: the sum of those iterations' values (ns for the time groups, bytes per task for the memory
+//! groups), which the parent hands to Criterion. The child's stderr is the parent's, so its skip and failure
+//! lines show.
+//!
+//! - **Warm** cells: a child serves [`SAMPLES_PER_PROCESS`] consecutive Criterion calls (Criterion's one
+//!   warm-up call counts as one), so a cell's 10 samples come from 6 processes. Before its first answer it
+//!   runs [`WARM_UP_ITERATIONS`] untimed full iterations at the same N. The figure is the steady state of a
+//!   process that has done this before. Two samples per process rather than one halves the untimed warm-up
+//!   work that dominates the run time at 10^6, while the samples still span six processes.
+//! - **Cold** cells: one child per iteration, answering one request; it builds the runtime, warms it with a handful of tasks
+//!   ([`crate::models::TaskModel::warm_up_tasks`]), then measures the first burst of N. The figure is what a
+//!   program pays the first time it fans out N tasks.
+//!
+//! Process start-up, runtime construction and the warm-up are outside every clock: the child times itself.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+/// Names the cell (`group/model/N`) a child process measures.
+pub const CELL_ENV: &str = "TASKBENCH_CELL";
+/// Untimed full iterations a warm child runs before it measures.
+pub const WARM_UP_ITERATIONS: u64 = 2;
+/// Criterion calls one warm child serves before the next call starts a fresh process.
+pub const SAMPLES_PER_PROCESS: u32 = 2;
+
+const RESULT_PREFIX: &str = "taskbench-cell ";
+
+/// Warm (steady state) or cold (first burst in a fresh process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Temperature {
+    Warm,
+    Cold,
+}
+
+/// The cell (`group/model/N`) this process was started to measure, if it is a cell's child.
+pub fn requested_cell() -> Option<String> {
+    std::env::var(CELL_ENV).ok()
+}
+
+/// Parent side: the processes measuring one cell. Warm samples reuse a process up to
+/// [`SAMPLES_PER_PROCESS`] calls; cold iterations each get their own.
+pub struct CellProcesses {
+    temperature: Temperature,
+    current: Option<(String, ChildCell)>,
+    /// Processes started so far (tests check that cold mode starts one per iteration).
+    pub started: usize,
+}
+
+struct ChildCell {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    served: u32,
+}
+
+impl CellProcesses {
+    pub fn new(temperature: Temperature) -> Self {
+        Self { temperature, current: None, started: 0 }
+    }
+
+    /// The summed value of `iters` iterations of cell `id`, measured in child processes.
+    pub fn measure(&mut self, id: &str, iters: u64) -> Result<f64> {
+        match self.temperature {
+            Temperature::Warm => self.ask(id, iters, SAMPLES_PER_PROCESS),
+            Temperature::Cold => (0..iters).map(|_| self.ask(id, 1, 1)).sum(),
+        }
+    }
+
+    fn ask(&mut self, id: &str, iters: u64, serves: u32) -> Result<f64> {
+        if self.current.as_ref().is_none_or(|(cell, _)| cell != id) {
+            self.finish();
+            self.current = Some((id.to_string(), ChildCell::start(id)?));
+            self.started += 1;
+        }
+        let (_, child) = self.current.as_mut().expect("started above");
+        let answer = child.ask(iters);
+        if answer.is_err() || child.served >= serves {
+            self.finish();
+        }
+        answer.with_context(|| format!("the process measuring {id}"))
+    }
+
+    /// Lets the current child exit (end of its stdin) and reaps it.
+    pub fn finish(&mut self) {
+        if let Some((_, mut cell)) = self.current.take() {
+            drop(cell.stdin);
+            let _ = cell.child.wait();
+        }
+    }
+}
+
+impl Drop for CellProcesses {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl ChildCell {
+    fn start(id: &str) -> Result<ChildCell> {
+        let exe = std::env::current_exe().context("finding the bench binary to re-execute")?;
+        let mut child = Command::new(&exe)
+            .env(CELL_ENV, id)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {} for {id}", exe.display()))?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        Ok(ChildCell { child, stdin, stdout, served: 0 })
+    }
+
+    fn ask(&mut self, iters: u64) -> Result<f64> {
+        writeln!(self.stdin, "{iters}").and_then(|()| self.stdin.flush()).context("sending the request")?;
+        self.served += 1;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.stdout.read_line(&mut line).context("reading the answer")? == 0 {
+                let status = self.child.wait().map(|s| s.to_string()).unwrap_or_default();
+                bail!("it exited ({status}) without an answer; its error is printed above");
+            }
+            if line.starts_with(RESULT_PREFIX) {
+                return parse_result(&line);
+            }
+        }
+    }
+}
+
+/// The value in a child's output (its last result line).
+pub fn parse_result(stdout: &str) -> Result<f64> {
+    let line =
+        stdout.lines().rev().find_map(|l| l.strip_prefix(RESULT_PREFIX)).ok_or_else(|| anyhow!("no result line"))?;
+    let value: f64 = line.trim().parse().with_context(|| format!("{line:?} is not a number"))?;
+    if !value.is_finite() {
+        bail!("the result {value} is not finite");
+    }
+    Ok(value)
+}
+
+/// Child side: `warm_up` once, then answers every request on stdin with `measure(iters)` until stdin ends,
+/// then exits the process (Criterion never runs in a child). A failure is printed and exits non-zero.
+pub fn serve_child(id: &str, warm_up: impl FnOnce() -> Result<()>, mut measure: impl FnMut(u64) -> Result<f64>) -> ! {
+    let fail = |e: anyhow::Error| -> ! {
+        eprintln!("taskbench: {id} FAILED: {e:#}");
+        std::process::exit(1)
+    };
+    warm_up().unwrap_or_else(|e| fail(e));
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let line = line.unwrap_or_else(|e| fail(e.into()));
+        let iters: u64 = line.trim().parse().unwrap_or_else(|_| fail(anyhow!("{line:?} is not an iteration count")));
+        let value = measure(iters).unwrap_or_else(|e| fail(e));
+        let mut out = std::io::stdout().lock();
+        // `{:?}` prints an f64 exactly enough to read back the same value.
+        if writeln!(out, "{RESULT_PREFIX}{value:?}").and_then(|()| out.flush()).is_err() {
+            break;
+        }
+    }
+    std::process::exit(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines_round_trip_and_garbage_is_an_error() {
+        assert_eq!(parse_result("noise\ntaskbench-cell 1234.5\n").unwrap(), 1234.5);
+        assert_eq!(parse_result(&format!("{RESULT_PREFIX}{:?}\n", 0.1 + 0.2)).unwrap(), 0.1 + 0.2);
+        assert!(parse_result("taskbench-cell nope\n").is_err());
+        assert!(parse_result("taskbench-cell NaN\n").is_err());
+        assert!(parse_result("nothing here\n").is_err());
+    }
+}
