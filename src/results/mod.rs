@@ -72,7 +72,8 @@ pub fn read_versioned_value(path: &Path, oldest: u64, newest: u64) -> Result<(u6
             v.as_u64().ok_or_else(|| anyhow!("{}: \"schema\" is {v}, expected a whole number", path.display()))?
         }
     };
-    let readable = if oldest == newest { format!("version {newest}") } else { format!("versions {oldest} to {newest}") };
+    let readable =
+        if oldest == newest { format!("version {newest}") } else { format!("versions {oldest} to {newest}") };
     if schema > newest {
         bail!(
             "{}: schema version {schema} was written by a newer taskbench; this one reads {readable}. \

@@ -198,11 +198,9 @@ pub fn is_bimodal(samples: &[f64]) -> bool {
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
     let median = median_of_sorted(&s);
-    let (at, gap) = s
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| (i, w[1] - w[0]))
-        .fold((0, f64::NEG_INFINITY), |best, x| if x.1 > best.1 { x } else { best });
+    let Some((at, gap)) = s.windows(2).map(|w| w[1] - w[0]).enumerate().max_by(|x, y| x.1.total_cmp(&y.1)) else {
+        return false;
+    };
     let (low, high) = s.split_at(at + 1);
     let spread = |side: &[f64]| side[side.len() - 1] - side[0];
     low.len() >= 2
