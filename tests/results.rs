@@ -1,5 +1,7 @@
-//! Saving, comparing and reporting runs, on fake Criterion output built in a temporary folder; and every kind
-//! of bad input, through the library and through the `taskbench` binary (exit codes, nothing written).
+//! Saving, comparing and reporting runs, on fake Criterion output built in a temporary folder; the rule that
+//! marks a difference real, on synthetic samples; schema 1 runs (the committed one, and a shared one from
+//! another machine when present); and every kind of bad input, through the library and through the
+//! `taskbench` binary (exit codes, nothing written).
 
 use std::collections::BTreeMap;
 use std::fs;
