@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use taskbench::record::{criterion_home, records_dir};
+use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
 use taskbench::results::{compare, export, machine::Machine, readme, report, run, write_atomic};
 
 #[derive(Parser)]
@@ -37,9 +38,9 @@ enum Command {
     #[command(long_about = "Save the last `cargo bench` run as results/<machine>/<run>/.\n\n\
         Reads Criterion's output (target/criterion, or $CRITERION_HOME, or $CARGO_TARGET_DIR/criterion) and the \
         records the benches leave in target/taskbench/, and writes machine.json (CPU, cores, memory, kernel, \
-        THP, limits, versions, commit, date), summary.json (one entry per group/model/N with mean, confidence \
-        interval, unit and sample count, plus skipped benchmarks and model settings) and a copy of Criterion's \
-        estimates and samples. The folder appears whole or not at all; an existing run is kept unless --force.")]
+        THP, limits, versions, commit, date), summary.json (one entry per group/model/N with the median per \
+        task and its confidence interval, the mean, every sample's per-task value, flags, unit and sample count, \
+        plus skipped benchmarks and model settings) and a copy of Criterion's estimates and samples. The folder appears whole or not at all; an existing run is kept unless --force.")]
     Save {
         /// Run folder name [default: the UTC time the benches finished, e.g. 2026-11-26T2130Z].
         #[arg(long, conflicts_with = "label")]
@@ -69,13 +70,18 @@ enum Command {
         #[arg(long, default_value = "results")]
         results_dir: PathBuf,
     },
-    /// Compare saved runs: machine differences first, then each benchmark's per-task value, ratio and noise test.
+    /// Compare saved runs: machine differences first, then each benchmark's per-task median, ratio and noise test.
     #[command(long_about = "Compare saved runs (folders written by `taskbench save`), the first one as the \
         reference.\n\n\
         Prints the machine differences first (CPU, cores, memory, kernel, THP, limits, versions) and model \
         configuration differences, then per group, model and N each run's per-task value (ns/task or B/task, \
-        the mean ± half its confidence interval), the ratio to the first run, and ≠ where the difference is \
-        real: the two runs' confidence intervals do not overlap.\n\n\
+        the median ± half its confidence interval), the ratio of medians to the first run, ≠ where the \
+        difference is real, and ~ where a cell's samples split into two clusters or its mean and median differ \
+        by more than 10%.\n\n\
+        A difference is real when the two runs' per-sample values are separated by a two-sided Mann–Whitney U \
+        test at p < 0.01 AND the medians differ by at least the minimum effect: --min-effect (default 10%) \
+        for the time groups, 1% for the memory groups. Runs saved by an older taskbench keep no samples; \
+        for them the test is replaced by non-overlapping confidence intervals of the medians.\n\n\
         critcmp: `taskbench export RUN --format critcmp` writes files `critcmp a.json b.json` reads; critcmp \
         assumes nanoseconds, so only the spawn groups are exported.")]
     Compare {
@@ -85,6 +91,12 @@ enum Command {
         /// Aligned text for a terminal, or Markdown to paste into a post.
         #[arg(long, value_enum, default_value_t = Format::Terminal)]
         format: Format,
+        /// Minimum difference of the medians, in percent, for a time group (ns/task) to be marked real [the
+        /// memory groups use 1%]. Back-to-back runs of the same commit on the same machine differ by several
+        /// percent (between-process noise; the README shows the A/A runs), so smaller differences are not
+        /// evidence even when the samples separate.
+        #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = parse_percent)]
+        min_effect: f64,
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -101,6 +113,12 @@ enum Command {
         /// The HTML file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Minimum difference of the medians, in percent, for a time group (ns/task) to be marked real [the
+        /// memory groups use 1%]. Back-to-back runs of the same commit on the same machine differ by several
+        /// percent (between-process noise; the README shows the A/A runs), so smaller differences are not
+        /// evidence even when the samples separate.
+        #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = parse_percent)]
+        min_effect: f64,
     },
     /// Regenerate the README's results section (between <!-- results:begin --> and <!-- results:end -->).
     Readme {
@@ -169,6 +187,20 @@ fn project_dir() -> PathBuf {
     }
 }
 
+/// A percentage from the command line: a finite number from 0 to 1000.
+fn parse_percent(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.trim_end_matches('%').parse().map_err(|_| format!("{s:?} is not a number of percent"))?;
+    if !(0.0..=1000.0).contains(&v) {
+        return Err(format!("{v} is not between 0 and 1000 percent"));
+    }
+    Ok(v)
+}
+
+/// The difference rule with `--min-effect` (percent) for the time groups.
+fn diff_rule(min_effect_percent: f64) -> DiffRule {
+    DiffRule { time_min_effect: min_effect_percent / 100.0, memory_min_effect: DEFAULT_MEMORY_MIN_EFFECT }
+}
+
 fn emit(text: &str, out: Option<&Path>) -> Result<()> {
     match out {
         Some(path) => {
@@ -222,18 +254,18 @@ fn run_command(cmd: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Compare { runs, format, out } => {
+        Command::Compare { runs, format, out, min_effect } => {
             let loaded = run::load_all(&runs)?;
-            let c = compare::compare(&loaded)?;
+            let c = compare::compare(&loaded, &diff_rule(min_effect))?;
             let format = match format {
                 Format::Terminal => compare::Format::Terminal,
                 Format::Markdown => compare::Format::Markdown,
             };
             emit(&compare::render(&c, format), out.as_deref())
         }
-        Command::Report { runs, out } => {
+        Command::Report { runs, out, min_effect } => {
             let loaded = run::load_all(&runs)?;
-            report::write_report(&loaded, &out, Some(&criterion_home()))?;
+            report::write_report(&loaded, &diff_rule(min_effect), &out, Some(&criterion_home()))?;
             println!("wrote {}", out.display());
             Ok(())
         }

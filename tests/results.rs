@@ -1,5 +1,7 @@
-//! Saving, comparing and reporting runs, on fake Criterion output built in a temporary folder; and every kind
-//! of bad input, through the library and through the `taskbench` binary (exit codes, nothing written).
+//! Saving, comparing and reporting runs, on fake Criterion output built in a temporary folder; the rule that
+//! marks a difference real, on synthetic samples; schema 1 runs (the committed one, and a shared one from
+//! another machine when present); and every kind of bad input, through the library and through the
+//! `taskbench` binary (exit codes, nothing written).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -10,19 +12,30 @@ use serde_json::json;
 use taskbench::record::{GroupRecord, ModelRecord, Skipped};
 use taskbench::results::compare::{self, Format};
 use taskbench::results::machine::Machine;
+use taskbench::results::noise::{self, Basis, DiffRule};
 use taskbench::results::run::{self, SaveOptions};
+use taskbench::results::summary::{Bench, Interval};
 use taskbench::results::{export, readme, report};
 
 const MODELS: &[&str] = &["thread", "tokio-mt", "tokio-ct", "async-std", "smol", "may", "floor", "goroutine"];
 const NS: &[usize] = &[10_000, 100_000, 1_000_000];
-const GROUPS: &[(&str, &str)] =
-    &[("spawn", "ns"), ("spawn_join", "ns"), ("heap_per_task", "bytes/task"), ("rss_per_task", "bytes/task")];
+const GROUPS: &[(&str, &str)] = &[
+    ("spawn", "ns"),
+    ("spawn_cold", "ns"),
+    ("spawn_join", "ns"),
+    ("spawn_join_cold", "ns"),
+    ("heap_per_task", "bytes/task"),
+    ("rss_per_task", "bytes/task"),
+];
+const GROUP_NAMES: &[&str] = &["spawn", "spawn_cold", "spawn_join", "spawn_join_cold", "heap_per_task", "rss_per_task"];
 
 /// A per-task value for a fake benchmark, different per model, N and group.
 fn fake_value(group: &str, model_idx: usize, n: usize) -> f64 {
     let base = match group {
         "spawn" => 100.0,
+        "spawn_cold" => 120.0,
         "spawn_join" => 150.0,
+        "spawn_join_cold" => 170.0,
         "heap_per_task" => 128.0,
         _ => 300.0,
     };
@@ -47,7 +60,7 @@ struct Fixture {
 }
 
 /// A fake `cargo bench` output: Criterion files and records for all groups. `scale` multiplies every value,
-/// `spread` is the confidence interval's half width relative to the value.
+/// `spread` is the confidence interval's half width relative to the value, and the samples' spread too.
 fn fixture(scale: f64, spread: f64) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().to_path_buf();
@@ -115,8 +128,41 @@ fn estimate(v: f64, spread: f64) -> serde_json::Value {
     })
 }
 
-/// The files Criterion 0.8 writes for one benchmark (layout from its src/analysis/mod.rs).
+/// Ten fixed offsets spread evenly over [-1, 1], in a shuffled order: the jitter of fake samples.
+fn jitter() -> impl Iterator<Item = f64> {
+    (0..10).map(|k| f64::from((k * 7) % 10) / 4.5 - 1.0)
+}
+
+/// The files Criterion 0.8 writes for one benchmark: mean and median `value`, ten one-iteration samples within
+/// `spread` of it.
 fn write_criterion(home: &Path, group: &str, model: &str, n: usize, value: f64, spread: f64, throughput: bool) {
+    let times: Vec<f64> = jitter().map(|j| value * (1.0 + spread * j)).collect();
+    let est = Estimates { mean: value, median: value, spread };
+    write_criterion_samples(home, group, model, n, &vec![1.0; times.len()], &times, est, throughput);
+}
+
+/// Criterion's estimates for a fake benchmark, in Criterion's unit.
+#[derive(Clone, Copy)]
+struct Estimates {
+    mean: f64,
+    median: f64,
+    /// Half the confidence interval, relative.
+    spread: f64,
+}
+
+/// The files Criterion 0.8 writes for one benchmark (layout from its src/analysis/mod.rs), with the given
+/// samples (`iters[i]` iterations took `times[i]`) and estimates.
+#[allow(clippy::too_many_arguments)]
+fn write_criterion_samples(
+    home: &Path,
+    group: &str,
+    model: &str,
+    n: usize,
+    iters: &[f64],
+    times: &[f64],
+    est: Estimates,
+    throughput: bool,
+) {
     let dir = home.join(group).join(model).join(n.to_string()).join("new");
     fs::create_dir_all(&dir).unwrap();
     let full_id = format!("{group}/{model}/{n}");
@@ -125,11 +171,13 @@ fn write_criterion(home: &Path, group: &str, model: &str, n: usize, value: f64, 
         "throughput": if throughput { json!({"Elements": n}) } else { json!(null) },
         "full_id": full_id, "directory_name": full_id, "title": full_id
     });
+    let spread = est.spread;
     let est = json!({
-        "mean": estimate(value, spread), "median": estimate(value, spread),
-        "median_abs_dev": estimate(value * 0.01, spread), "slope": null, "std_dev": estimate(value * 0.02, spread)
+        "mean": estimate(est.mean, spread), "median": estimate(est.median, spread),
+        "median_abs_dev": estimate(est.median * 0.01, spread), "slope": null,
+        "std_dev": estimate(est.median * 0.02, spread)
     });
-    let sample = json!({"sampling_mode": "Flat", "iters": vec![1.0; 10], "times": vec![value; 10]});
+    let sample = json!({"sampling_mode": "Flat", "iters": iters, "times": times});
     fs::write(dir.join("benchmark.json"), bench.to_string()).unwrap();
     fs::write(dir.join("estimates.json"), est.to_string()).unwrap();
     fs::write(dir.join("sample.json"), sample.to_string()).unwrap();
@@ -205,11 +253,11 @@ fn save_writes_machine_summary_and_raw_files() {
     let saved = run::save(&opts(&f, "base"), fake_machine("fake-4c-8g", "6.8.0")).unwrap();
     assert_eq!(saved.path, f.results.join("fake-4c-8g/base"));
     let r = run::load(&saved.path).unwrap();
-    assert_eq!(r.summary.schema, 1);
-    assert_eq!(r.summary.groups.len(), 4);
-    assert_eq!(r.summary.groups[0].group, "spawn", "groups in the fixed order");
+    assert_eq!(r.summary.schema, 2);
+    let groups: Vec<&str> = r.summary.groups.iter().map(|g| g.group.as_str()).collect();
+    assert_eq!(groups, GROUP_NAMES, "groups in the fixed order, cold after warm");
     // 8 models x 3 N, minus 3 skipped, per group; heap has the seed-method row too.
-    assert_eq!(r.summary.benchmarks.len(), 4 * (24 - 3) + 3);
+    assert_eq!(r.summary.benchmarks.len(), 6 * (24 - 3) + 3);
     let b = r.summary.bench("spawn/tokio-mt/10000").unwrap();
     assert_eq!(b.unit, "ns");
     assert_eq!(b.per_task_unit, "ns/task");
@@ -217,6 +265,9 @@ fn save_writes_machine_summary_and_raw_files() {
     assert!((b.mean.point - fake_value("spawn", 1, 10_000) * 10_000.0).abs() < 1e-3);
     assert!(b.per_task.lower < b.per_task.point && b.per_task.point < b.per_task.upper);
     assert_eq!(b.sample_count, 10);
+    assert_eq!(b.samples.len(), 10);
+    assert!(b.samples.iter().all(|v| (v / fake_value("spawn", 1, 10_000) - 1.0).abs() <= 0.01 + 1e-12));
+    assert!(!b.bimodal && !b.mean_median);
     let h = r.summary.bench("heap_per_task/goroutine-seed-method/10000").unwrap();
     assert_eq!(h.per_task_unit, "bytes/task");
     assert_eq!(h.per_task.point, h.mean.point);
@@ -283,32 +334,302 @@ fn stale_criterion_results_are_ignored_and_missing_ones_reported() {
 fn compare_shows_machine_differences_ratios_and_real_marks() {
     let a = fixture(1.0, 0.01);
     let run_a = run::save(&opts(&a, "a"), fake_machine("m", "6.8.0")).unwrap().path;
-    // B: 3% slower with 1% intervals (real), except where the intervals are wide.
-    let b = fixture(1.03, 0.01);
-    write_criterion(&b.criterion, "spawn", "tokio-ct", 10_000, fake_value("spawn", 2, 10_000) * 1.03 * 1e4, 0.2, true);
+    // B: 30% slower with 1% spread (real), except tokio-ct at 10k, whose samples spread ±50% over A's.
+    let b = fixture(1.3, 0.01);
+    write_criterion(&b.criterion, "spawn", "tokio-ct", 10_000, fake_value("spawn", 2, 10_000) * 1.3 * 1e4, 0.5, true);
     let run_b = run::save(&opts(&b, "b"), fake_machine("m", "6.9.1")).unwrap().path;
     let runs = run::load_all(&[run_a, run_b]).unwrap();
-    let c = compare::compare(&runs).unwrap();
+    let c = compare::compare(&runs, &DiffRule::default()).unwrap();
     assert_eq!(c.machine_diffs.len(), 1);
     assert_eq!(c.machine_diffs[0].0, "kernel");
     let spawn = c.groups.iter().find(|g| g.group == "spawn").unwrap();
     let row = |m: &str, n: usize| spawn.rows.iter().find(|r| r.model == m && r.n == n).unwrap();
     let cell = row("tokio-mt", 10_000).cells[1].clone().unwrap();
-    assert!((cell.ratio.unwrap() - 1.03).abs() < 1e-9);
+    assert!((cell.ratio.unwrap() - 1.3).abs() < 1e-9);
     assert_eq!(cell.real, Some(true));
-    assert_eq!(row("tokio-ct", 10_000).cells[1].as_ref().unwrap().real, Some(false));
+    assert!(matches!(cell.verdict.unwrap().basis, Basis::MannWhitney { p } if p < noise::ALPHA));
+    let wide = row("tokio-ct", 10_000).cells[1].clone().unwrap();
+    assert!((wide.ratio.unwrap() - 1.3).abs() < 1e-9, "the medians differ by 30%");
+    assert_eq!(wide.real, Some(false), "but the samples overlap");
+
+    // A larger minimum effect turns the 30% into noise.
+    let strict = compare::compare(&runs, &DiffRule { time_min_effect: 0.5, ..DiffRule::default() }).unwrap();
+    let spawn_strict = strict.groups.iter().find(|g| g.group == "spawn").unwrap();
+    assert!(spawn_strict.rows.iter().all(|r| r.cells[1].as_ref().is_none_or(|c| c.real == Some(false))));
+    let heap_strict = strict.groups.iter().find(|g| g.group == "heap_per_task").unwrap();
+    assert!(heap_strict.rows.iter().all(|r| r.cells[1].as_ref().is_none_or(|c| c.real == Some(true))), "memory: 1%");
 
     let text = compare::render(&c, Format::Terminal);
     let kernel_at = text.find("kernel").unwrap();
     assert!(kernel_at < text.find("spawn (ns/task)").unwrap(), "machine differences come first:\n{text}");
-    assert!(text.contains("1.03× ≠"), "{text}");
-    assert!(text.contains("do not overlap"), "legend:\n{text}");
+    assert!(text.contains("1.30× ≠"), "{text}");
+    assert!(text.contains("Mann–Whitney U test at p < 0.01") && text.contains("at least 10% (time groups)"), "{text}");
+    assert!(text.contains("the median, ± half its 95% confidence interval"), "legend:\n{text}");
     let md = compare::render(&c, Format::Markdown);
     assert!(md.contains("| model | N | A (ns/task) | B (ns/task) | B/A |"), "{md}");
     assert!(md.contains("| kernel | 6.8.0 | 6.9.1 |"), "{md}");
     for m in MODELS {
         assert!(md.contains(&format!("| {m} | 10000 |")), "{m} row in markdown");
     }
+}
+
+// ---- the difference rule on synthetic samples ----
+
+/// A benchmark with these per-task samples; its published median is theirs, its interval ± `half` of it.
+fn synthetic(per_task_unit: &str, samples: Vec<f64>, half: f64) -> Bench {
+    let median = noise::median(&samples);
+    let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+    let interval = |p: f64| Interval {
+        point: p,
+        lower: p * (1.0 - half),
+        upper: p * (1.0 + half),
+        confidence_level: 0.95,
+        standard_error: p * half / 2.0,
+    };
+    Bench {
+        id: "g/m/1".to_string(),
+        group: "g".to_string(),
+        model: "m".to_string(),
+        n: 1,
+        unit: per_task_unit.trim_end_matches("/task").to_string(),
+        mean: interval(mean),
+        median: interval(median),
+        std_dev: 0.0,
+        per_task_unit: per_task_unit.to_string(),
+        per_task: interval(median),
+        mean_per_task: interval(mean),
+        bimodal: noise::is_bimodal(&samples),
+        mean_median: noise::mean_far_from_median(mean, median),
+        sample_count: samples.len(),
+        iterations: samples.len() as f64,
+        sampling_mode: Some("Flat".to_string()),
+        raw: None,
+        samples,
+    }
+}
+
+/// `count` values around `center`, each within `jitter` (relative) of it, from a fixed pseudo-random sequence.
+fn around(center: f64, jitter: f64, count: usize, seed: u64) -> Vec<f64> {
+    let mut x = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    (0..count)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+            center * (1.0 + jitter * u)
+        })
+        .collect()
+}
+
+#[test]
+fn rule_a_a_runs_are_not_marked() {
+    let rule = DiffRule::default();
+    // Same distribution, small jitter.
+    let a = synthetic("ns/task", around(200.0, 0.03, 20, 1), 0.01);
+    let b = synthetic("ns/task", around(200.0, 0.03, 20, 2), 0.01);
+    let v = rule.judge(&a, &b);
+    assert!(!v.real, "{v:?}");
+    // Back-to-back runs drift a few percent between processes: fully separated samples, tight intervals that
+    // do not overlap, but a 4% shift of the medians is below the 10% minimum effect.
+    let shifted = synthetic("ns/task", around(208.0, 0.005, 20, 3), 0.002);
+    let tight = synthetic("ns/task", around(200.0, 0.005, 20, 4), 0.002);
+    let v = rule.judge(&tight, &shifted);
+    assert!(matches!(v.basis, Basis::MannWhitney { p } if p < noise::ALPHA), "separated: {v:?}");
+    assert!(!v.real, "but within the minimum effect: {v:?}");
+}
+
+#[test]
+fn rule_marks_a_large_consistent_difference() {
+    let rule = DiffRule::default();
+    let a = synthetic("ns/task", around(200.0, 0.05, 10, 5), 0.02);
+    let b = synthetic("ns/task", around(260.0, 0.05, 10, 6), 0.02);
+    let v = rule.judge(&a, &b);
+    assert!(v.real && (v.effect - 0.3).abs() < 0.05, "{v:?}");
+    assert!(rule.judge(&b, &a).real, "either direction");
+}
+
+#[test]
+fn rule_ignores_a_median_jump_when_samples_overlap() {
+    // Two clusters in both runs; the median lands in the upper one in A and the lower one in B.
+    let a: Vec<f64> = [100.0, 101.0, 102.0, 103.0, 104.0, 150.0, 151.0, 152.0, 153.0, 154.0, 155.0].to_vec();
+    let b: Vec<f64> = [100.5, 101.5, 102.5, 103.5, 104.5, 105.5, 150.5, 151.5, 152.5, 153.5, 154.5].to_vec();
+    let (a, b) = (synthetic("ns/task", a, 0.01), synthetic("ns/task", b, 0.01));
+    let v = DiffRule::default().judge(&a, &b);
+    assert!(v.effect > 0.25, "the medians differ a lot: {v:?}");
+    assert!(!v.real, "the samples do not: {v:?}");
+    assert!(a.bimodal && b.bimodal, "and both are flagged");
+}
+
+#[test]
+fn rule_on_exact_byte_counts() {
+    let rule = DiffRule::default();
+    let same =
+        rule.judge(&synthetic("bytes/task", vec![256.0; 10], 0.0), &synthetic("bytes/task", vec![256.0; 10], 0.0));
+    assert!(!same.real && same.effect == 0.0, "{same:?}");
+    assert!(matches!(same.basis, Basis::MannWhitney { p } if p == 1.0), "no NaN: {same:?}");
+    let more =
+        rule.judge(&synthetic("bytes/task", vec![256.0; 10], 0.0), &synthetic("bytes/task", vec![300.0; 10], 0.0));
+    assert!(more.real, "{more:?}");
+    // 2.3% more bytes is real for memory (1%), though it would not be for time (10%).
+    let a = synthetic("bytes/task", vec![256.0; 10], 0.0);
+    assert!(rule.judge(&a, &synthetic("bytes/task", vec![262.0; 10], 0.0)).real);
+    assert!(!rule.judge(&synthetic("ns/task", vec![256.0; 10], 0.0), &synthetic("ns/task", vec![262.0; 10], 0.0)).real);
+}
+
+#[test]
+fn rule_falls_back_to_intervals_without_samples() {
+    let rule = DiffRule::default();
+    let old = |median: f64, half: f64| synthetic("ns/task", Vec::new(), half).with_median(median, half);
+    let with_samples = synthetic("ns/task", around(300.0, 0.01, 10, 7), 0.01);
+    // 30% apart, intervals apart: real, judged by the intervals even though one side has samples.
+    let v = rule.judge(&old(200.0, 0.02), &old(260.0, 0.02));
+    assert!(v.real && v.basis == Basis::Intervals { overlap: false }, "{v:?}");
+    let v = rule.judge(&old(200.0, 0.02), &with_samples);
+    assert!(v.real && v.basis == Basis::Intervals { overlap: false }, "{v:?}");
+    // 30% apart, intervals overlapping: not real.
+    assert!(!rule.judge(&old(200.0, 0.2), &old(260.0, 0.2)).real);
+    // Intervals apart but only 5%: below the minimum effect.
+    let v = rule.judge(&old(200.0, 0.01), &old(210.0, 0.01));
+    assert!(!v.real && v.basis == Basis::Intervals { overlap: false }, "{v:?}");
+}
+
+/// Setting a synthetic benchmark's published median and its interval.
+trait WithMedian {
+    fn with_median(self, median: f64, half: f64) -> Self;
+}
+
+impl WithMedian for Bench {
+    fn with_median(mut self, median: f64, half: f64) -> Bench {
+        self.per_task =
+            Interval { point: median, lower: median * (1.0 - half), upper: median * (1.0 + half), ..self.per_task };
+        self
+    }
+}
+
+// ---- what save reads from Criterion ----
+
+#[test]
+fn per_task_is_the_median_and_samples_are_per_task() {
+    let f = fixture(1.0, 0.01);
+    let n = 10_000;
+    // One slow process among ten: the mean is pulled up, the median is not. Iterations differ per sample.
+    let per_iter = [1.0e6, 1.02e6, 0.99e6, 1.01e6, 1.0e6, 0.98e6, 1.03e6, 1.0e6, 0.97e6, 9.0e6];
+    let iters: Vec<f64> = (1..=10).map(f64::from).collect();
+    let times: Vec<f64> = per_iter.iter().zip(&iters).map(|(v, i)| v * i).collect();
+    let est = Estimates { mean: 1.8e6, median: 1.0e6, spread: 0.02 };
+    write_criterion_samples(&f.criterion, "spawn", "smol", n, &iters, &times, est, true);
+    let r = run::load(&run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
+    let b = r.summary.bench("spawn/smol/10000").unwrap();
+    assert!((b.per_task.point - 100.0).abs() < 1e-9, "median / N: {}", b.per_task.point);
+    assert!((b.per_task.upper - 102.0).abs() < 1e-9 && (b.per_task.lower - 98.0).abs() < 1e-9);
+    assert!((b.mean_per_task.point - 180.0).abs() < 1e-9, "mean / N kept: {}", b.mean_per_task.point);
+    let expected: Vec<f64> = per_iter.iter().map(|v| v / n as f64).collect();
+    assert_eq!(b.samples.len(), 10);
+    for (got, want) in b.samples.iter().zip(&expected) {
+        assert!((got - want).abs() < 1e-9, "time / iters / N: {got} vs {want}");
+    }
+    assert!(b.mean_median, "mean 80% above the median");
+    assert!(!b.bimodal, "one stray sample is not a cluster");
+    // Memory groups: already per task, not divided by N.
+    let h = r.summary.bench("heap_per_task/smol/10000").unwrap();
+    assert!((h.per_task.point - fake_value("heap_per_task", 4, n)).abs() < 1e-9);
+    assert!(h.samples.iter().all(|v| (v / h.per_task.point - 1.0).abs() <= 0.01 + 1e-12));
+
+    let c = compare::compare(&[r], &DiffRule::default()).unwrap();
+    let text = compare::render(&c, Format::Terminal);
+    assert!(text.contains("100 ns ±2.0% ~"), "flagged in the table:\n{text}");
+    assert!(text.contains("~ after a value"), "and explained:\n{text}");
+}
+
+#[test]
+fn bimodal_cells_are_flagged_and_unimodal_ones_are_not() {
+    let f = fixture(1.0, 0.01);
+    let two: Vec<f64> = [400.0, 402.0, 398.0, 401.0, 399.0, 520.0, 522.0, 518.0, 521.0, 519.0].to_vec();
+    let one: Vec<f64> = [400.0, 402.0, 398.0, 401.0, 399.0, 403.0, 397.0, 400.5, 401.5, 398.5].to_vec();
+    for (model, samples) in [("smol", &two), ("floor", &one)] {
+        let med = noise::median(samples);
+        let mean = samples.iter().sum::<f64>() / samples.len() as f64;
+        let est = Estimates { mean, median: med, spread: 0.01 };
+        write_criterion_samples(&f.criterion, "rss_per_task", model, 10_000, &[1.0; 10], samples, est, false);
+    }
+    let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let r = run::load(&path).unwrap();
+    let smol = r.summary.bench("rss_per_task/smol/10000").unwrap();
+    assert!(smol.bimodal && !smol.mean_median, "two clusters, mean near the median");
+    assert!(!r.summary.bench("rss_per_task/floor/10000").unwrap().bimodal);
+
+    let file = f.root.join("README.md");
+    fs::write(&file, "<!-- results:begin -->\n<!-- results:end -->\n").unwrap();
+    readme::update(&file, &r, false).unwrap();
+    let text = fs::read_to_string(&file).unwrap();
+    let smol_row = text.lines().find(|l| l.starts_with("| smol | 10,000 |")).unwrap();
+    assert!(smol_row.contains(" ~ |"), "{smol_row}");
+    assert!(!text.lines().find(|l| l.starts_with("| floor | 10,000 |")).unwrap().contains('~'));
+    assert!(text.contains("~: the samples split into two clusters"), "{text}");
+
+    let out = f.root.join("r.html");
+    report::write_report(&[r], &DiffRule::default(), &out, None).unwrap();
+    let html = fs::read_to_string(&out).unwrap();
+    assert!(html.contains("title=\"samples split into two clusters\">~</span>"), "flag with its reason");
+}
+
+// ---- schema 1 runs (older taskbench) ----
+
+/// The committed schema 1 run of this repository.
+fn committed_run() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("results/amd-epyc-2c-24g/2026-11-26T2148Z-full")
+}
+
+#[test]
+fn schema_1_runs_load_with_the_median_published_and_no_samples() {
+    let r = run::load(&committed_run()).unwrap();
+    assert_eq!(r.summary.schema, 1);
+    let raw: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(committed_run().join("summary.json")).unwrap()).unwrap();
+    let old = raw["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "spawn/tokio-mt/10000").unwrap();
+    let b = r.summary.bench("spawn/tokio-mt/10000").unwrap();
+    let median = old["median"]["point"].as_f64().unwrap();
+    assert!((b.per_task.point - median / 10_000.0).abs() < 1e-9, "the stored median, per task");
+    assert_eq!(b.mean_per_task.point, old["per_task"]["point"].as_f64().unwrap(), "the old published mean");
+    assert!(b.samples.is_empty() && !b.bimodal);
+
+    // Against a schema 2 run: the shared cells are judged by the interval rule, and the legend says so.
+    let f = fixture(1.0, 0.01);
+    let new = run::load(&run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
+    let c = compare::compare(&[new, r], &DiffRule::default()).unwrap();
+    let spawn = c.groups.iter().find(|g| g.group == "spawn").unwrap();
+    let cell = spawn.rows.iter().find(|r| r.model == "tokio-mt" && r.n == 10_000).unwrap().cells[1].clone();
+    assert!(matches!(cell.unwrap().verdict.unwrap().basis, Basis::Intervals { .. }));
+    let text = compare::render(&c, Format::Terminal);
+    assert!(text.contains("Run B was saved by an older taskbench (summary schema 1), which published means"), "{text}");
+}
+
+#[test]
+fn compare_and_report_work_on_two_schema_1_runs_from_different_machines() {
+    let foreign =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/runs/intel-xeon-16c-126g/2026-11-27T1151Z-16core");
+    if !foreign.join("summary.json").is_file() {
+        println!("skipped: {} is absent (the shared 16-core run is not in this checkout)", foreign.display());
+        return;
+    }
+    let runs = run::load_all(&[committed_run(), foreign]).unwrap();
+    assert!(runs.iter().all(|r| r.summary.schema == 1));
+    let c = compare::compare(&runs, &DiffRule::default()).unwrap();
+    assert!(c.machine_diffs.iter().any(|(f, _)| f == "usable cores"), "{:?}", c.machine_diffs);
+    assert!(c.runs.iter().all(|r| !r.has_samples));
+    let cells: Vec<_> = c.groups.iter().flat_map(|g| &g.rows).filter_map(|r| r.cells[1].as_ref()).collect();
+    assert!(!cells.is_empty());
+    assert!(cells.iter().all(|c| matches!(c.verdict.unwrap().basis, Basis::Intervals { .. })));
+    for format in [Format::Terminal, Format::Markdown] {
+        let text = compare::render(&c, format);
+        assert!(text.contains("Runs A, B were saved by an older taskbench"), "{text}");
+        assert!(text.contains("intel-xeon-16c-126g/2026-11-27T1151Z-16core"), "{text}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.html");
+    report::write_report(&runs, &DiffRule::default(), &out, None).unwrap();
+    let html = fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<section id=\"g-spawn\">") && html.contains("<svg"));
+    assert!(html.contains("summary schema 1"), "the report says the runs are schema 1");
 }
 
 #[test]
@@ -320,10 +641,10 @@ fn report_is_self_contained_and_holds_every_models_row() {
     for paths in [vec![run_a.clone()], vec![run_a.clone(), run_b]] {
         let runs = run::load_all(&paths).unwrap();
         let out = a.root.join("report.html");
-        report::write_report(&runs, &out, None).unwrap();
+        report::write_report(&runs, &DiffRule::default(), &out, None).unwrap();
         let html = fs::read_to_string(&out).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"));
-        for group in ["spawn", "spawn_join", "heap_per_task", "rss_per_task"] {
+        for &group in GROUP_NAMES {
             let start = html.find(&format!("<section id=\"g-{group}\">")).unwrap_or_else(|| panic!("{group} section"));
             let end = start + html[start..].find("</section>").unwrap();
             let section = &html[start..end];
@@ -370,10 +691,19 @@ fn readme_section_is_regenerated_between_the_markers() {
     assert_eq!(readme::update(&file, &r, false).unwrap(), readme::Outcome::Updated);
     let text = fs::read_to_string(&file).unwrap();
     assert!(text.starts_with("# T\n\n<!-- results:begin -->\n") && text.ends_with("<!-- results:end -->\n\nafter\n"));
-    assert!(!text.contains("old"));
-    assert!(text.contains("| model | N | heap B/task | RSS B/task | spawn ns/task | spawn+join ns/task |"), "{text}");
+    assert!(!text.contains("\nold\n"), "the old section is gone");
+    assert!(
+        text.contains(
+            "| model | N | heap B/task | RSS B/task | spawn ns/task | spawn cold | spawn+join | spawn+join cold |"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Criterion medians per task"), "{text}");
     assert!(text.contains("| tokio-mt | 10,000 |"), "{text}");
-    assert!(text.contains("| thread | 1,000,000 | skipped | skipped | skipped | skipped |"), "{text}");
+    assert!(
+        text.contains("| thread | 1,000,000 | skipped | skipped | skipped | skipped | skipped | skipped |"),
+        "{text}"
+    );
     assert!(text.contains("results/m/a/summary.json"), "{text}");
     assert!(text.contains("Fake CPU 9000"));
     assert_eq!(readme::update(&file, &r, true).unwrap(), readme::Outcome::AlreadyCurrent);
@@ -392,6 +722,7 @@ fn critcmp_export_holds_only_time_groups() {
     assert_eq!(b["criterion_benchmark_v1"]["function_id"], "tokio-mt");
     assert!(b["criterion_estimates_v1"]["mean"]["point_estimate"].is_number());
     assert!(v["benchmarks"].get("heap_per_task/tokio-mt/10000").is_none());
+    assert!(v["benchmarks"].get("spawn_join_cold/tokio-mt/10000").is_some(), "cold groups are time groups");
     assert_eq!(left_out.len(), 2);
     let (bencher, _) = export::export(&r, export::ExportFormat::Bencher, None).unwrap();
     assert!(bencher.lines().all(|l| l.starts_with("test spawn") && l.contains(" ns/iter (+/- ")), "{bencher}");
@@ -457,16 +788,22 @@ fn loading_bad_run_folders_names_the_file_and_the_problem() {
     assert!(e.contains("summary.json") && e.contains("corrupt"), "{e}");
 
     for (schema, expect) in [("0", "unknown schema version 0"), ("\"one\"", "expected a whole number")] {
-        fs::write(&summary, good.replacen("\"schema\": 1", &format!("\"schema\": {schema}"), 1)).unwrap();
+        fs::write(&summary, good.replacen("\"schema\": 2", &format!("\"schema\": {schema}"), 1)).unwrap();
         let e = err_text(run::load(&path));
         assert!(e.contains("summary.json") && e.contains(expect), "{e}");
     }
 
-    fs::write(&summary, good.replacen("\"schema\": 1", "\"schema\": 2", 1)).unwrap();
+    fs::write(&summary, good.replacen("\"schema\": 2", "\"schema\": 3", 1)).unwrap();
     let e = err_text(run::load(&path));
     assert!(e.contains("summary.json") && e.contains("newer taskbench") && e.contains("Upgrade"), "{e}");
+    assert!(e.contains("versions 1 to 2"), "{e}");
 
-    fs::write(&summary, good.replacen("\"schema\": 1,", "", 1)).unwrap();
+    // A schema 2 file labelled 1 does not fit the old form: named, not guessed at.
+    fs::write(&summary, good.replacen("\"schema\": 2", "\"schema\": 1", 1).replace("\"per_task\"", "\"x\"")).unwrap();
+    let e = err_text(run::load(&path));
+    assert!(e.contains("summary.json") && e.contains("schema version 1"), "{e}");
+
+    fs::write(&summary, good.replacen("\"schema\": 2,", "", 1)).unwrap();
     let e = err_text(run::load(&path));
     assert!(e.contains("no \"schema\" field"), "{e}");
 
@@ -495,10 +832,10 @@ fn comparing_runs_with_nothing_in_common_fails() {
     )
     .unwrap();
     let runs = run::load_all(&[run_a, run_b]).unwrap();
-    let e = err_text(compare::compare(&runs));
+    let e = err_text(compare::compare(&runs, &DiffRule::default()));
     assert!(e.contains("no benchmark in common"), "{e}");
     let out = a.root.join("r.html");
-    assert!(report::write_report(&runs, &out, None).is_err());
+    assert!(report::write_report(&runs, &DiffRule::default(), &out, None).is_err());
     assert!(!out.exists(), "nothing written");
 }
 
@@ -544,6 +881,15 @@ fn binary_save_compare_report_readme_end_to_end() {
     assert_eq!(code, 0);
     assert!(out.contains("results/m/a") && out.contains("results/m/b"), "{out}");
 
+    let (code, out, err) =
+        taskbench(&f.root, &["compare", "results/m/a", "results/m/b", "--min-effect", "2.5", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("at least 2.5% (time groups) or 1% (memory groups)"), "{out}");
+
+    let (code, _, err) =
+        taskbench(&f.root, &["report", "results/m/a", "results/m/b", "--out", "report.html", "--min-effect", "20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(fs::read_to_string(f.root.join("report.html")).unwrap().contains("at least 20% (time groups)"));
     let (code, _, err) = taskbench(&f.root, &["report", "results/m/a", "results/m/b", "--out", "report.html"]);
     assert_eq!(code, 0, "{err}");
     assert!(fs::read_to_string(f.root.join("report.html")).unwrap().contains("<svg"));
@@ -606,6 +952,9 @@ fn binary_bad_input_exits_nonzero_and_writes_nothing() {
         &["compare", "only-one"],
         &["report", "x"],
         &["compare", "a", "b", "--format", "html"],
+        &["compare", "a", "b", "--min-effect", "ten"],
+        &["compare", "a", "b", "--min-effect=-5"],
+        &["report", "a", "--out", "r.html", "--min-effect", "NaN"],
     ] {
         let (code, _, err) = taskbench(dir, args);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -615,4 +964,7 @@ fn binary_bad_input_exits_nonzero_and_writes_nothing() {
     for sub in ["limits", "save", "compare", "report", "readme", "export"] {
         assert!(out.contains(sub), "--help lists {sub}");
     }
+    let (code, out, _) = taskbench(dir, &["compare", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--min-effect") && out.contains("Mann–Whitney") && out.contains("same commit"), "{out}");
 }

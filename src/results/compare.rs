@@ -1,22 +1,26 @@
-//! Runs side by side: the machine differences first, then per group, model and N each run's per-task value,
-//! its ratio to the first run, and a mark where the difference is real.
+//! Runs side by side: the machine differences first, then per group, model and N each run's median per task
+//! with its confidence interval, its ratio to the first run, a mark where the difference is real, and a mark
+//! where a cell's samples do not describe one number well.
 //!
-//! "Real" is deliberately strict: the two runs' confidence intervals of the mean do not overlap, and the means
-//! differ by more than 1% (exact byte counts have zero-width intervals that never overlap). A ratio
-//! without the mark is within the noise of at least one run and should not be read as a difference. The
-//! same [`Comparison`] feeds the terminal and Markdown tables here and the HTML report.
+//! "Real" is [`DiffRule::judge`]'s verdict (see [`super::noise`]): the per-sample values are separated by a
+//! Mann–Whitney U test and the medians differ by at least a minimum effect. A ratio without the mark is
+//! within the noise and should not be read as a difference. The same [`Comparison`] feeds the terminal and
+//! Markdown tables here and the HTML report.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
+use super::noise::{DiffRule, Verdict, MEAN_MEDIAN_LIMIT};
 use super::run::Run;
-use super::summary::{model_order, GroupSummary, Interval, SkippedInfo};
+use super::summary::{model_order, Bench, GroupSummary, Interval, SkippedInfo};
 use super::{group_rank, human, per_task_label, sig3};
 
-/// The mark for a real difference, and its explanation.
+/// The mark for a real difference.
 pub const REAL_MARK: &str = "≠";
+/// The mark for a cell whose samples split into two clusters or whose mean and median differ by over 10%.
+pub const FLAG_MARK: &str = "~";
 
 /// Everything a comparison shows. Built by [`compare`]; also used for a single run (no ratios).
 #[derive(Debug, Clone)]
@@ -35,6 +39,8 @@ pub struct Comparison {
     pub groups: Vec<GroupTable>,
     /// Confidence level of the intervals (0.95 unless configured otherwise).
     pub confidence_level: f64,
+    /// The rule that marked the differences.
+    pub rule: DiffRule,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +51,9 @@ pub struct RunHeader {
     pub path: String,
     pub machine: String,
     pub date: String,
+    /// The run's summary keeps every sample's value (schema 2 on); without them its differences are judged
+    /// by the interval fallback.
+    pub has_samples: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -69,15 +78,62 @@ pub struct Row {
 #[derive(Debug, Clone)]
 pub struct Cell {
     pub id: String,
+    /// The median per task and its confidence interval.
     pub per_task: Interval,
-    /// This run's point over the first run's; `None` for the first run or when the first has no value.
+    /// The mean per task, for the flag's explanation.
+    pub mean_per_task: f64,
+    /// The samples split into two clusters.
+    pub bimodal: bool,
+    /// The mean and median differ by more than 10%.
+    pub mean_median: bool,
+    /// This run's median over the first run's; `None` for the first run or when the first has no value.
     pub ratio: Option<f64>,
-    /// Whether the confidence intervals of this run and the first do not overlap.
+    /// The verdict against the first run's cell; `None` for the first run or when the first has no value.
+    pub verdict: Option<Verdict>,
+    /// Whether the difference to the first run is real (`verdict.real`).
     pub real: Option<bool>,
 }
 
-/// Builds the comparison of `runs` (the first is the reference). Two or more runs must share a benchmark.
-pub fn compare(runs: &[Run]) -> Result<Comparison> {
+impl Cell {
+    fn new(b: &Bench, reference: Option<&Bench>, rule: &DiffRule) -> Cell {
+        let verdict = reference.map(|r| rule.judge(r, b));
+        Cell {
+            id: b.id.clone(),
+            per_task: b.per_task,
+            mean_per_task: b.mean_per_task.point,
+            bimodal: b.bimodal,
+            mean_median: b.mean_median,
+            ratio: reference.filter(|r| r.per_task.point != 0.0).map(|r| b.per_task.point / r.per_task.point),
+            real: verdict.map(|v| v.real),
+            verdict,
+        }
+    }
+
+    /// Whether the cell carries [`FLAG_MARK`].
+    pub fn flagged(&self) -> bool {
+        self.bimodal || self.mean_median
+    }
+
+    /// Why the cell is flagged, in words; empty when it is not.
+    pub fn flag_reasons(&self, unit: &str) -> String {
+        let mut why = Vec::new();
+        if self.bimodal {
+            why.push("samples split into two clusters".to_string());
+        }
+        if self.mean_median {
+            why.push(format!(
+                "mean {} is more than {:.0}% from the median",
+                human(self.mean_per_task, unit),
+                MEAN_MEDIAN_LIMIT * 100.0
+            ));
+        }
+        why.join("; ")
+    }
+}
+
+/// Builds the comparison of `runs` (the first is the reference), marking differences by `rule`. Two or more
+/// runs must share a benchmark.
+pub fn compare(runs: &[Run], rule: &DiffRule) -> Result<Comparison> {
     if runs.is_empty() {
         bail!("no runs given");
     }
@@ -118,6 +174,7 @@ pub fn compare(runs: &[Run]) -> Result<Comparison> {
             path: r.path.display().to_string(),
             machine: r.machine.one_line(),
             date: r.machine.date.clone(),
+            has_samples: has_samples(r),
         })
         .collect();
 
@@ -201,31 +258,14 @@ pub fn compare(runs: &[Run]) -> Result<Comparison> {
         let rows = keys
             .into_iter()
             .map(|(_, model, n)| {
-                let values: Vec<Option<(String, Interval)>> = runs
+                let benches: Vec<Option<&Bench>> = runs
                     .iter()
-                    .map(|r| {
-                        r.summary
-                            .benchmarks
-                            .iter()
-                            .find(|b| b.group == g && b.model == model && b.n == n)
-                            .map(|b| (b.id.clone(), b.per_task))
-                    })
+                    .map(|r| r.summary.benchmarks.iter().find(|b| b.group == g && b.model == model && b.n == n))
                     .collect();
-                let base = values[0].as_ref().map(|v| v.1);
-                let cells = values
-                    .into_iter()
+                let cells = benches
+                    .iter()
                     .enumerate()
-                    .map(|(i, v)| {
-                        v.map(|(id, per_task)| {
-                            let vs_first = base.filter(|_| i > 0);
-                            Cell {
-                                id,
-                                per_task,
-                                ratio: vs_first.filter(|b| b.point != 0.0).map(|b| per_task.point / b.point),
-                                real: vs_first.map(|b| per_task.differs_from(&b)),
-                            }
-                        })
-                    })
+                    .map(|(i, b)| b.map(|b| Cell::new(b, benches[0].filter(|_| i > 0), rule)))
                     .collect();
                 Row { model, n, cells }
             })
@@ -241,7 +281,13 @@ pub fn compare(runs: &[Run]) -> Result<Comparison> {
         caveats,
         groups,
         confidence_level,
+        rule: *rule,
     })
+}
+
+/// Whether a run's summary keeps per-sample values: schema 2 on, or any benchmark with samples.
+fn has_samples(r: &Run) -> bool {
+    r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty())
 }
 
 fn describe_ids(r: &Run) -> String {
@@ -268,6 +314,16 @@ fn letter(i: usize) -> String {
 /// `253 ns ±1.2%`: the per-task value and half its confidence interval.
 pub fn value_cell(v: &Interval, unit: &str) -> String {
     format!("{} ±{}%", human(v.point, unit), sig_pct(v.relative_half_width()))
+}
+
+/// [`value_cell`] with [`FLAG_MARK`] after a flagged cell.
+fn flagged_value_cell(c: &Cell, unit: &str) -> String {
+    let v = value_cell(&c.per_task, unit);
+    if c.flagged() {
+        format!("{v} {FLAG_MARK}")
+    } else {
+        v
+    }
 }
 
 fn sig_pct(f: f64) -> String {
@@ -302,15 +358,38 @@ fn ratio_cell_aligned(c: &Cell) -> String {
     }
 }
 
-/// The legend printed under every comparison table.
-pub fn legend(level: f64) -> String {
-    let pct = format!("{:.0}%", level * 100.0);
-    format!(
-        "Values are per task: the mean, ± half its {pct} confidence interval. Ratios are to run A. \
-         {REAL_MARK} marks a real difference: the {pct} confidence intervals of the two runs do not overlap \
-         and the means differ by more than 1%. A ratio without {REAL_MARK} is within noise and is not \
-         evidence of a difference."
-    )
+/// The legend printed under every comparison table: what the values are, the exact rule behind
+/// [`REAL_MARK`], and what [`FLAG_MARK`] means.
+pub fn legend(c: &Comparison) -> String {
+    let pct = format!("{:.0}%", c.confidence_level * 100.0);
+    let mut s = format!("Values are per task: the median, ± half its {pct} confidence interval.");
+    if c.runs.len() > 1 {
+        let _ = write!(
+            s,
+            " Ratios are medians over run A's. {REAL_MARK} marks a real difference: {}. A ratio without \
+             {REAL_MARK} is within noise and is not evidence of a difference.",
+            c.rule.describe(c.confidence_level)
+        );
+    }
+    let _ = write!(
+        s,
+        " {FLAG_MARK} after a value: its samples split into two clusters, or its mean and median differ by more \
+         than {:.0}%; one number describes it poorly.",
+        MEAN_MEDIAN_LIMIT * 100.0
+    );
+    let old: Vec<&str> = c.runs.iter().filter(|r| !r.has_samples).map(|r| r.letter.as_str()).collect();
+    if !old.is_empty() {
+        let (runs, were, it, its) =
+            if old.len() == 1 { ("Run", "was", "it", "its") } else { ("Runs", "were", "they", "their") };
+        let _ = write!(
+            s,
+            " {runs} {} {were} saved by an older taskbench (summary schema 1), which published means and kept no \
+             per-sample values: {its} medians are read from the saved estimates, {its} differences are judged by \
+             the interval rule, and {it} cannot be flagged bimodal.",
+            old.join(", ")
+        );
+    }
+    s
 }
 
 /// The columns after `model` and `N`: each run's value, and each later run's ratio to the first.
@@ -329,7 +408,9 @@ fn row_cells(row: &Row, unit: &str, aligned: bool) -> Vec<String> {
     let mut out = vec![row.model.clone(), row.n.to_string()];
     for (i, cell) in row.cells.iter().enumerate() {
         match cell {
-            Some(c) => out.push(value_cell(&c.per_task, unit)),
+            // Pads unflagged values where the mark would be, so right-aligned numbers line up in text.
+            Some(c) if aligned && !c.flagged() => out.push(format!("{}  ", flagged_value_cell(c, unit))),
+            Some(c) => out.push(flagged_value_cell(c, unit)),
             None => out.push("—".to_string()),
         }
         if i > 0 {
@@ -427,9 +508,7 @@ fn render_terminal(c: &Comparison) -> String {
     for (m, cav) in &c.caveats {
         let _ = writeln!(out, "Caveat, {m}: {cav}");
     }
-    if c.runs.len() > 1 {
-        let _ = writeln!(out, "{}", legend(c.confidence_level));
-    }
+    let _ = writeln!(out, "{}", legend(c));
     out
 }
 
@@ -518,9 +597,7 @@ fn render_markdown(c: &Comparison) -> String {
     for (m, cav) in &c.caveats {
         let _ = writeln!(out, "- Caveat, {m}: {}", md_escape(cav));
     }
-    if c.runs.len() > 1 {
-        let _ = writeln!(out, "\n{}", legend(c.confidence_level));
-    }
+    let _ = writeln!(out, "\n{}", legend(c));
     out
 }
 

@@ -2,8 +2,8 @@
 //!
 //! - `critcmp`: the JSON that `critcmp --export` writes, so `critcmp a.json b.json` compares saved runs from
 //!   different machines. critcmp reads every value as nanoseconds per iteration, so only the time groups
-//!   (`spawn`, `spawn_join`; one iteration = N tasks) are exported; the memory groups would be shown as
-//!   times. Built from the Criterion files copied into the run folder, passed through unchanged.
+//!   (unit `ns`: `spawn`, `spawn_cold`, `spawn_join`, `spawn_join_cold`; one iteration = N tasks) are
+//!   exported; the memory groups would be shown as times. Built from the Criterion files copied into the run folder, passed through unchanged.
 //! - `bencher`: libtest's `test NAME ... bench: X ns/iter (+/- Y)` lines, the format Criterion prints with
 //!   `--output-format bencher` (median and standard deviation), for tools that track that format. Time
 //!   groups only, for the same reason.

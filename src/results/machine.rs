@@ -12,7 +12,7 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use super::{iso8601, now_unix, slug, SCHEMA};
+use super::{iso8601, now_unix, slug, MACHINE_SCHEMA};
 
 /// The crates whose versions decide what is measured. Read from `Cargo.lock`.
 pub const TRACKED_CRATES: &[&str] = &[
@@ -75,7 +75,7 @@ impl Machine {
         // The same readings the preflight decides with.
         let limits = crate::limits::Snapshot::live();
         let mut m = Machine {
-            schema: SCHEMA,
+            schema: MACHINE_SCHEMA,
             slug: String::new(),
             physical_cores: physical_cores(&cpuinfo),
             logical_cores,

@@ -2,19 +2,23 @@
 //!
 //! A run folder is `results/<machine>/<run>/` and holds:
 //! - `machine.json` ([`machine::Machine`]): the hardware, kernel limits and versions the numbers came from;
-//! - `summary.json` ([`summary::Summary`]): one record per `group/model/N` with its estimate, confidence
-//!   bounds, unit and sample count, the skipped benchmarks with their reasons, and the model configurations;
+//! - `summary.json` ([`summary::Summary`]): one record per `group/model/N` with its median per task and
+//!   confidence bounds, the mean, every sample's per-task value, flags, unit and sample count, the skipped
+//!   benchmarks with their reasons, and the model configurations;
 //! - `criterion/<group>/<model>/<N>/new/{benchmark,estimates,sample}.json`: Criterion's own files, copied as
 //!   they were, for later analysis (`critcmp --target-dir <run> new` reads them as baseline `new`; mind
 //!   that critcmp prints every value as a time, so the memory groups' bytes show up as "ns").
 //!
-//! Both JSON files carry `"schema"`; a reader refuses a version it does not know instead of guessing.
+//! Both JSON files carry `"schema"`, each its own version ([`SUMMARY_SCHEMA`], [`MACHINE_SCHEMA`]); a reader
+//! refuses a version it does not know instead of guessing. Summary schema 1 (published the mean, kept no
+//! samples) is still read: [`summary::load`] brings it up to the current form.
 //!
 //! The pieces:
 //! - [`machine`]: describe this machine;
 //! - [`summary`]: read Criterion's output and the bench binaries' records into a [`summary::Summary`];
 //! - [`run`]: save a run folder atomically, and load one back with clear errors;
-//! - [`compare`]: runs side by side, machine differences first, with ratios and a noise test;
+//! - [`noise`]: the one rule for a real difference between runs, and the flags for a suspect sample set;
+//! - [`compare`]: runs side by side, machine differences first, with ratios and the noise rule;
 //! - [`report`]: a self-contained HTML page with log-log charts;
 //! - [`readme`]: the README's results section, regenerated from a saved run;
 //! - [`export`]: the formats other tools read (`critcmp`, `bencher`).
@@ -25,6 +29,7 @@
 pub mod compare;
 pub mod export;
 pub mod machine;
+pub mod noise;
 pub mod readme;
 pub mod report;
 pub mod run;
@@ -38,8 +43,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// The schema version this build writes and the only one it reads.
-pub const SCHEMA: u64 = 1;
+/// The `summary.json` schema this build writes. 2: `per_task` is the median (was the mean), with
+/// `mean_per_task`, `samples` and the `bimodal` / `mean_median` flags added. It reads 1 and 2.
+pub const SUMMARY_SCHEMA: u64 = 2;
+/// The oldest `summary.json` schema this build reads.
+pub const OLDEST_SUMMARY_SCHEMA: u64 = 1;
+/// The `machine.json` schema this build writes and the only one it reads.
+pub const MACHINE_SCHEMA: u64 = 1;
 
 /// Reads a JSON file, naming the file and the problem when it is missing or is not valid JSON.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
@@ -47,9 +57,10 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).map_err(|e| json_error(path, &e))
 }
 
-/// Reads a taskbench JSON file that carries `"schema"`: checks the version before the fields, so a file from
-/// a newer taskbench gets "upgrade" rather than a puzzling missing-field error.
-pub fn read_versioned<T: DeserializeOwned>(path: &Path) -> Result<T> {
+/// Reads a taskbench JSON file that carries `"schema"`, accepting versions `oldest..=newest`: checks the
+/// version before the fields, so a file from a newer taskbench gets "upgrade" rather than a puzzling
+/// missing-field error. Returns the version with the JSON, for readers that bring older versions up to date.
+pub fn read_versioned_value(path: &Path, oldest: u64, newest: u64) -> Result<(u64, serde_json::Value)> {
     let text = read_text(path)?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| json_error(path, &e))?;
     let Some(obj) = value.as_object() else {
@@ -61,18 +72,31 @@ pub fn read_versioned<T: DeserializeOwned>(path: &Path) -> Result<T> {
             v.as_u64().ok_or_else(|| anyhow!("{}: \"schema\" is {v}, expected a whole number", path.display()))?
         }
     };
-    if schema > SCHEMA {
+    let readable =
+        if oldest == newest { format!("version {newest}") } else { format!("versions {oldest} to {newest}") };
+    if schema > newest {
         bail!(
-            "{}: schema version {schema} was written by a newer taskbench; this one reads version {SCHEMA}. \
+            "{}: schema version {schema} was written by a newer taskbench; this one reads {readable}. \
              Upgrade taskbench to read it",
             path.display()
         );
     }
-    if schema != SCHEMA {
-        bail!("{}: unknown schema version {schema}; this taskbench reads version {SCHEMA}", path.display());
+    if schema < oldest {
+        bail!("{}: unknown schema version {schema}; this taskbench reads {readable}", path.display());
     }
+    Ok((schema, value))
+}
+
+/// [`read_versioned_value`] for a file whose only readable version is `schema`, deserialized.
+pub fn read_versioned<T: DeserializeOwned>(path: &Path, schema: u64) -> Result<T> {
+    let (_, value) = read_versioned_value(path, schema, schema)?;
+    from_versioned(path, schema, value)
+}
+
+/// Deserializes a JSON value read by [`read_versioned_value`], naming the file and version on a mismatch.
+pub fn from_versioned<T: DeserializeOwned>(path: &Path, schema: u64, value: serde_json::Value) -> Result<T> {
     serde_json::from_value(value)
-        .map_err(|e| anyhow!("{}: does not match schema version {SCHEMA}: {e}", path.display()))
+        .map_err(|e| anyhow!("{}: does not match schema version {schema}: {e}", path.display()))
 }
 
 fn read_text(path: &Path) -> Result<String> {
@@ -281,7 +305,7 @@ pub fn per_task_label(unit: &str) -> &str {
 
 /// The order groups appear in, everywhere: time first, then memory. Unknown groups sort after, by name.
 pub fn group_rank(group: &str) -> (usize, String) {
-    let known = ["spawn", "spawn_join", "heap_per_task", "rss_per_task"];
+    let known = ["spawn", "spawn_cold", "spawn_join", "spawn_join_cold", "heap_per_task", "rss_per_task"];
     (known.iter().position(|g| *g == group).unwrap_or(known.len()), group.to_string())
 }
 

@@ -1,8 +1,10 @@
 //! The README's results section, generated from a saved run so it is never typed by hand.
 //!
 //! Everything between `<!-- results:begin -->` and `<!-- results:end -->` is replaced: the machine line, one
-//! Markdown table of bytes per task (heap, RSS) and nanoseconds per task (spawn, spawn+join) by model and N,
-//! the skipped benchmarks and the models' caveats. Text outside the markers is left byte for byte.
+//! Markdown table of Criterion's median per task by model and N: bytes (heap, RSS), then nanoseconds (spawn,
+//! spawn cold, spawn+join, spawn+join cold; the run's groups only), the skipped benchmarks and the models'
+//! caveats. The table leaves out the intervals to stay readable; `summary.json`, `compare` and `report` carry
+//! them. Text outside the markers is left byte for byte.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,6 +12,8 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, Result};
 
+use super::compare::FLAG_MARK;
+use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
 use super::summary::model_order;
 use super::{group_rank, relative_to, thousands, write_atomic};
@@ -70,8 +74,11 @@ fn column(group: &str, unit: &str) -> String {
     match group {
         "heap_per_task" => "heap B/task".to_string(),
         "rss_per_task" => "RSS B/task".to_string(),
+        // The first time column carries the unit for the others.
         "spawn" => "spawn ns/task".to_string(),
-        "spawn_join" => "spawn+join ns/task".to_string(),
+        "spawn_cold" => "spawn cold".to_string(),
+        "spawn_join" => "spawn+join".to_string(),
+        "spawn_join_cold" => "spawn+join cold".to_string(),
         other => format!("{other} {}", super::per_task_label(unit)),
     }
 }
@@ -114,7 +121,8 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
     let _ = writeln!(out, "Run `{}` on **{}**, measured {measured}{commit}.", s.run, m.one_line());
     let _ = writeln!(
         out,
-        "Criterion means per task; confidence intervals, sample counts and model settings are in [`{link}`]({link})."
+        "Criterion medians per task; confidence intervals, means, every sample, sample counts and model settings \
+         are in [`{link}`]({link})."
     );
     let _ = writeln!(out);
 
@@ -127,10 +135,16 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
     groups.sort_by_key(|(g, _)| column_rank(g));
     let order = model_order(&s.groups);
     let mut rows: BTreeMap<(usize, String, usize), BTreeMap<&str, String>> = BTreeMap::new();
+    let mut any_flagged = false;
     for b in &s.benchmarks {
         let key = (order.get(&b.model).copied().unwrap_or(usize::MAX), b.model.clone(), b.n);
         let bytes = b.per_task_unit.starts_with("bytes");
-        rows.entry(key).or_default().insert(&b.group, number(b.per_task.point, bytes));
+        let mut cell = number(b.per_task.point, bytes);
+        if b.bimodal || b.mean_median {
+            any_flagged = true;
+            cell.push_str(&format!(" {FLAG_MARK}"));
+        }
+        rows.entry(key).or_default().insert(&b.group, cell);
     }
     for g in &s.groups {
         for sk in &g.skipped {
@@ -153,6 +167,15 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
             let _ = write!(out, " {} |", cells.get(g).map(String::as_str).unwrap_or("—"));
         }
         out.push('\n');
+    }
+
+    if any_flagged {
+        let _ = writeln!(
+            out,
+            "\n{FLAG_MARK}: the samples split into two clusters, or the mean and median differ by more than {:.0}%; \
+             one number describes the cell poorly (see `taskbench report`).",
+            MEAN_MEDIAN_LIMIT * 100.0
+        );
     }
 
     // One line per (model, N, reason), naming the groups it applies to.

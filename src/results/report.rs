@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::compare::{compare, in_runs, legend, ratio_cell, same_fields, Comparison, GroupTable, REAL_MARK};
+use super::compare::{
+    compare, in_runs, legend, ratio_cell, same_fields, Cell, Comparison, GroupTable, FLAG_MARK, REAL_MARK,
+};
+use super::noise::{Basis, DiffRule};
 use super::run::Run;
 use super::summary::Interval;
 use super::{human, iso8601, now_unix, per_task_label, relative_to, write_atomic};
@@ -24,9 +27,9 @@ const PALETTE: &[&str] = &[
 /// Dash patterns for runs A, B, C, ...
 const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
 
-/// Builds the page for `runs` and writes it to `out`. `criterion_home` is where to look for Criterion's pages
-/// besides the folder recorded in each run.
-pub fn write_report(runs: &[Run], out: &Path, criterion_home: Option<&Path>) -> Result<()> {
+/// Builds the page for `runs` and writes it to `out`, marking differences by `rule`. `criterion_home` is where
+/// to look for Criterion's pages besides the folder recorded in each run.
+pub fn write_report(runs: &[Run], rule: &DiffRule, out: &Path, criterion_home: Option<&Path>) -> Result<()> {
     let out_dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -34,13 +37,13 @@ pub fn write_report(runs: &[Run], out: &Path, criterion_home: Option<&Path>) -> 
     if !out_dir.is_dir() {
         bail!("{}: folder does not exist (for --out {})", out_dir.display(), out.display());
     }
-    let html = render(runs, &out_dir, criterion_home)?;
+    let html = render(runs, rule, &out_dir, criterion_home)?;
     write_atomic(out, html.as_bytes())
 }
 
 /// The page as a string. `out_dir` is where it will be written: links are made relative to it.
-pub fn render(runs: &[Run], out_dir: &Path, criterion_home: Option<&Path>) -> Result<String> {
-    let c = compare(runs)?;
+pub fn render(runs: &[Run], rule: &DiffRule, out_dir: &Path, criterion_home: Option<&Path>) -> Result<String> {
+    let c = compare(runs, rule)?;
     let links = Links::find(runs, out_dir, criterion_home);
     let colors = model_colors(&c);
     let mut h = String::new();
@@ -83,11 +86,11 @@ pub fn render(runs: &[Run], out_dir: &Path, criterion_home: Option<&Path>) -> Re
     }
     let _ = write!(
         h,
-        "<footer><p>{}</p><p>Charts: both axes logarithmic; bars are the {:.0}% confidence interval of the mean \
+        "<footer><p>{}</p><p>Charts: both axes logarithmic; points are medians, bars their {:.0}% confidence interval \
          (often narrower than the marker). Points at or below zero cannot be drawn on a log axis and are listed \
          under their chart. The numbers come from each run's <code>summary.json</code>.</p></footer>\n\
          </main>\n</body>\n</html>\n",
-        esc(&legend(c.confidence_level)),
+        esc(&legend(&c)),
         c.confidence_level * 100.0
     );
     Ok(h)
@@ -102,6 +105,7 @@ table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #e5e5e5;padding:3px 9px;text-align:left;vertical-align:baseline}
 th{background:#f5f5f5;font-weight:600}td.num,th.num{text-align:right;white-space:nowrap}
 tr.first td{border-top:1px solid #bbb}.ci{color:#777;font-size:12px}.real{color:#b00;font-weight:700}
+.flag{color:#a60;font-weight:700;cursor:help}
 .missing{color:#aaa}.nowrap{white-space:nowrap}.desc{color:#444;margin:2px 0 6px}code{font-size:12px;background:#f3f3f3;padding:0 3px}
 ul.caveats li{color:#7a4b00}.skipped{color:#555;font-size:13px}nav{margin:18px 0 0}nav a{margin-right:10px}
 svg{display:block;max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#333}
@@ -225,8 +229,9 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
                 Some(cl) => {
                     let _ = write!(
                         h,
-                        "<td class=\"num\">{}</td><td class=\"num ci\" title=\"{}\">{}</td>",
+                        "<td class=\"num\">{}{}</td><td class=\"num ci\" title=\"{}\">{}</td>",
                         esc(&human(cl.per_task.point, &g.unit)),
+                        flag_html(cl, &g.unit),
                         esc(&ci_text(&cl.per_task, &g.unit)),
                         esc(&ci_pct(&cl.per_task))
                     );
@@ -239,15 +244,14 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
             }
             if i > 0 {
                 match cell {
-                    Some(cl) if cl.real == Some(true) => {
+                    Some(cl) => {
                         let _ = write!(
                             h,
-                            "<td class=\"num real\" title=\"confidence intervals do not overlap; means differ by more than 1%\">{}</td>",
+                            "<td class=\"num{}\" title=\"{}\">{}</td>",
+                            if cl.real == Some(true) { " real" } else { "" },
+                            esc(&verdict_text(cl)),
                             esc(&ratio_cell(cl))
                         );
-                    }
-                    Some(cl) => {
-                        let _ = write!(h, "<td class=\"num\">{}</td>", esc(&ratio_cell(cl)));
                     }
                     None => h.push_str("<td></td>"),
                 }
@@ -272,9 +276,45 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
         h.push_str("</ul>");
     }
     if multi {
-        let _ = write!(h, "<p class=\"skipped\"><span class=\"real\">{REAL_MARK}</span>: the confidence intervals do not overlap and the means differ by more than 1%.</p>");
+        let _ = write!(
+            h,
+            "<p class=\"skipped\"><span class=\"real\">{REAL_MARK}</span>: a real difference: {}.</p>",
+            esc(&c.rule.describe(c.confidence_level))
+        );
+    }
+    if g.rows.iter().any(|r| r.cells.iter().flatten().any(Cell::flagged)) {
+        let _ = write!(
+            h,
+            "<p class=\"skipped\"><span class=\"flag\">{FLAG_MARK}</span>: the samples split into two clusters, or \
+             the mean and median differ by more than 10%; hover for which.</p>"
+        );
     }
     h.push_str("</section>\n");
+}
+
+/// [`FLAG_MARK`] with its reasons as a tooltip, for a flagged cell; nothing otherwise.
+fn flag_html(c: &Cell, unit: &str) -> String {
+    if c.flagged() {
+        format!(" <span class=\"flag\" title=\"{}\">{FLAG_MARK}</span>", esc(&c.flag_reasons(unit)))
+    } else {
+        String::new()
+    }
+}
+
+/// The verdict behind a ratio, for its tooltip: the test's p-value or the interval fallback, and the effect.
+fn verdict_text(c: &Cell) -> String {
+    let Some(v) = c.verdict else { return String::new() };
+    let basis = match v.basis {
+        Basis::MannWhitney { p } => format!("Mann–Whitney p = {p:.2e}"),
+        Basis::Intervals { overlap: true } => "no samples in one run; intervals overlap".to_string(),
+        Basis::Intervals { overlap: false } => "no samples in one run; intervals do not overlap".to_string(),
+    };
+    format!(
+        "{}: {basis}; medians differ by {:.1}% (minimum {:.0}%)",
+        if v.real { "real" } else { "within noise" },
+        v.effect * 100.0,
+        v.min_effect * 100.0
+    )
 }
 
 /// `297 ns – 310 ns`.

@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::machine::Machine;
 use super::summary::{self, Summary};
-use super::{read_versioned, run_stamp, to_json, write_atomic};
+use super::{read_versioned, run_stamp, to_json, write_atomic, MACHINE_SCHEMA};
 
 /// What `taskbench save` needs to know.
 #[derive(Debug, Clone)]
@@ -178,8 +178,8 @@ pub fn load(path: &Path) -> Result<Run> {
         }
         bail!("{}: file not found; a run folder holds machine.json and summary.json", summary_path.display());
     }
-    let machine: Machine = read_versioned(&path.join("machine.json"))?;
-    let summary: Summary = read_versioned(&summary_path)?;
+    let machine: Machine = read_versioned(&path.join("machine.json"), MACHINE_SCHEMA)?;
+    let summary = summary::load(&summary_path)?;
     Ok(Run { path: path.to_path_buf(), machine, summary })
 }
 

@@ -5,8 +5,17 @@
 //! runs (another `TASKBENCH_N`, a model since skipped) never leak into a saved run.
 //!
 //! Units: Criterion's value is `ns` for one iteration of N tasks in the time groups, and already `bytes/task`
-//! in the memory groups. Each record keeps Criterion's value and adds the per-task value (`ns/task` = value
+//! in the memory groups. Each record keeps Criterion's value and adds the per-task values (`ns/task` = value
 //! / N) that comparisons and charts use.
+//!
+//! The published figure ([`Bench::per_task`]) is Criterion's median with its bootstrap interval, not the
+//! mean: every sample of a cell comes from separate fresh processes, and one slow process (a cold first
+//! iteration, a noisy neighbour) moves the mean of 10 samples far more than the median. The mean stays in
+//! [`Bench::mean_per_task`], every sample's per-task value in [`Bench::samples`] (for the noise test of
+//! [`super::noise`]), and a cell whose samples do not describe one number well carries a flag.
+//!
+//! Schema 1 files (older taskbench) published the mean and kept no samples; [`load`] reads them with the
+//! published figure rebuilt from their stored median, and no samples.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,12 +23,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::{group_rank, iso8601, read_json, SCHEMA};
+use super::noise::{is_bimodal, mean_far_from_median};
+use super::{
+    from_versioned, group_rank, iso8601, read_json, read_versioned_value, OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA,
+};
 use crate::record::GroupRecord;
 
 /// One saved run's numbers. See the module docs.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
+    /// The version of the file it was read from; [`SUMMARY_SCHEMA`] when written by this build.
     pub schema: u64,
     /// The version of taskbench that wrote the file.
     pub taskbench_version: String,
@@ -69,13 +82,24 @@ pub struct Bench {
     pub n: usize,
     /// Criterion's unit: `ns` per iteration (N tasks), or `bytes/task`.
     pub unit: String,
-    /// Criterion's mean, with its bootstrap confidence interval.
+    /// Criterion's mean, with its bootstrap confidence interval, in Criterion's unit.
     pub mean: Interval,
+    /// Criterion's median, with its bootstrap confidence interval, in Criterion's unit.
     pub median: Interval,
     pub std_dev: f64,
-    /// `ns/task` or `bytes/task`: the mean per task, the unit every comparison uses.
+    /// `ns/task` or `bytes/task`: the unit of the per-task values below, the unit every comparison uses.
     pub per_task_unit: String,
+    /// The published figure: the median per task, with its bootstrap confidence interval.
     pub per_task: Interval,
+    /// The mean per task, with its bootstrap confidence interval.
+    pub mean_per_task: Interval,
+    /// Every Criterion sample's per-task value (time ÷ iterations, ÷ N in the time groups), in Criterion's
+    /// order. Empty for runs read from schema 1.
+    pub samples: Vec<f64>,
+    /// The samples split into two clusters ([`is_bimodal`]); false when there are no samples.
+    pub bimodal: bool,
+    /// The mean and the median differ by more than 10% ([`mean_far_from_median`]).
+    pub mean_median: bool,
     /// Criterion's sample count (each sample is one or more iterations).
     pub sample_count: usize,
     /// Iterations summed over all samples.
@@ -97,12 +121,9 @@ pub struct Interval {
     pub standard_error: f64,
 }
 
-/// Differences in the mean smaller than this fraction are never marked real (Criterion's own default noise
-/// threshold is the same 1%).
-pub const NOISE_THRESHOLD: f64 = 0.01;
-
 impl Interval {
-    fn scaled(&self, by: f64) -> Interval {
+    /// The interval divided by `by`: per iteration to per task.
+    pub fn scaled(&self, by: f64) -> Interval {
         Interval {
             point: self.point / by,
             lower: self.lower / by,
@@ -110,15 +131,6 @@ impl Interval {
             confidence_level: self.confidence_level,
             standard_error: self.standard_error / by,
         }
-    }
-
-    /// True when the difference is real: the two intervals do not overlap, so it stands out from both runs'
-    /// noise, and the means differ by more than [`NOISE_THRESHOLD`]. Exact byte counts have zero-width
-    /// intervals, so without the threshold 256.00 B against 256.01 B would count as a difference.
-    pub fn differs_from(&self, other: &Interval) -> bool {
-        let apart = self.upper < other.lower || self.lower > other.upper;
-        let relative = if other.point == 0.0 { f64::INFINITY } else { (self.point / other.point - 1.0).abs() };
-        apart && relative > NOISE_THRESHOLD
     }
 
     /// Half the interval's width relative to the point, as a fraction (`0.01` = ±1%).
@@ -246,7 +258,7 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
     groups.sort_by_key(|g| group_rank(&g.group));
     sort_benchmarks(&mut benchmarks, &groups);
     let summary = Summary {
-        schema: SCHEMA,
+        schema: SUMMARY_SCHEMA,
         taskbench_version: env!("CARGO_PKG_VERSION").to_string(),
         machine: String::new(),
         run: String::new(),
@@ -309,13 +321,14 @@ fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id: &s
     if sample.iters.len() != sample.times.len() || sample.iters.is_empty() {
         bail!("{}: iters and times differ in length or are empty", dir.join("sample.json").display());
     }
-    let mean = Interval::from(&est.mean);
     // Time groups: one iteration is N tasks. A unit already "per task" is kept as it is.
-    let (per_task_unit, per_task) = if unit.ends_with("/task") {
-        (unit.to_string(), mean)
-    } else {
-        (format!("{unit}/task"), mean.scaled(n as f64))
-    };
+    let (per_task_unit, per_n) = per_task(unit, n);
+    let samples: Vec<f64> = sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i / per_n).collect();
+    if let Some(bad) = samples.iter().find(|v| !v.is_finite()) {
+        bail!("{}: a sample's value per iteration is {bad}", dir.join("sample.json").display());
+    }
+    let mean = Interval::from(&est.mean);
+    let median = Interval::from(&est.median);
     Ok(Bench {
         id: id.to_string(),
         group: group.to_string(),
@@ -323,15 +336,94 @@ fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id: &s
         n,
         unit: unit.to_string(),
         mean,
-        median: Interval::from(&est.median),
+        median,
         std_dev: est.std_dev.point_estimate,
         per_task_unit,
-        per_task,
+        per_task: median.scaled(per_n),
+        mean_per_task: mean.scaled(per_n),
+        bimodal: is_bimodal(&samples),
+        mean_median: mean_far_from_median(mean.point, median.point),
+        samples,
         sample_count: sample.times.len(),
         iterations: sample.iters.iter().sum(),
         sampling_mode: sample.sampling_mode,
         raw: None,
     })
+}
+
+/// The per-task unit for Criterion's `unit`, and what to divide Criterion's value by to get it: N for the
+/// time groups (one iteration is N tasks), 1 for a unit already per task.
+fn per_task(unit: &str, n: usize) -> (String, f64) {
+    if unit.ends_with("/task") {
+        (unit.to_string(), 1.0)
+    } else {
+        (format!("{unit}/task"), n as f64)
+    }
+}
+
+/// Reads a `summary.json` of any readable schema, as the current [`Summary`]. See the module docs.
+pub fn load(path: &Path) -> Result<Summary> {
+    let (schema, mut value) = read_versioned_value(path, OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA)?;
+    if schema == 1 {
+        upgrade_v1(&mut value).map_err(|e| anyhow!("{}: does not match schema version 1: {e}", path.display()))?;
+    }
+    from_versioned(path, schema, value)
+}
+
+/// A schema 1 benchmark: `per_task` was the mean, and there were no samples or flags.
+#[derive(Deserialize)]
+struct BenchV1 {
+    id: String,
+    group: String,
+    model: String,
+    n: usize,
+    unit: String,
+    mean: Interval,
+    median: Interval,
+    std_dev: f64,
+    per_task_unit: String,
+    per_task: Interval,
+    sample_count: usize,
+    iterations: f64,
+    sampling_mode: Option<String>,
+    raw: Option<String>,
+}
+
+/// Rewrites a schema 1 summary's benchmarks in the current form: the published figure becomes the stored
+/// median per task (so medians are compared with medians across schemas), the mean moves to
+/// `mean_per_task`, and there are no samples. The schema number stays 1: it says where the data came from.
+fn upgrade_v1(value: &mut serde_json::Value) -> std::result::Result<(), serde_json::Error> {
+    use serde::de::Error as _;
+    let benchmarks = value
+        .get_mut("benchmarks")
+        .and_then(|b| b.as_array_mut())
+        .ok_or_else(|| serde_json::Error::custom("missing field `benchmarks`"))?;
+    for b in benchmarks.iter_mut() {
+        let old: BenchV1 = serde_json::from_value(b.take())?;
+        let (_, per_n) = per_task(&old.unit, old.n);
+        let new = Bench {
+            per_task: old.median.scaled(per_n),
+            mean_per_task: old.per_task,
+            samples: Vec::new(),
+            bimodal: false,
+            mean_median: mean_far_from_median(old.mean.point, old.median.point),
+            id: old.id,
+            group: old.group,
+            model: old.model,
+            n: old.n,
+            unit: old.unit,
+            mean: old.mean,
+            median: old.median,
+            std_dev: old.std_dev,
+            per_task_unit: old.per_task_unit,
+            sample_count: old.sample_count,
+            iterations: old.iterations,
+            sampling_mode: old.sampling_mode,
+            raw: old.raw,
+        };
+        *b = serde_json::to_value(new)?;
+    }
+    Ok(())
 }
 
 /// `spawn/tokio-mt/10000` → (`tokio-mt`, 10000), checking the group.
@@ -407,17 +499,5 @@ mod tests {
         assert_eq!(split_id("spawn", "spawn/tokio-mt/10000").unwrap(), ("tokio-mt".to_string(), 10000));
         assert!(split_id("spawn", "spawn_join/tokio-mt/10").is_err());
         assert!(split_id("spawn", "spawn/tokio-mt/x").is_err());
-    }
-
-    #[test]
-    fn overlap() {
-        let i =
-            |l, u| Interval { point: (l + u) / 2.0, lower: l, upper: u, confidence_level: 0.95, standard_error: 0.0 };
-        assert!(!i(1.0, 2.0).differs_from(&i(1.5, 3.0)));
-        assert!(i(1.0, 2.0).differs_from(&i(2.1, 3.0)));
-        assert!(i(2.1, 3.0).differs_from(&i(1.0, 2.0)));
-        // Zero-width intervals a hair apart: not a real difference.
-        assert!(!i(256.0, 256.0).differs_from(&i(256.01, 256.01)));
-        assert!(i(256.0, 256.0).differs_from(&i(260.0, 260.0)));
     }
 }
