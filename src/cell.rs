@@ -10,8 +10,9 @@
 //! lines show.
 //!
 //! - **Warm** cells: a child serves [`SAMPLES_PER_PROCESS`] consecutive Criterion calls (Criterion's one
-//!   warm-up call counts as one), so a cell's 10 samples come from 6 processes. Before its first answer it
-//!   runs [`WARM_UP_ITERATIONS`] untimed full iterations at the same N. The figure is the steady state of a
+//!   warm-up call counts as one), so a timing cell's 10 samples come from 6 processes. Before its first
+//!   answer it runs [`WARM_UP_ITERATIONS`] untimed full iterations at the same N (memory cells: see
+//!   [`MEMORY_WARM_UP_ITERATIONS`]). The figure is the steady state of a
 //!   process that has done this before. Two samples per process rather than one halves the untimed warm-up
 //!   work that dominates the run time at 10^6, while the samples still span six processes.
 //! - **Cold** cells: one child per iteration, answering one request; it builds the runtime, warms it with a handful of tasks
@@ -27,10 +28,23 @@ use anyhow::{anyhow, bail, Context, Result};
 
 /// Names the cell (`group/model/N`) a child process measures.
 pub const CELL_ENV: &str = "TASKBENCH_CELL";
-/// Untimed full iterations a warm child runs before it measures.
+/// Untimed full iterations a warm timing child runs before it measures.
 pub const WARM_UP_ITERATIONS: u64 = 2;
-/// Criterion calls one warm child serves before the next call starts a fresh process.
-pub const SAMPLES_PER_PROCESS: u32 = 2;
+/// A memory reading depends on the heap's state, not on the clock, and repeats to the byte once one parked
+/// run has warmed the runtime: one warm-up iteration is enough.
+pub const MEMORY_WARM_UP_ITERATIONS: u64 = 1;
+
+/// How many consecutive Criterion calls one warm child serves before the next call starts a fresh process.
+/// Timing cells up to 10^5 tasks: one, so every sample is its own process (cheap at that size, and the
+/// variation between processes is most of the noise). At 10^6 the untimed warm-up dominates the run time, so
+/// a process serves two samples. Memory cells: four (the readings repeat across processes).
+pub fn samples_per_process(n: usize, reads_memory: bool) -> u32 {
+    match (reads_memory, n) {
+        (true, _) => 4,
+        (false, 0..=100_000) => 1,
+        (false, _) => 2,
+    }
+}
 
 const RESULT_PREFIX: &str = "taskbench-cell ";
 
@@ -46,10 +60,12 @@ pub fn requested_cell() -> Option<String> {
     std::env::var(CELL_ENV).ok()
 }
 
-/// Parent side: the processes measuring one cell. Warm samples reuse a process up to
-/// [`SAMPLES_PER_PROCESS`] calls; cold iterations each get their own.
+/// Parent side: the processes measuring one cell. Warm samples reuse a process for as many calls as the
+/// caller says; cold iterations each get their own.
 pub struct CellProcesses {
     temperature: Temperature,
+    /// Arguments for the re-executed binary (none for a bench binary; a test filter for a test binary).
+    args: Vec<String>,
     current: Option<(String, ChildCell)>,
     /// Processes started so far (tests check that cold mode starts one per iteration).
     pub started: usize,
@@ -64,13 +80,20 @@ struct ChildCell {
 
 impl CellProcesses {
     pub fn new(temperature: Temperature) -> Self {
-        Self { temperature, current: None, started: 0 }
+        Self { temperature, args: Vec::new(), current: None, started: 0 }
     }
 
-    /// The summed value of `iters` iterations of cell `id`, measured in child processes.
-    pub fn measure(&mut self, id: &str, iters: u64) -> Result<f64> {
+    /// Passes `args` to every child (a test binary needs its filter to reach the test that serves cells).
+    pub fn with_args(mut self, args: &[&str]) -> Self {
+        self.args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// The summed value of `iters` iterations of cell `id`, measured in child processes. A warm child serves
+    /// `samples_per_process` calls; a cold iteration always has a process of its own.
+    pub fn measure(&mut self, id: &str, iters: u64, samples_per_process: u32) -> Result<f64> {
         match self.temperature {
-            Temperature::Warm => self.ask(id, iters, SAMPLES_PER_PROCESS),
+            Temperature::Warm => self.ask(id, iters, samples_per_process),
             Temperature::Cold => (0..iters).map(|_| self.ask(id, 1, 1)).sum(),
         }
     }
@@ -78,7 +101,7 @@ impl CellProcesses {
     fn ask(&mut self, id: &str, iters: u64, serves: u32) -> Result<f64> {
         if self.current.as_ref().is_none_or(|(cell, _)| cell != id) {
             self.finish();
-            self.current = Some((id.to_string(), ChildCell::start(id)?));
+            self.current = Some((id.to_string(), ChildCell::start(id, &self.args)?));
             self.started += 1;
         }
         let (_, child) = self.current.as_mut().expect("started above");
@@ -105,9 +128,10 @@ impl Drop for CellProcesses {
 }
 
 impl ChildCell {
-    fn start(id: &str) -> Result<ChildCell> {
+    fn start(id: &str, args: &[String]) -> Result<ChildCell> {
         let exe = std::env::current_exe().context("finding the bench binary to re-execute")?;
         let mut child = Command::new(&exe)
+            .args(args)
             .env(CELL_ENV, id)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -129,7 +153,8 @@ impl ChildCell {
                 let status = self.child.wait().map(|s| s.to_string()).unwrap_or_default();
                 bail!("it exited ({status}) without an answer; its error is printed above");
             }
-            if line.starts_with(RESULT_PREFIX) {
+            // Anywhere in the line: a test binary's child prints its result after libtest's unfinished line.
+            if line.contains(RESULT_PREFIX) {
                 return parse_result(&line);
             }
         }
@@ -139,7 +164,7 @@ impl ChildCell {
 /// The value in a child's output (its last result line).
 pub fn parse_result(stdout: &str) -> Result<f64> {
     let line =
-        stdout.lines().rev().find_map(|l| l.strip_prefix(RESULT_PREFIX)).ok_or_else(|| anyhow!("no result line"))?;
+        stdout.lines().rev().find_map(|l| l.split_once(RESULT_PREFIX)).ok_or_else(|| anyhow!("no result line"))?.1;
     let value: f64 = line.trim().parse().with_context(|| format!("{line:?} is not a number"))?;
     if !value.is_finite() {
         bail!("the result {value} is not finite");

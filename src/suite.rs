@@ -11,7 +11,7 @@ use criterion::measurement::{Measurement, WallTime};
 use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, SamplingMode, Throughput};
 use regex::Regex;
 
-use crate::cell::{self, CellProcesses, Temperature, WARM_UP_ITERATIONS};
+use crate::cell::{self, CellProcesses, Temperature, MEMORY_WARM_UP_ITERATIONS, WARM_UP_ITERATIONS};
 use crate::limits::{self, Snapshot};
 use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
@@ -179,6 +179,16 @@ pub fn comparing_to_baseline(args: impl IntoIterator<Item = String>) -> bool {
     })
 }
 
+/// Samples per cell: 20 at 10^4 and below, where a sample's process costs milliseconds and more processes
+/// steady the median; Criterion's minimum of 10 above.
+fn sample_size(n: usize) -> usize {
+    if n <= 10_000 {
+        20
+    } else {
+        10
+    }
+}
+
 /// Target measuring time for one benchmark: larger N gets a little more, but one iteration per sample
 /// is the floor (Criterion then runs 10 iterations whatever this says).
 fn measurement_time(n: usize) -> Duration {
@@ -256,13 +266,22 @@ pub fn run_group<M: CellValue>(c: &mut Criterion<M>, spec: &GroupSpec, extra: &[
     let (models, extra_names) = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
     let extra: Vec<&ExtraRow> = extra.iter().filter(|row| extra_names.contains(&row.name)).collect();
     let filter = Filter::from_args(std::env::args());
+    let started = std::time::Instant::now();
     let processes = RefCell::new(CellProcesses::new(spec.temperature));
     let record = run_group_with(c, spec, &n_values, &models, &extra, &filter, |id, iters| {
-        processes.borrow_mut().measure(id, iters)
+        let (_, _, n) = split_id(id)?;
+        processes.borrow_mut().measure(id, iters, cell::samples_per_process(n, spec.reads_memory))
     });
     if let Err(e) = write_record(&record) {
         say(&format!("could not write the group record: {e:#}"));
     }
+    say(&format!(
+        "{}: {} cells measured, {} skipped, in {:.0} s",
+        spec.name,
+        record.ran.len(),
+        record.skipped.len(),
+        started.elapsed().as_secs_f64()
+    ));
 }
 
 /// One row's facts, whether it is a model or an extra row.
@@ -313,11 +332,22 @@ fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow], measure: 
 fn serve_cell(spec: &GroupSpec, extra: &[ExtraRow], measure: Measure, id: &str) -> ! {
     let extra: Vec<&ExtraRow> = extra.iter().collect();
     let all: Vec<_> = models::registry().into_iter().chain(models::controls()).collect();
+    serve_cell_with(spec, &all, &extra, measure, id)
+}
+
+/// [`serve_cell`] over the given rows (tests serve fake models this way).
+pub fn serve_cell_with(
+    spec: &GroupSpec,
+    all: &[&'static dyn TaskModel],
+    extra: &[&ExtraRow],
+    measure: Measure,
+    id: &str,
+) -> ! {
     let found = split_id(id).and_then(|(group, model, n)| {
         if group != spec.name {
             bail!("this bench binary measures {}, not {group}", spec.name);
         }
-        let row = rows(&all, &extra, measure)
+        let row = rows(all, extra, measure)
             .into_iter()
             .find(|r| r.name == model)
             .ok_or_else(|| anyhow!("no row {model:?} in {group}"))?;
@@ -335,7 +365,11 @@ fn serve_cell(spec: &GroupSpec, extra: &[ExtraRow], measure: Measure, id: &str) 
 fn warm_up(spec: &GroupSpec, row: &Row<'_>, n: usize) -> Result<()> {
     match spec.temperature {
         Temperature::Warm => {
-            let iterations = if spec.reads_memory && row.needs.in_child_process { 0 } else { WARM_UP_ITERATIONS };
+            let iterations = match (spec.reads_memory, row.needs.in_child_process) {
+                (true, true) => 0,
+                (true, false) => MEMORY_WARM_UP_ITERATIONS,
+                (false, _) => WARM_UP_ITERATIONS,
+            };
             for _ in 0..iterations {
                 (row.measure)(n).context("warm-up iteration")?;
             }
@@ -413,7 +447,7 @@ pub fn run_group_with<M: CellValue>(
             if spec.per_task_throughput {
                 group.throughput(Throughput::Elements(n as u64));
             }
-            group.measurement_time(measurement_time(n));
+            group.measurement_time(measurement_time(n)).sample_size(sample_size(n));
             group.bench_with_input(BenchmarkId::new(row.name, n), &n, |b, _| {
                 b.iter_custom(|iters| M::from_cell(or_fail(&id, sample(&id, iters))))
             });

@@ -87,7 +87,7 @@ impl TaskModel for TokioCt {
             for _ in 0..n {
                 handles.push(tokio::spawn(async move { done.add() }));
             }
-            bounded(done.reached(n), &done, n).await?;
+            bounded(done.reached(n), done, n).await?;
             let elapsed = start.elapsed();
             for h in handles {
                 h.await?;

@@ -1,0 +1,115 @@
+//! Isolated cells: a cell's figure does not depend on the cells measured before it, and a cold figure
+//! comes from a process of its own.
+//!
+//! The fake models here report, as their "spawn time", how many iterations their process ran before (plus
+//! one): a figure that depends on nothing but the process's history. This test binary serves the cells
+//! itself: the harness re-executes it with a filter that runs only `serves_cells_in_child_processes`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Result;
+use taskbench::cell::{requested_cell, CellProcesses, Temperature};
+use taskbench::limits::Needs;
+use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
+use taskbench::suite::{serve_cell_with, spawn_ns, GroupSpec};
+
+/// Iterations run in this process so far, weighted: the "history" a shared process would carry over.
+static HISTORY: AtomicU64 = AtomicU64::new(0);
+
+struct Fake {
+    name: &'static str,
+    /// How much one iteration adds to the history (a heavy cell leaves a lot behind).
+    weight: u64,
+}
+
+static LIGHT: Fake = Fake { name: "light", weight: 1 };
+static HEAVY: Fake = Fake { name: "heavy", weight: 1000 };
+
+impl TaskModel for Fake {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn config(&self) -> String {
+        "fake".into()
+    }
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+    fn needs(&self) -> Needs {
+        Needs::STACKLESS
+    }
+    fn warm_up_tasks(&self) -> usize {
+        0
+    }
+    fn run_parked(&self, n: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
+        let before = HISTORY.fetch_add(self.weight, Ordering::SeqCst);
+        Ok(ParkedRun { spawn_time: Duration::from_nanos(1 + before), parked: n })
+    }
+    fn run_spawn_join(&self, _: usize) -> Result<Duration> {
+        Ok(Duration::from_nanos(1))
+    }
+}
+
+const SPEC: GroupSpec = GroupSpec {
+    name: "spawn",
+    unit: "ns",
+    value_is: "fake",
+    per_task_throughput: true,
+    with_controls: false,
+    temperature: Temperature::Warm,
+    reads_memory: false,
+};
+const COLD: GroupSpec = GroupSpec { name: "spawn_cold", temperature: Temperature::Cold, ..SPEC };
+
+const CHILD_ARGS: [&str; 4] = ["--exact", "serves_cells_in_child_processes", "--nocapture", "--test-threads=1"];
+
+/// Not a check: the entry point of the child processes the other tests start. In a plain test run it
+/// returns at once.
+#[test]
+fn serves_cells_in_child_processes() {
+    if let Some(id) = requested_cell() {
+        let spec = if id.starts_with("spawn_cold/") { &COLD } else { &SPEC };
+        serve_cell_with(spec, &[&LIGHT, &HEAVY], &[], spawn_ns, &id);
+    }
+}
+
+fn processes(temperature: Temperature) -> CellProcesses {
+    CellProcesses::new(temperature).with_args(&CHILD_ARGS)
+}
+
+#[test]
+fn a_cell_hands_criterion_the_same_values_alone_and_after_a_heavy_cell() {
+    let alone: Vec<f64> = {
+        let mut p = processes(Temperature::Warm);
+        (0..4).map(|_| p.measure("spawn/light/10", 3, 2).unwrap()).collect()
+    };
+    let after_heavy: Vec<f64> = {
+        let mut p = processes(Temperature::Warm);
+        for _ in 0..3 {
+            p.measure("spawn/heavy/10", 3, 2).unwrap();
+        }
+        (0..4).map(|_| p.measure("spawn/light/10", 3, 2).unwrap()).collect()
+    };
+    assert_eq!(alone, after_heavy, "the light cell's values depend on the heavy cell measured before it");
+    // Two warm-up iterations ran before the first sample: it sums iterations 3, 4 and 5 of its process
+    // (1 + history each). The second sample continues in the same process; the third starts a new one.
+    assert_eq!(alone, [3.0 + 4.0 + 5.0, 6.0 + 7.0 + 8.0, 3.0 + 4.0 + 5.0, 6.0 + 7.0 + 8.0]);
+}
+
+#[test]
+fn cold_mode_starts_a_fresh_process_for_every_iteration() {
+    let mut p = processes(Temperature::Cold);
+    // Every iteration is the first of its process, so each reads 1 + 0.
+    assert_eq!(p.measure("spawn_cold/light/10", 5, 2).unwrap(), 5.0);
+    assert_eq!(p.started, 5);
+    assert_eq!(p.measure("spawn_cold/light/10", 3, 2).unwrap(), 3.0);
+    assert_eq!(p.started, 8);
+}
+
+#[test]
+fn a_failing_cell_is_an_error_naming_it() {
+    let mut p = processes(Temperature::Warm);
+    let err = p.measure("spawn/no-such-model/10", 1, 1).unwrap_err();
+    assert!(format!("{err:#}").contains("spawn/no-such-model/10"), "{err:#}");
+}
