@@ -179,8 +179,12 @@ pub fn comparing_to_baseline(args: impl IntoIterator<Item = String>) -> bool {
     })
 }
 
-/// Samples per cell: 20 at 10^4 and below, where a sample's process costs milliseconds and more processes
-/// steady the median; Criterion's minimum of 10 above.
+/// The calibration controls run up to this N: at 10^6 the 4 KiB control touches 4 GiB per iteration (over a
+/// minute per cell) and checks nothing that 10^5 does not.
+pub const CONTROLS_MAX_N: usize = 100_000;
+
+/// Samples per timing cell: 20 at 10^4 and below, where a sample's process costs milliseconds and more
+/// processes steady the median; Criterion's minimum of 10 above (and for memory, whose readings repeat).
 fn sample_size(n: usize) -> usize {
     if n <= 10_000 {
         20
@@ -418,8 +422,13 @@ pub fn run_group_with<M: CellValue>(
         .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
     // Rows measure nothing here (their processes do); they give names, settings and limits.
     for row in rows(models, extra, |_, _| Ok(0.0)) {
-        let wanted: Vec<usize> =
-            n_values.iter().copied().filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, row.name))).collect();
+        let is_control = models::controls().iter().any(|c| c.name() == row.name);
+        let wanted: Vec<usize> = n_values
+            .iter()
+            .copied()
+            .filter(|&n| !is_control || n <= CONTROLS_MAX_N)
+            .filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, row.name)))
+            .collect();
         if wanted.is_empty() {
             continue;
         }
@@ -447,7 +456,8 @@ pub fn run_group_with<M: CellValue>(
             if spec.per_task_throughput {
                 group.throughput(Throughput::Elements(n as u64));
             }
-            group.measurement_time(measurement_time(n)).sample_size(sample_size(n));
+            let samples = if spec.reads_memory { 10 } else { sample_size(n) };
+            group.measurement_time(measurement_time(n)).sample_size(samples);
             group.bench_with_input(BenchmarkId::new(row.name, n), &n, |b, _| {
                 b.iter_custom(|iters| M::from_cell(or_fail(&id, sample(&id, iters))))
             });
