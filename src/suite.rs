@@ -599,7 +599,7 @@ pub const SEED_METHOD: ExtraRow = ExtraRow {
 pub const HEAP_EXTRA_ROWS: [ExtraRow; 2] = [GOROUTINE_STACK, SEED_METHOD];
 
 /// Every group's extra rows: what `TASKBENCH_MODELS` accepts besides the models (see [`parse_models`]).
-pub const EXTRA_ROWS: [(&str, &[ExtraRow]); 1] = [("heap_per_task", &HEAP_EXTRA_ROWS)];
+pub const EXTRA_ROWS: &[(&str, &[ExtraRow])] = &[("heap_per_task", &HEAP_EXTRA_ROWS)];
 
 /// The `heap_per_task/goroutine-stack/<N>` value: Go's `StackInuse` growth per live goroutine, read in the
 /// same kind of run as the heap row. Stacks are not heap; the row stands beside it so the two add up to what
@@ -769,8 +769,8 @@ mod tests {
         let id = "heap_per_task/goroutine-seed-method/1000";
         let mut readings = [-3.5, 0.0, 7.25, 2.0].into_iter();
         let mut read = || readings.next().ok_or_else(|| anyhow!("no more readings"));
-        assert_eq!(first_reading_above_zero(1000, Some((id, &path)), &mut read).unwrap(), 7.25);
-        assert_eq!(first_reading_above_zero(1000, Some((id, &path)), &mut read).unwrap(), 2.0);
+        assert_eq!(first_reading_above_zero(1000, Some((id, path.as_path())), &mut read).unwrap(), 7.25);
+        assert_eq!(first_reading_above_zero(1000, Some((id, path.as_path())), &mut read).unwrap(), 2.0);
         let kept = SeedReadings::load(&path).expect("the readings file");
         assert_eq!(kept.bytes_per_goroutine, [-3.5, 0.0, 7.25, 2.0]);
         assert_eq!(kept.zero_or_less(), 2);
