@@ -320,4 +320,3 @@ fn child_runs_a_group() {
     };
     run_group(&mut criterion::Criterion::default(), &SPEC, &[]);
 }
-
