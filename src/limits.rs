@@ -251,10 +251,16 @@ pub fn max_tasks(needs: &Needs, snap: &Snapshot) -> Option<(u64, Limit)> {
     capacities(needs, snap).into_iter().min_by_key(|c| c.2).map(|c| (c.2, c.0))
 }
 
-/// Bytes a thread's stack can take resident: with THP `always` a touched stack may be backed by a 2 MiB page.
+/// Bytes a thread's stack can take resident on this machine now (see [`stack_resident_bytes`]).
 pub fn thread_stack_resident_bytes() -> u64 {
     let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").ok();
-    if thp.as_deref().and_then(selected_mode).as_deref() == Some("always") {
+    stack_resident_bytes(thp.as_deref().and_then(selected_mode).as_deref())
+}
+
+/// Bytes a thread's stack can take resident under THP mode `thp`: with `always` a touched stack may be
+/// backed by a 2 MiB page.
+pub fn stack_resident_bytes(thp: Option<&str>) -> u64 {
+    if thp == Some("always") {
         2 << 20
     } else {
         64 << 10

@@ -20,7 +20,9 @@ use crate::record::{records_dir, GroupRecord, ModelRecord, Skipped};
 /// The N values measured when `TASKBENCH_N` is not set.
 pub const DEFAULT_N: [usize; 3] = [10_000, 100_000, 1_000_000];
 
-/// Parses a `TASKBENCH_N` value: comma-separated task counts, e.g. `1000,10000`.
+/// Parses a `TASKBENCH_N` value: comma-separated task counts, e.g. `1000,10000`. A count listed twice is an
+/// error rather than deduplicated: Criterion cannot hold two cells with one id, and a typo is likelier than
+/// a wish to measure the same N twice.
 pub fn parse_n_values(text: &str) -> Result<Vec<usize>> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -30,6 +32,9 @@ pub fn parse_n_values(text: &str) -> Result<Vec<usize>> {
             .with_context(|| format!("TASKBENCH_N: {part:?} is not a task count (expected e.g. 1000,10000)"))?;
         if n == 0 {
             bail!("TASKBENCH_N: a task count must be at least 1");
+        }
+        if out.contains(&n) {
+            bail!("TASKBENCH_N: {n} is listed twice; list each task count once (e.g. 1000,10000)");
         }
         out.push(n);
     }
@@ -41,34 +46,89 @@ pub fn parse_n_values(text: &str) -> Result<Vec<usize>> {
 
 /// The N values for this run: `TASKBENCH_N` if set, else [`DEFAULT_N`].
 pub fn n_values() -> Result<Vec<usize>> {
-    match std::env::var("TASKBENCH_N") {
-        Ok(text) => parse_n_values(&text),
-        Err(_) => Ok(DEFAULT_N.to_vec()),
+    match env_text("TASKBENCH_N")? {
+        Some(text) => parse_n_values(&text),
+        None => Ok(DEFAULT_N.to_vec()),
     }
 }
 
-/// The models and extra rows for this run: those `TASKBENCH_MODELS` names (comma-separated) if set, else the
-/// whole registry (plus the calibration controls when `with_controls`) and every extra row.
+/// A variable's value, `None` when unset; a value that is not UTF-8 is an error, not "unset".
+fn env_text(name: &str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(text) => Ok(Some(text)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{name} is not valid UTF-8"),
+    }
+}
+
+/// What `TASKBENCH_MODELS` selects in one bench binary.
+pub struct Selection<'x> {
+    pub models: Vec<&'static dyn TaskModel>,
+    /// This bench's extra rows that were named.
+    pub extra: Vec<&'x str>,
+    /// One line per name that is an extra row of other groups only: it is accepted and does not apply here.
+    pub notes: Vec<String>,
+}
+
+/// Parses a `TASKBENCH_MODELS` value for a bench whose own extra rows are `extra`. Every name must be a
+/// model, a calibration control, or an extra row of some group ([`EXTRA_ROWS`]): one list serves every
+/// bench, so a row that only another group has is noted and skipped here, and only a name no group knows
+/// is an error.
+pub fn parse_models<'x>(text: &str, extra: &[&'x str]) -> Result<Selection<'x>> {
+    let mut chosen = Selection { models: Vec::new(), extra: Vec::new(), notes: Vec::new() };
+    let names: Vec<&str> = text.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    if names.is_empty() {
+        bail!(
+            "TASKBENCH_MODELS is set but names no model; unset it to run them all, or name some of: {}",
+            known_rows()
+        );
+    }
+    for name in names {
+        if let Some(model) = models::by_name(name) {
+            chosen.models.push(model);
+        } else if let Some(x) = extra.iter().find(|x| **x == name) {
+            chosen.extra.push(*x);
+        } else if let Some(groups) = groups_with_extra_row(name) {
+            chosen
+                .notes
+                .push(format!("TASKBENCH_MODELS: {name} is a row of {groups} only; it does not apply to this bench"));
+        } else {
+            bail!("TASKBENCH_MODELS: unknown model {name:?}; known: {}", known_rows());
+        }
+    }
+    Ok(chosen)
+}
+
+/// The groups that have an extra row called `name`, comma-joined; `None` when no group has one.
+fn groups_with_extra_row(name: &str) -> Option<String> {
+    let groups: Vec<&str> =
+        EXTRA_ROWS.iter().filter(|(_, rows)| rows.iter().any(|r| r.name == name)).map(|(g, _)| *g).collect();
+    (!groups.is_empty()).then(|| groups.join(", "))
+}
+
+/// Every name `TASKBENCH_MODELS` accepts, for error lines.
+fn known_rows() -> String {
+    let models = models::registry().into_iter().chain(models::controls()).map(|m| m.name());
+    let extra = EXTRA_ROWS.iter().flat_map(|(_, rows)| rows.iter().map(|r| r.name));
+    models.chain(extra).collect::<Vec<_>>().join(", ")
+}
+
+/// The models and extra rows for this run: those `TASKBENCH_MODELS` names (comma-separated, see
+/// [`parse_models`]) if set, else the whole registry (plus the calibration controls when `with_controls`)
+/// and every extra row.
 pub fn selected_models<'x>(
     with_controls: bool,
     extra: &[&'x str],
 ) -> Result<(Vec<&'static dyn TaskModel>, Vec<&'x str>)> {
-    let Ok(text) = std::env::var("TASKBENCH_MODELS") else {
+    let Some(text) = env_text("TASKBENCH_MODELS")? else {
         let controls = if with_controls { models::controls() } else { Vec::new() };
         return Ok((models::registry().into_iter().chain(controls).collect(), extra.to_vec()));
     };
-    let (mut chosen, mut chosen_extra) = (Vec::new(), Vec::new());
-    for name in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match (models::by_name(name), extra.iter().find(|x| **x == name)) {
-            (Some(model), _) => chosen.push(model),
-            (None, Some(x)) => chosen_extra.push(*x),
-            (None, None) => {
-                let known: Vec<_> = models::registry().iter().chain(&models::controls()).map(|m| m.name()).collect();
-                bail!("TASKBENCH_MODELS: unknown model {name:?}; known: {}", known.join(", "))
-            }
-        }
+    let chosen = parse_models(&text, extra)?;
+    for note in &chosen.notes {
+        say(note);
     }
-    Ok((chosen, chosen_extra))
+    Ok((chosen.models, chosen.extra))
 }
 
 /// Criterion's filter as given on the bench command line, so that skip lines are printed only for
@@ -266,6 +326,7 @@ pub fn run_group<M: CellValue>(c: &mut Criterion<M>, spec: &GroupSpec, extra: &[
         std::process::exit(2);
     };
     let n_values = n_values().unwrap_or_else(|e| fail(e));
+    models::wait_limit_setting().unwrap_or_else(|e| fail(e));
     let extra_names: Vec<&str> = extra.iter().map(|row| row.name).collect();
     let (models, extra_names) = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
     let extra: Vec<&ExtraRow> = extra.iter().filter(|row| extra_names.contains(&row.name)).collect();
@@ -509,6 +570,37 @@ pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind
     observer.per_task(n)
 }
 
+/// Go keeps goroutine stacks outside its heap; this `heap_per_task` row shows them (`StackInuse`) next to the
+/// heap row.
+pub const GOROUTINE_STACK: ExtraRow = ExtraRow {
+    name: "goroutine-stack",
+    config: || models::goroutine::MODEL.config(),
+    caveat: Some("not heap: Go's StackInuse growth per live goroutine, shown beside its heap row"),
+    available: || models::goroutine::MODEL.available(),
+    needs: models::goroutine::CHILD_NEEDS,
+    measure: goroutine_stack,
+};
+
+/// The origin post's method, beside the live measurement in `heap_per_task`: `MemStats.Alloc` before
+/// spawning and after `wg.Wait()`, when every goroutine has exited, divided by N.
+pub const SEED_METHOD: ExtraRow = ExtraRow {
+    name: "goroutine-seed-method",
+    config: || "the origin post's program: MemStats.Alloc before and after wg.Wait(), goroutines exited".into(),
+    caveat: Some(
+        "reproduces a flawed method: reads after the goroutines exited, and Alloc excludes stacks; the figure is \
+         over the runs that read above zero, every reading is in taskbench/seed-method/<N>.json",
+    ),
+    available: || models::goroutine::MODEL.available(),
+    needs: models::goroutine::CHILD_NEEDS,
+    measure: seed_method,
+};
+
+/// The extra rows of `heap_per_task`.
+pub const HEAP_EXTRA_ROWS: [ExtraRow; 2] = [GOROUTINE_STACK, SEED_METHOD];
+
+/// Every group's extra rows: what `TASKBENCH_MODELS` accepts besides the models (see [`parse_models`]).
+pub const EXTRA_ROWS: &[(&str, &[ExtraRow])] = &[("heap_per_task", &HEAP_EXTRA_ROWS)];
+
 /// The `heap_per_task/goroutine-stack/<N>` value: Go's `StackInuse` growth per live goroutine, read in the
 /// same kind of run as the heap row. Stacks are not heap; the row stands beside it so the two add up to what
 /// Go holds.
@@ -516,12 +608,186 @@ pub fn goroutine_stack(n: usize) -> Result<f64> {
     memory_per_task(&models::goroutine::MODEL, n, MemoryKind::RuntimeStacks)
 }
 
+/// Runs of the post's program in a row that may read zero or less before a seed-method iteration fails.
+pub const SEED_MAX_RUNS: usize = 20;
+
 /// The `heap_per_task/goroutine-seed-method/<N>` value: the origin post's program, in a fresh Go process,
-/// its `(after - before) / N`. A reading of zero or less is an error like any other.
+/// its `(after - before) / N`.
+///
+/// Under that method a reading of zero or less is a legitimate outcome (a GC can run while the goroutines
+/// spawn, and all of them have exited when `after` is read). Criterion cannot hold one: it drops a cell with
+/// a zero sample, and a negative bytes figure breaks its charts. So every reading, whatever its sign, is kept
+/// in the cell's [`SeedReadings`] file, a reading of zero or less is printed with the count so far, and the
+/// post's program runs again: Criterion's figure is that of the runs that read above zero, and the file
+/// says how many did not. Only [`SEED_MAX_RUNS`] readings in a row at zero or less fail the iteration: the
+/// method then has no figure Criterion can hold.
 pub fn seed_method(n: usize) -> Result<f64> {
-    let per = models::goroutine::seed_method_bytes_per_goroutine(n)?.bytes_per_goroutine();
-    if per <= 0.0 {
-        bail!("the post's method read {per} bytes per goroutine");
+    // Only a cell's process keeps the file: a test calling this directly leaves nothing behind.
+    let id = cell::requested_cell();
+    let path = SeedReadings::path(n);
+    let keep = id.as_deref().map(|id| (id, path.as_path()));
+    first_reading_above_zero(n, keep, || {
+        Ok(models::goroutine::seed_method_bytes_per_goroutine(n)?.bytes_per_goroutine())
+    })
+}
+
+/// [`seed_method`]'s loop over the readings `read` gives; `keep` names the cell and the file its readings
+/// go to.
+pub fn first_reading_above_zero(
+    n: usize,
+    keep: Option<(&str, &std::path::Path)>,
+    mut read: impl FnMut() -> Result<f64>,
+) -> Result<f64> {
+    let id = keep.map_or("goroutine-seed-method", |(id, _)| id);
+    let mut last = 0.0;
+    for _ in 0..SEED_MAX_RUNS {
+        last = read()?;
+        let kept = match keep.map(|(id, path)| (path, SeedReadings::add(path, id, last))) {
+            Some((path, Ok(readings))) => Some((path, readings)),
+            // The reading is still printed below when it is zero or less; a lost file must not stop the group.
+            Some((path, Err(e))) => {
+                say(&format!("{id}: could not keep the reading {last} in {}: {e:#}", path.display()));
+                None
+            }
+            None => None,
+        };
+        if last > 0.0 {
+            return Ok(last);
+        }
+        let so_far = kept.map_or(String::new(), |(path, r)| {
+            format!(
+                "; {} of {} runs so far read zero or less, every reading is in {}",
+                r.zero_or_less(),
+                r.bytes_per_goroutine.len(),
+                path.display()
+            )
+        });
+        say(&format!(
+            "{id}: the post's method read {last} bytes per goroutine at N = {n}; running it again (Criterion's \
+             figure counts the runs above zero{so_far})"
+        ));
     }
-    Ok(per)
+    bail!(
+        "the post's method read zero or less in {SEED_MAX_RUNS} runs in a row at N = {n} (last {last} bytes per \
+         goroutine): no figure Criterion can hold"
+    )
+}
+
+/// Every reading the post's method gave in one seed-method cell of one bench run, zero or less included:
+/// `<records dir>/seed-method/<N>.json`. Criterion holds only the readings above zero (see [`seed_method`]);
+/// this file holds them all, for the figure's count of runs at zero or less.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SeedReadings {
+    /// `heap_per_task/goroutine-seed-method/<N>`.
+    pub id: String,
+    /// The bench process whose cell processes took the readings: a new bench run starts a new list.
+    pub bench_pid: u32,
+    /// `(after - before) / N` of every run, in bytes per goroutine, in the order they ran.
+    pub bytes_per_goroutine: Vec<f64>,
+}
+
+impl SeedReadings {
+    /// Runs that read zero or less.
+    pub fn zero_or_less(&self) -> usize {
+        self.bytes_per_goroutine.iter().filter(|v| **v <= 0.0).count()
+    }
+
+    /// Where the readings of the seed-method cell at `n` are kept.
+    pub fn path(n: usize) -> std::path::PathBuf {
+        records_dir().join("seed-method").join(format!("{n}.json"))
+    }
+
+    /// Reads the file at `path`, or `None` when there is none or it cannot be read.
+    pub fn load(path: &std::path::Path) -> Option<SeedReadings> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// Adds one reading to the file at `path` (atomically: temp file, then rename) and returns what the file
+    /// now holds. A cell's processes run one at a time, so none races another.
+    pub fn add(path: &std::path::Path, id: &str, reading: f64) -> Result<SeedReadings> {
+        let bench_pid = std::os::unix::process::parent_id();
+        let mut readings = Self::load(path)
+            .filter(|r| r.id == id && r.bench_pid == bench_pid)
+            .unwrap_or_else(|| SeedReadings { id: id.into(), bench_pid, bytes_per_goroutine: Vec::new() });
+        readings.bytes_per_goroutine.push(reading);
+        let dir = path.parent().context("a readings file needs a folder")?;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&readings)?)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+        Ok(readings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(r: Result<impl std::fmt::Debug>) -> String {
+        format!("{:#}", r.expect_err("an error"))
+    }
+
+    #[test]
+    fn a_task_count_listed_twice_is_an_error_naming_it() {
+        assert_eq!(parse_n_values("1000, 10_000").unwrap(), [1000, 10_000]);
+        let e = err(parse_n_values("1000,1000"));
+        assert!(e.contains("1000 is listed twice"), "{e}");
+        // The same count spelled two ways is still one cell id.
+        assert!(err(parse_n_values("10000,10_000")).contains("10000 is listed twice"));
+    }
+
+    #[test]
+    fn an_empty_model_list_is_an_error_listing_the_known_names() {
+        for text in ["", " ", ",,"] {
+            let e = err(parse_models(text, &[]).map(|s| s.models.len()));
+            assert!(e.contains("names no model") && e.contains("tokio-mt") && e.contains("goroutine-stack"), "{e}");
+        }
+    }
+
+    #[test]
+    fn another_groups_extra_row_is_noted_not_an_error() {
+        // A bench without that row (spawn, rss_per_task) runs the model and notes the row once.
+        let s = parse_models("goroutine,goroutine-stack", &[]).unwrap();
+        assert_eq!(s.models.iter().map(|m| m.name()).collect::<Vec<_>>(), ["goroutine"]);
+        assert!(s.extra.is_empty());
+        assert_eq!(s.notes.len(), 1);
+        assert!(s.notes[0].contains("goroutine-stack is a row of heap_per_task only"), "{}", s.notes[0]);
+        // The bench that has the row runs it, with nothing to note.
+        let s = parse_models("goroutine,goroutine-stack", &["goroutine-stack"]).unwrap();
+        assert_eq!(s.extra, ["goroutine-stack"]);
+        assert!(s.notes.is_empty());
+        // A name no group knows is still an error.
+        let e = err(parse_models("goroutine,gorutine-stack", &[]).map(|s| s.models.len()));
+        assert!(e.contains("unknown model \"gorutine-stack\"") && e.contains("goroutine-seed-method"), "{e}");
+    }
+
+    #[test]
+    fn readings_at_zero_or_less_are_kept_counted_and_never_reach_criterion() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seed-method").join("1000.json");
+        let id = "heap_per_task/goroutine-seed-method/1000";
+        let mut readings = [-3.5, 0.0, 7.25, 2.0].into_iter();
+        let mut read = || readings.next().ok_or_else(|| anyhow!("no more readings"));
+        assert_eq!(first_reading_above_zero(1000, Some((id, path.as_path())), &mut read).unwrap(), 7.25);
+        assert_eq!(first_reading_above_zero(1000, Some((id, path.as_path())), &mut read).unwrap(), 2.0);
+        let kept = SeedReadings::load(&path).expect("the readings file");
+        assert_eq!(kept.bytes_per_goroutine, [-3.5, 0.0, 7.25, 2.0]);
+        assert_eq!(kept.zero_or_less(), 2);
+        assert_eq!(kept.id, id);
+        // A new bench run (another parent process) starts a new list.
+        std::fs::write(&path, serde_json::to_vec(&SeedReadings { bench_pid: 1, ..kept }).unwrap()).unwrap();
+        assert_eq!(SeedReadings::add(&path, id, 4.0).unwrap().bytes_per_goroutine, [4.0]);
+    }
+
+    #[test]
+    fn a_method_that_never_reads_above_zero_fails_after_a_bounded_number_of_runs() {
+        let mut runs = 0;
+        let e = err(first_reading_above_zero(10, None, || {
+            runs += 1;
+            Ok(-1.0)
+        }));
+        assert_eq!(runs, SEED_MAX_RUNS);
+        assert!(e.contains("zero or less in 20 runs in a row"), "{e}");
+    }
 }

@@ -2,10 +2,14 @@
 //! floor task, that payload within 1% on the heap and within a page on RSS. Plausibility: every model's heap
 //! and RSS per task is positive and in the range its kind allows.
 //!
-//! Heap and RSS are process-wide, so the tests in this file take turns (one lock).
+//! Heap and RSS are process-wide, so the tests in this file take turns (one lock). Every run is preceded by
+//! the benches' preflight: what does not fit this machine is skipped with a `SKIPPED` line saying which limit
+//! binds.
 
+use std::io::Write;
 use std::sync::Mutex;
 
+use taskbench::limits::{check, Snapshot};
 use taskbench::measure::{CountingAllocator, MemoryKind, MemoryObserver};
 use taskbench::models::{self, floor, TaskModel};
 
@@ -19,6 +23,18 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// holding 1 KiB are ~60 MB.
 const N: usize = 5000;
 const N_RSS: usize = 50_000;
+
+/// Whether `n` live tasks of `model` fit this machine now, as the benches decide it; prints why not.
+fn fits(test: &str, model: &dyn TaskModel, n: usize) -> bool {
+    match check(&model.needs(), n, &Snapshot::live()) {
+        Ok(()) => true,
+        Err(short) => {
+            // Straight to stderr: the test harness captures eprintln! of passing tests.
+            let _ = writeln!(std::io::stderr(), "SKIPPED calibration::{test} for {}/{n}: {short}", model.name());
+            false
+        }
+    }
+}
 
 /// Bytes per task, the median of a few runs after one warm-up run (as Criterion would take it).
 fn per_task(model: &dyn TaskModel, kind: MemoryKind, n: usize) -> f64 {
@@ -37,6 +53,10 @@ fn per_task(model: &dyn TaskModel, kind: MemoryKind, n: usize) -> f64 {
 #[test]
 fn heap_calibration_measures_each_payload_within_one_percent() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let test = "heap_calibration_measures_each_payload_within_one_percent";
+    if ![&floor::MODEL, &floor::INLINE_1KIB, &floor::HEAP_4KIB].into_iter().all(|m| fits(test, m, N)) {
+        return;
+    }
     let base = per_task(&floor::MODEL, MemoryKind::Heap, N);
     for control in [&floor::INLINE_1KIB, &floor::HEAP_4KIB] {
         let payload = control.payload().bytes() as f64;
@@ -55,6 +75,10 @@ fn heap_calibration_measures_each_payload_within_one_percent() {
 #[test]
 fn rss_calibration_measures_each_payload_within_a_page() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let test = "rss_calibration_measures_each_payload_within_a_page";
+    if ![&floor::MODEL, &floor::INLINE_1KIB, &floor::HEAP_4KIB].into_iter().all(|m| fits(test, m, N_RSS)) {
+        return;
+    }
     let base = per_task(&floor::MODEL, MemoryKind::Rss, N_RSS);
     for control in [&floor::INLINE_1KIB, &floor::HEAP_4KIB] {
         let payload = control.payload().bytes() as f64;
@@ -76,6 +100,9 @@ fn every_model_costs_a_plausible_amount_per_task() {
         }
         // Threads and coroutines touch a page or more each, so fewer of them suffice (and fit the limits).
         let n_rss = if model.needs().maps_per_task > 0 { 5000 } else { 20_000 };
+        if !fits("every_model_costs_a_plausible_amount_per_task", model, n_rss.max(2000)) {
+            continue;
+        }
         let heap = per_task(model, MemoryKind::Heap, 2000);
         let rss = per_task(model, MemoryKind::Rss, n_rss);
         eprintln!("{}: heap {heap:.0} B/task, rss {rss:.0} B/task", model.name());

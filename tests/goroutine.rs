@@ -6,6 +6,7 @@
 use std::ffi::OsStr;
 use std::io::Write;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use taskbench::models::goroutine::{
@@ -27,6 +28,15 @@ fn go_present(test: &str) -> bool {
         }
         Err(e) => panic!("Go is on PATH but the goroutine model is unavailable: {e}"),
     }
+}
+
+/// A time Go's clock read for `n` goroutines that could be true: at least 1 ns each (a unit mix-up between
+/// the probe and this side reads far less) and at most the wall time of the whole request.
+fn assert_plausible(what: &str, clock: Duration, n: usize, wall: Duration) {
+    assert!(
+        clock >= Duration::from_nanos(n as u64) && clock <= wall,
+        "{what}: {clock:?} for {n} goroutines, in a call that took {wall:?}"
+    );
 }
 
 /// Two 32 KiB stack spans: how far StackInuse can move for reasons other than the goroutines' own stacks.
@@ -76,9 +86,9 @@ fn parked_1000_are_all_alive_with_their_stacks() {
     }
     let n = 1000;
     let mut rec = Recorder::default();
+    let start = Instant::now();
     let run = MODEL.run_parked(n, &mut rec).expect("run_parked(1000)");
-    assert_eq!(run.parked, n);
-    assert!(run.spawn_time.as_nanos() > 0);
+    assert_plausible("spawn time", run.spawn_time, n, start.elapsed());
     let (before, parked) = (rec.before.expect("before_spawn was called"), rec.parked.expect("all_parked was called"));
     for r in [before, parked] {
         assert!(r.heap.is_some() && r.stack.is_some(), "heap and stack readings present: {r:?}");
@@ -119,18 +129,20 @@ fn parked_runs_are_repeatable_and_survive_an_observer_error() {
         (first - second).abs() <= SPAN_SLACK,
         "StackInuse growth for 2000 goroutines, run 1: {first}, run 2: {second}"
     );
-    assert_eq!(MODEL.run_parked(0, &mut Recorder::default()).expect("n = 0").parked, 0);
+    MODEL.run_parked(0, &mut Recorder::default()).expect("n = 0");
 }
 
 #[test]
-fn spawn_join_1000_takes_time() {
-    if !go_present("spawn_join_1000_takes_time") {
+fn spawn_join_times_are_plausible_on_a_reused_probe() {
+    if !go_present("spawn_join_times_are_plausible_on_a_reused_probe") {
         return;
     }
-    let t = MODEL.run_spawn_join(1000).expect("run_spawn_join(1000)");
-    assert!(t.as_nanos() > 0);
     // The long-lived probe serves request after request.
-    assert!(MODEL.run_spawn_join(10).expect("again").as_nanos() > 0);
+    for n in [1000, 10] {
+        let start = Instant::now();
+        let t = MODEL.run_spawn_join(n).expect("run_spawn_join");
+        assert_plausible("spawn-join time", t, n, start.elapsed());
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The preflight on synthetic machines (parsed snapshots, not the live one): the right N is skipped, with
 //! the right limit named.
 
-use taskbench::limits::{check, max_tasks, usable, Limit, Needs, Snapshot, Sources};
+use taskbench::limits::{check, max_tasks, stack_resident_bytes, usable, Limit, Needs, Snapshot, Sources};
 use taskbench::models::by_name;
 
 /// A machine like the one this project is developed on: 2 cores, 24 GiB, default kernel limits.
@@ -107,12 +107,27 @@ fn a_child_process_model_does_not_count_mappings_here() {
     assert_eq!(check(&child, 1_000_000, &s), Ok(()));
 }
 
+/// Mappings and threads per task decide where thread and may stop; memory per thread follows the live THP
+/// mode (a 2 MiB page per stack under `always`), so the mapping limits are checked on a machine whose memory
+/// does not bind, and the THP rule on its own.
 #[test]
 fn the_registered_models_declare_the_documented_needs() {
     let s = Snapshot::parse(&small_machine());
-    assert_eq!(check(&by_name("thread").unwrap().needs(), 100_000, &s).unwrap_err().limit, Limit::MaxMapCount);
+    let no_memory_limit = Snapshot { mem_available_bytes: None, ..s.clone() };
+    let thread = by_name("thread").unwrap().needs();
+    assert_eq!((thread.maps_per_task, thread.threads_per_task, thread.in_child_process), (4, 1, false));
+    assert!(thread.bytes_per_task >= stack_resident_bytes(None), "{thread:?}");
+    assert_eq!(check(&thread, 100_000, &no_memory_limit).unwrap_err().limit, Limit::MaxMapCount);
     assert_eq!(check(&by_name("may").unwrap().needs(), 100_000, &s).unwrap_err().limit, Limit::MaxMapCount);
     for name in ["tokio-mt", "tokio-ct", "async-std", "smol", "floor"] {
         assert_eq!(check(&by_name(name).unwrap().needs(), 1_000_000, &s), Ok(()), "{name}");
+    }
+}
+
+#[test]
+fn a_thread_stack_may_take_a_huge_page_only_under_thp_always() {
+    assert_eq!(stack_resident_bytes(Some("always")), 2 << 20);
+    for mode in [Some("madvise"), Some("never"), None] {
+        assert_eq!(stack_resident_bytes(mode), 64 << 10, "{mode:?}");
     }
 }

@@ -1,9 +1,32 @@
 //! Every model in the registry: N parked tasks alive at once, then released and joined; N trivial tasks
-//! run to completion; the runtime reused across runs. Counts are checked by the models themselves and
-//! again here through the observer.
+//! run to completion; the runtime reused across runs; a failed run leaves no task behind. Counts are checked
+//! by the models themselves (a shortfall is an error); here the observer's calls, the clocks' plausibility
+//! and the heap left after a failed run are checked from outside. Also the settings read from the
+//! environment.
+//!
+//! The leak check reads the process-wide heap, so the tests in this file take turns (one lock): another
+//! test's allocations, or a panic's backtrace being symbolized, would read as a leak.
 
-use anyhow::Result;
-use taskbench::models::{registry, MemorySource, Observer};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use taskbench::gate::Rendezvous;
+use taskbench::limits::Needs;
+use taskbench::measure::{alloc::live_bytes, CountingAllocator};
+use taskbench::models::{
+    parse_wait_limit, registry, MemorySource, Observer, ParkedRun, SpawnSite, TaskModel, ThisProcess,
+};
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn turn() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 const N: usize = 1000;
 
@@ -22,8 +45,18 @@ impl Observer for Calls {
     }
 }
 
+/// A clock reading for `n` tasks that could be true: at least 1 ns per task (spawning anything takes more;
+/// a unit mix-up or an unstarted clock reads less) and at most the wall time of the whole call.
+fn assert_plausible(what: &str, clock: Duration, n: usize, wall: Duration) {
+    assert!(
+        clock >= Duration::from_nanos(n as u64) && clock <= wall,
+        "{what}: {clock:?} for {n} tasks, in a call that took {wall:?}"
+    );
+}
+
 #[test]
 fn every_model_parks_n_tasks_at_once_then_joins_them() {
+    let _turn = turn();
     for model in registry() {
         if let Err(why) = model.available() {
             eprintln!("SKIPPED {}: {why}", model.name());
@@ -31,52 +64,136 @@ fn every_model_parks_n_tasks_at_once_then_joins_them() {
         }
         for round in 0..2 {
             let mut calls = Calls::default();
+            let start = Instant::now();
             let run =
                 model.run_parked(N, &mut calls).unwrap_or_else(|e| panic!("{} round {round}: {e:#}", model.name()));
-            assert_eq!(run.parked, N, "{}", model.name());
+            let wall = start.elapsed();
             assert_eq!(calls.0, ["before_spawn", "all_parked"], "{}", model.name());
-            assert!(run.spawn_time > std::time::Duration::ZERO, "{}", model.name());
+            assert_plausible(&format!("{} spawn time", model.name()), run.spawn_time, N, wall);
         }
     }
 }
 
 #[test]
 fn every_model_runs_n_trivial_tasks_to_completion() {
+    let _turn = turn();
     for model in registry() {
         if model.available().is_err() {
             continue;
         }
         for round in 0..2 {
+            let start = Instant::now();
             let elapsed = model.run_spawn_join(N).unwrap_or_else(|e| panic!("{} round {round}: {e:#}", model.name()));
-            assert!(elapsed > std::time::Duration::ZERO, "{}", model.name());
+            assert_plausible(&format!("{} spawn-join time", model.name()), elapsed, N, start.elapsed());
         }
     }
 }
 
-/// An observer that fails must fail the run, and the tasks must still be released and joined (the next
-/// run works).
+/// An observer that fails while the tasks are parked.
+struct Fails;
+impl Observer for Fails {
+    fn all_parked(&mut self, _: &dyn MemorySource) -> Result<()> {
+        bail!("reading failed")
+    }
+}
+
+/// Live heap bytes a task that stayed parked would keep at the least (its task, or a thread's handles).
+const HELD_PER_LEAKED_TASK: i64 = 16;
+
+/// Heap bytes still held after a run of `model` whose observer failed, over what the process held before
+/// it. A same-sized successful run comes first, so that the runtime's tables have grown to this size; tasks
+/// freed by a worker shortly after the join are waited for (a parked task that leaked never is).
+fn held_after_a_failed_run(model: &dyn TaskModel) -> i64 {
+    model.run_parked(N, &mut Calls::default()).unwrap_or_else(|e| panic!("{}: {e:#}", model.name()));
+    let before = live_bytes();
+    let err = model.run_parked(N, &mut Fails).expect_err(model.name());
+    assert!(format!("{err:#}").contains("reading failed"), "{}: {err:#}", model.name());
+    drop(err);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let held = live_bytes() - before;
+        if held < N as i64 * HELD_PER_LEAKED_TASK || Instant::now() > deadline {
+            return held;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// An observer that fails must fail the run, and its parked tasks must still be released and joined: the
+/// heap they held comes back, and the next run works. (A leaked task parks on the old gate, so the next run
+/// alone would not notice it.)
 #[test]
 fn a_failing_observer_fails_the_run_without_leaking_parked_tasks() {
-    struct Fails;
-    impl Observer for Fails {
-        fn all_parked(&mut self, _: &dyn MemorySource) -> Result<()> {
-            anyhow::bail!("reading failed")
-        }
-    }
+    let _turn = turn();
     for model in registry() {
         if model.available().is_err() {
             continue;
         }
-        let err = model.run_parked(100, &mut Fails).expect_err(model.name());
-        assert!(format!("{err:#}").contains("reading failed"), "{}: {err:#}", model.name());
+        let held = held_after_a_failed_run(model);
+        assert!(
+            held < N as i64 * HELD_PER_LEAKED_TASK,
+            "{}: {held} heap bytes still held after a failed run of {N} parked tasks",
+            model.name()
+        );
         model
             .run_parked(100, &mut Calls::default())
             .unwrap_or_else(|e| panic!("{} after failure: {e:#}", model.name()));
     }
 }
 
+/// A model with the bug the test above looks for: when its observer fails it returns at once, and its
+/// threads stay parked on a gate nobody opens.
+struct Leaky {
+    left_parked: OnceLock<&'static Rendezvous>,
+}
+
+impl TaskModel for Leaky {
+    fn name(&self) -> &'static str {
+        "leaky"
+    }
+    fn config(&self) -> String {
+        "threads that stay parked when the observer fails".into()
+    }
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+    fn needs(&self) -> Needs {
+        Needs::STACKLESS
+    }
+    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        let rv: &'static Rendezvous = Box::leak(Box::new(Rendezvous::new()));
+        observer.before_spawn(&ThisProcess)?;
+        let start = Instant::now();
+        let handles: Vec<_> = (0..n).map(|_| std::thread::spawn(move || rv.park_blocking())).collect();
+        let spawn_time = start.elapsed();
+        rv.arrived.wait(n, Duration::from_secs(30))?;
+        if let Err(e) = observer.all_parked(&ThisProcess) {
+            let _ = self.left_parked.set(rv);
+            return Err(e);
+        }
+        rv.gate.open();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        Ok(ParkedRun { spawn_time, parked: n })
+    }
+    fn run_spawn_join(&self, _: usize) -> Result<Duration> {
+        bail!("not used")
+    }
+}
+
+#[test]
+fn the_leak_check_catches_tasks_left_parked() {
+    let _turn = turn();
+    let leaky = Leaky { left_parked: OnceLock::new() };
+    let held = held_after_a_failed_run(&leaky);
+    let rv = leaky.left_parked.get().expect("the failed run left its threads parked");
+    rv.gate.open();
+    rv.finished.wait(N, Duration::from_secs(30)).unwrap();
+    assert!(held >= N as i64 * HELD_PER_LEAKED_TASK, "{N} parked threads were left behind, yet only {held} bytes held");
+}
+
 #[test]
 fn model_names_are_unique_and_match_the_documented_ids() {
+    let _turn = turn();
     let names: Vec<_> = registry().iter().map(|m| m.name()).collect();
     for expected in ["thread", "tokio-mt", "tokio-ct", "async-std", "smol", "may", "floor"] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
@@ -89,8 +206,8 @@ fn model_names_are_unique_and_match_the_documented_ids() {
 
 #[test]
 fn the_gate_holds_until_opened_and_counts_each_waiter_once() {
+    let _turn = turn();
     use std::sync::Arc;
-    use taskbench::gate::Rendezvous;
     let rv = Arc::new(Rendezvous::new());
     let threads: Vec<_> = (0..4)
         .map(|_| {
@@ -111,8 +228,95 @@ fn the_gate_holds_until_opened_and_counts_each_waiter_once() {
 
 #[test]
 fn a_tally_that_never_reaches_its_target_times_out_with_the_count() {
+    let _turn = turn();
     let tally = taskbench::gate::Tally::new();
     tally.add();
     let err = tally.wait(3, std::time::Duration::from_millis(50)).unwrap_err();
     assert!(err.to_string().contains("1 of 3"), "{err}");
+}
+
+#[test]
+fn a_wait_limit_must_be_a_positive_number_of_seconds() {
+    let _turn = turn();
+    assert_eq!(parse_wait_limit("0.5").unwrap(), Duration::from_millis(500));
+    assert_eq!(parse_wait_limit(" 120 ").unwrap(), Duration::from_secs(120));
+    for (bad, says) in [("-1", "not above 0"), ("0", "not above 0"), ("abc", "not a number"), ("", "not a number")] {
+        let e = parse_wait_limit(bad).unwrap_err().to_string();
+        assert!(e.starts_with("TASKBENCH_WAIT_LIMIT_S: ") && e.contains(says), "{bad:?}: {e}");
+    }
+    for bad in ["NaN", "inf", "1e300"] {
+        assert!(parse_wait_limit(bad).is_err(), "{bad}");
+    }
+}
+
+/// Bad settings stop a bench before it measures anything: exit code 2 and one line on stderr, never a panic.
+/// Each case re-runs this test binary's `child_runs_a_group` with the setting in its environment.
+#[test]
+fn bad_environment_values_stop_a_bench_with_one_line() {
+    let _turn = turn();
+    let home = tempfile::tempdir().unwrap();
+    let cases = [
+        ("TASKBENCH_N", "1000,1000", "taskbench: TASKBENCH_N: 1000 is listed twice"),
+        ("TASKBENCH_WAIT_LIMIT_S", "-1", "taskbench: TASKBENCH_WAIT_LIMIT_S: \"-1\" is not above 0"),
+        ("TASKBENCH_WAIT_LIMIT_S", "abc", "taskbench: TASKBENCH_WAIT_LIMIT_S: \"abc\" is not a number"),
+        ("TASKBENCH_MODELS", "", "taskbench: TASKBENCH_MODELS is set but names no model"),
+        ("TASKBENCH_MODELS", "goroutine,nope", "taskbench: TASKBENCH_MODELS: unknown model \"nope\"; known: thread,"),
+    ];
+    for (name, value, line) in cases {
+        let out = child_group(home.path(), &[("TASKBENCH_N", "10"), (name, value)]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Criterion may say which plotting backend it found; every other line is the suite's.
+        let ours: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("Gnuplot")).collect();
+        assert_eq!(out.status.code(), Some(2), "{name}={value:?}:\n{stderr}");
+        assert!(ours.len() == 1 && ours[0].starts_with(line), "{name}={value:?}, expected `{line}`:\n{stderr}");
+    }
+}
+
+/// A row that only another group has is accepted with one line, and the bench goes on.
+#[test]
+fn another_groups_row_in_the_model_list_is_noted_and_the_bench_goes_on() {
+    let _turn = turn();
+    let home = tempfile::tempdir().unwrap();
+    let out = child_group(home.path(), &[("TASKBENCH_N", "10"), ("TASKBENCH_MODELS", "goroutine-stack")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr
+            .contains("taskbench: TASKBENCH_MODELS: goroutine-stack is a row of heap_per_task only; it does not apply"),
+        "{stderr}"
+    );
+}
+
+fn child_group(home: &std::path::Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child_runs_a_group", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("TASKBENCH_MODELS_CHILD", "1")
+        .env("CRITERION_HOME", home.join("criterion"))
+        .env_remove("TASKBENCH_N")
+        .env_remove("TASKBENCH_MODELS")
+        .env_remove("TASKBENCH_WAIT_LIMIT_S");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("re-running the test binary")
+}
+
+#[test]
+#[ignore = "run by the environment tests above, with the setting under test"]
+fn child_runs_a_group() {
+    if std::env::var_os("TASKBENCH_MODELS_CHILD").is_none() {
+        return;
+    }
+    use taskbench::cell::Temperature;
+    use taskbench::suite::{run_group, GroupSpec};
+    const SPEC: GroupSpec = GroupSpec {
+        name: "environment_check",
+        unit: "ns",
+        value_is: "nothing: this group stops or runs no cell",
+        per_task_throughput: false,
+        with_controls: false,
+        temperature: Temperature::Warm,
+        reads_memory: false,
+    };
+    run_group(&mut criterion::Criterion::default(), &SPEC, &[]);
 }

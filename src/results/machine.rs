@@ -3,7 +3,9 @@
 //! `taskbench compare` so that a hardware difference is not read as a runtime difference.
 //!
 //! Everything is read from `/proc`, `/sys`, `Cargo.lock` and two commands (`rustc -V`, `go version`); a value
-//! that cannot be read is recorded as missing, never guessed.
+//! that cannot be read is recorded as missing, never guessed. Where the source tree is absent (the binaries
+//! copied to another machine), the compiler, crate versions and commit recorded when the binaries were built
+//! stand in ([`BuildFacts::built_in`], from `build.rs`).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -74,6 +76,7 @@ impl Machine {
         let memory_total_bytes = meminfo_total().unwrap_or(0);
         // The same readings the preflight decides with.
         let limits = crate::limits::Snapshot::live();
+        let build = BuildFacts::live(project).or(BuildFacts::built_in());
         let mut m = Machine {
             schema: MACHINE_SCHEMA,
             slug: String::new(),
@@ -90,12 +93,12 @@ impl Machine {
             kernel_pid_max: limits.pid_max,
             kernel_threads_max: limits.threads_max,
             ulimit_nproc: Some(limits.nproc_limit.map_or_else(|| "unlimited".to_string(), |n| n.to_string())),
-            rustc: command_line(std::env::var("RUSTC").ok().as_deref().unwrap_or("rustc"), &["-V"], project),
+            rustc: build.rustc,
             build_profile: build_profile(&project.join("Cargo.toml")),
-            crates: fs::read_to_string(project.join("Cargo.lock")).map(|l| lock_versions(&l)).unwrap_or_default(),
+            crates: build.crates,
             go: command_line("go", &["version"], project),
-            git_commit: command_line("git", &["rev-parse", "HEAD"], project),
-            git_dirty: git_dirty(project),
+            git_commit: build.git_commit,
+            git_dirty: build.git_dirty,
             date: iso8601(now_unix()),
             cpu_model,
         };
@@ -161,6 +164,54 @@ impl Machine {
         f.push(("git commit".to_string(), commit));
         f.push(("date".to_string(), self.date.clone()));
         f
+    }
+}
+
+/// What the binaries were built from: the compiler, the crates' versions, the commit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BuildFacts {
+    pub rustc: Option<String>,
+    /// Versions of [`TRACKED_CRATES`], as [`lock_versions`] reads them.
+    pub crates: BTreeMap<String, String>,
+    pub git_commit: Option<String>,
+    pub git_dirty: Option<bool>,
+}
+
+impl BuildFacts {
+    /// Read now: the source tree at `project` (its `Cargo.lock` and git) and the compiler cargo would use.
+    pub fn live(project: &Path) -> BuildFacts {
+        let git_commit = command_line("git", &["rev-parse", "HEAD"], project);
+        BuildFacts {
+            rustc: command_line(std::env::var("RUSTC").ok().as_deref().unwrap_or("rustc"), &["-V"], project),
+            crates: fs::read_to_string(project.join("Cargo.lock")).map(|l| lock_versions(&l)).unwrap_or_default(),
+            git_dirty: git_commit.as_ref().and_then(|_| git_dirty(project)),
+            git_commit,
+        }
+    }
+
+    /// Recorded by `build.rs` when this binary was compiled.
+    pub fn built_in() -> BuildFacts {
+        let known = |v: &'static str| (!v.is_empty()).then(|| v.to_string());
+        BuildFacts {
+            rustc: known(env!("TASKBENCH_BUILD_RUSTC")),
+            crates: lock_versions(include_str!(concat!(env!("OUT_DIR"), "/Cargo.lock"))),
+            git_commit: known(env!("TASKBENCH_BUILD_GIT_COMMIT")),
+            git_dirty: known(env!("TASKBENCH_BUILD_GIT_DIRTY")).map(|d| d == "true"),
+        }
+    }
+
+    /// Each fact from `self` where it is known, else from `fallback`; a commit keeps its own dirty flag.
+    pub fn or(self, fallback: BuildFacts) -> BuildFacts {
+        let (git_commit, git_dirty) = match self.git_commit {
+            Some(commit) => (Some(commit), self.git_dirty),
+            None => (fallback.git_commit, fallback.git_dirty),
+        };
+        BuildFacts {
+            rustc: self.rustc.or(fallback.rustc),
+            crates: if self.crates.is_empty() { fallback.crates } else { self.crates },
+            git_commit,
+            git_dirty,
+        }
     }
 }
 
@@ -313,6 +364,50 @@ mod tests {
         assert_eq!(v["tokio"], "1.54.0");
         assert_eq!(v["event-listener"], "2.5.3, 5.4.2");
         assert!(!v.contains_key("libc"));
+    }
+
+    #[test]
+    fn live_facts_win_and_built_in_ones_fill_the_gaps() {
+        let commit =
+            |c: &str, dirty| BuildFacts { git_commit: Some(c.into()), git_dirty: dirty, ..BuildFacts::default() };
+        let built = BuildFacts {
+            rustc: Some("rustc 1.0.0".into()),
+            crates: [("tokio".to_string(), "1.0.0".to_string())].into(),
+            ..commit("built", Some(false))
+        };
+        // Nothing live (another machine): everything built in.
+        assert_eq!(BuildFacts::default().or(built.clone()), built);
+        // A live tree: its values, and a live commit keeps its own dirty flag, even when unknown.
+        let live = BuildFacts {
+            rustc: Some("rustc 2.0.0".into()),
+            crates: [("tokio".to_string(), "2.0.0".to_string())].into(),
+            ..commit("live", None)
+        };
+        assert_eq!(live.clone().or(built.clone()), live);
+        // A tree without git: the built-in commit and its flag.
+        let no_git = BuildFacts { git_commit: None, git_dirty: None, ..live.clone() };
+        let merged = no_git.or(built.clone());
+        assert_eq!((merged.git_commit.as_deref(), merged.git_dirty), (Some("built"), Some(false)));
+        assert_eq!(merged.rustc.as_deref(), Some("rustc 2.0.0"));
+    }
+
+    #[test]
+    fn the_binary_knows_its_compiler_and_crates_without_the_source_tree() {
+        let built = BuildFacts::built_in();
+        assert!(built.rustc.as_deref().is_some_and(|r| r.starts_with("rustc ")), "{built:?}");
+        let lock = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+        assert_eq!(built.crates, lock_versions(&lock));
+        assert!(built.crates.contains_key("tokio") && built.crates.contains_key("criterion"), "{built:?}");
+        if Path::new(env!("CARGO_MANIFEST_DIR")).join(".git").exists() {
+            assert!(built.git_commit.as_deref().is_some_and(|c| c.len() == 40), "{built:?}");
+            assert!(built.git_dirty.is_some(), "{built:?}");
+        }
+        // A folder with no Cargo.lock and no git, as on a machine the binaries were copied to.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let m = Machine::collect(elsewhere.path());
+        assert_eq!(m.crates, built.crates);
+        assert_eq!((m.git_commit, m.git_dirty), (built.git_commit, built.git_dirty));
+        assert!(m.rustc.is_some());
     }
 
     #[test]
