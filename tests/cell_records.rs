@@ -59,7 +59,7 @@ fn a_filtered_run_after_a_full_run_keeps_the_other_cells_and_save_warns_of_the_m
     assert!(g.warnings.iter().any(|w| w.contains("heap_per_task mixes 2 runs")), "{:?}", g.warnings);
     assert!(!g.warnings.iter().any(|w| w.contains("lacks")), "{:?}", g.warnings);
     assert_eq!(g.provenance.len(), 2, "{:?}", g.provenance);
-    assert!(g.provenance[1].contains("1 cells from run") && g.provenance[1].ends_with(": heap_per_task/b/10"));
+    assert!(g.provenance[1].contains("1 cell from run") && g.provenance[1].ends_with(": heap_per_task/b/10"));
 }
 
 /// Fails on: records written whether or not Criterion measured anything. `--list` is a mode only Criterion's

@@ -371,7 +371,7 @@ fn save_says_which_cells_came_from_which_run_and_warns_of_a_mix() {
         out.contains("heap_per_task: 26 cells from run run-1795728600000: heap_per_task/async-std/10000, "),
         "{out}"
     );
-    assert!(out.contains("heap_per_task: 1 cells from run run-1795729000000: heap_per_task/smol/10000\n"), "{out}");
+    assert!(out.contains("heap_per_task: 1 cell from run run-1795729000000: heap_per_task/smol/10000\n"), "{out}");
     assert!(err.contains("warning: heap_per_task mixes 2 runs"), "{err}");
 }
 

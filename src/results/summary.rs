@@ -316,7 +316,8 @@ fn runs_of(group: &str, cells: &[&CellRecord]) -> (Vec<String>, Vec<String>) {
     let mut lines = Vec::new();
     for ((_, run), ids) in &runs {
         let which = if runs.len() == 1 { "every cell".to_string() } else { list(ids) };
-        lines.push(format!("{group}: {} cells from run {run}: {which}", ids.len()));
+        let cells = if ids.len() == 1 { "cell" } else { "cells" };
+        lines.push(format!("{group}: {} {cells} from run {run}: {which}", ids.len()));
     }
     let mut warnings = Vec::new();
     if runs.len() > 1 {
