@@ -37,10 +37,13 @@ enum Command {
     /// Save the last `cargo bench` run as results/<machine>/<run>/ (machine.json, summary.json, Criterion files).
     #[command(long_about = "Save the last `cargo bench` run as results/<machine>/<run>/.\n\n\
         Reads Criterion's output (target/criterion, or $CRITERION_HOME, or $CARGO_TARGET_DIR/criterion) and the \
-        records the benches leave in target/taskbench/, and writes machine.json (CPU, cores, memory, kernel, \
+        records the benches leave in target/taskbench/cells/ (one per group/model/N cell, written as the cell \
+        finishes; for each cell the latest run's), and writes machine.json (CPU, cores, memory, kernel, \
         THP, limits, versions, commit, date), summary.json (one entry per group/model/N with the median per \
         task and its confidence interval, the mean, every sample's per-task value, flags, unit and sample count, \
-        plus skipped benchmarks and model settings) and a copy of Criterion's estimates and samples. The folder appears whole or not at all; an existing run is kept unless --force.")]
+        plus skipped benchmarks and model settings) and a copy of Criterion's estimates and samples. It prints \
+        which cells came from which run (a run is one bench process, named by its start time), and warns when \
+        a group mixes runs or lacks cells, e.g. after a filtered or interrupted `cargo bench`. The folder appears whole or not at all; an existing run is kept unless --force.")]
     Save {
         /// Run folder name [default: the UTC time the benches finished, e.g. 2026-11-26T2130Z].
         #[arg(long, conflicts_with = "label")]
@@ -228,6 +231,9 @@ fn run_command(cmd: Command) -> Result<()> {
                 force,
             };
             let saved = run::save(&opts, Machine::collect(&project_dir()))?;
+            for line in &saved.provenance {
+                println!("{line}");
+            }
             for w in &saved.warnings {
                 eprintln!("warning: {w}");
             }

@@ -1,21 +1,24 @@
 //! The glue every bench binary shares: the N matrix, Criterion's settings, the preflight with its one-line
-//! skips, and the record left beside Criterion's output. A bench file names its group and what one
+//! skips, and the cell records left beside Criterion's output ([`crate::record`]). A bench file names its group and what one
 //! iteration measures; this module runs it for every model in the registry at every N that fits.
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{anyhow, bail, Context, Result};
 use criterion::measurement::{Measurement, WallTime};
-use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, SamplingMode, Throughput};
+use criterion::{AxisScale, BenchmarkGroup, BenchmarkId, Criterion, PlotConfiguration, SamplingMode, Throughput};
 use regex::Regex;
 
 use crate::cell::{self, CellProcesses, Temperature, MEMORY_WARM_UP_ITERATIONS, WARM_UP_ITERATIONS};
 use crate::limits::{self, Snapshot};
 use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
-use crate::record::{records_dir, GroupRecord, ModelRecord, Skipped};
+use crate::record::{criterion_cell_dir, criterion_home, records_dir, CellLog, CellRecord};
+use crate::results::summary::{per_iteration, read_bench};
 
 /// The N values measured when `TASKBENCH_N` is not set.
 pub const DEFAULT_N: [usize; 3] = [10_000, 100_000, 1_000_000];
@@ -214,29 +217,87 @@ pub fn criterion_config<M: Measurement>(c: Criterion<M>) -> Criterion<M> {
     c.sample_size(10).warm_up_time(Duration::from_nanos(1)).measurement_time(Duration::from_secs(2))
 }
 
-/// Criterion settings for the memory groups: [`criterion_config`] with the bytes measurement, and no plots
-/// when comparing against a saved baseline (see [`comparing_to_baseline`]).
+/// Criterion settings for the memory groups: [`criterion_config`] with the bytes measurement.
 pub fn memory_config() -> Criterion<BytesPerTask> {
-    let c = criterion_config(Criterion::default().with_measurement(BytesPerTask));
-    if comparing_to_baseline(std::env::args()) {
-        say(
-            "comparing memory figures to a baseline: Criterion's plots are off for this run (exact byte counts \
-             repeat, and Criterion 0.8 cannot plot a t-test of identical samples); the change figures below are complete",
-        );
-        return c.without_plots();
-    }
-    c
+    criterion_config(Criterion::default().with_measurement(BytesPerTask))
 }
 
-/// Whether the bench arguments ask Criterion to compare against a saved baseline. Exact byte counts are
-/// often identical in every sample; Criterion 0.8's Welch t-test plot then has no finite point and panics
-/// (`kde.rs`, index out of bounds), so the memory benches draw no plots in that run. Values, confidence
-/// intervals and the change report are unaffected.
-pub fn comparing_to_baseline(args: impl IntoIterator<Item = String>) -> bool {
-    args.into_iter().any(|a| {
-        let flag = a.split('=').next().unwrap_or("");
-        matches!(flag, "--baseline" | "--baseline-lenient" | "-b" | "--load-baseline")
-    })
+/// A bench binary's Criterion runners, both configured from the same command line: `plots` as the user asked,
+/// and `no_plots`, the same without plots, for the cells whose plots are at risk ([`plots_at_risk`]).
+/// Criterion's plots are a setting of the whole runner, so a cell at risk is measured by the second runner,
+/// in a group of the same name. `criterion_home` is where both write.
+pub struct Runners<M: Measurement> {
+    pub plots: Criterion<M>,
+    /// `None` under cargo-criterion, which draws the plots itself (and holds the one connection).
+    pub no_plots: Option<Criterion<M>>,
+    pub criterion_home: PathBuf,
+}
+
+impl<M: Measurement> Runners<M> {
+    /// Two runners from `config` and the command line; Criterion's folder found as Criterion finds it.
+    pub fn from_args(config: impl Fn() -> Criterion<M>) -> Runners<M> {
+        let plots = config().configure_from_args();
+        // A second runner would wait forever for cargo-criterion's connection, which the first one holds.
+        let no_plots =
+            std::env::var_os("CARGO_CRITERION_PORT").is_none().then(|| config().configure_from_args().without_plots());
+        Runners { plots, no_plots, criterion_home: criterion_home() }
+    }
+}
+
+/// Whether Criterion 0.8 may panic drawing this cell's plots in this run: one of the sample sets it kept for
+/// the cell (the last run's `new` and `base`, a named baseline) has every per-iteration value identical. If
+/// this run's samples are identical to those too (exact byte counts repeat), the bootstrapped Welch t
+/// statistics of the comparison are all NaN and its t-test plot indexes an empty list (`kde.rs`). The values,
+/// the estimates and the change report do not depend on the plots.
+pub fn plots_at_risk(cell_dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(cell_dir) else { return false };
+    entries.flatten().any(|e| per_iteration(&e.path().join("sample.json")).is_ok_and(|v| v.iter().all(|x| *x == v[0])))
+}
+
+/// The page Criterion would have drawn for a cell measured without plots: the estimates and every sample as
+/// a dot, written where Criterion keeps the cell's page (`<cell>/report/index.html`), so the links of
+/// Criterion's index and of `taskbench report` lead to it.
+pub fn write_plain_page(cell_dir: &Path, spec: &GroupSpec, model: &str, n: usize) -> Result<PathBuf> {
+    let id = format!("{}/{model}/{n}", spec.name);
+    let b = read_bench(&cell_dir.join("new"), spec.name, model, n, spec.unit, &id)?;
+    let values = per_iteration(&cell_dir.join("new").join("sample.json"))?;
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+    let pad = if hi > lo { (hi - lo) * 0.1 } else { hi.abs().max(1.0) * 0.05 };
+    let (lo, hi) = (lo - pad, hi + pad);
+    let (w, h, m) = (640.0, 240.0, 40.0);
+    let x = |i: usize| m + (w - 2.0 * m) * (i as f64 + 0.5) / values.len() as f64;
+    let y = |v: f64| h - m - (h - 2.0 * m) * (v - lo) / (hi - lo);
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\">");
+    let my = y(b.median.point);
+    let _ = write!(svg, "<line x1=\"{m}\" x2=\"{}\" y1=\"{my:.1}\" y2=\"{my:.1}\" stroke=\"#888\"/>", w - m);
+    for (i, v) in values.iter().enumerate() {
+        let _ = write!(svg, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#1f4e9c\"/>", x(i), y(*v));
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"{m}\" y=\"20\" font-size=\"12\">{} per iteration, sample by sample (grey: median)</text></svg>",
+        spec.unit
+    );
+    let row = |name: &str, i: &crate::results::summary::Interval| {
+        format!("<tr><td>{name}</td><td>{}</td><td>[{}, {}]</td></tr>", i.point, i.lower, i.upper)
+    };
+    let html = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{id}</title></head><body>\n<h1>{id}</h1>\n\
+         <p>Drawn by taskbench: this cell's previous samples were all identical, so Criterion's plots were off \
+         for it in this run (Criterion 0.8 panics drawing a t-test of identical samples). The values below are \
+         Criterion's own, from <code>new/estimates.json</code> and <code>new/sample.json</code>.</p>\n{svg}\n\
+         <table><tr><th></th><th>{unit}</th><th>confidence interval</th></tr>{}{}</table>\n\
+         <p>Samples ({unit} per iteration): {}</p>\n</body></html>\n",
+        row("median", &b.median),
+        row("mean", &b.mean),
+        values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "),
+        unit = spec.unit,
+    );
+    let dir = cell_dir.join("report");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("index.html");
+    crate::results::write_atomic(&path, html.as_bytes())?;
+    Ok(path)
 }
 
 /// The calibration controls run up to this N: at 10^6 the 4 KiB control touches 4 GiB per iteration (over a
@@ -307,20 +368,22 @@ pub fn bench_main<M: CellValue>(
     spec: &GroupSpec,
     extra: &[ExtraRow],
     measure: Measure,
-    config: impl FnOnce() -> Criterion<M>,
+    config: impl Fn() -> Criterion<M>,
 ) {
+    // The run's id, and the instant Criterion's results must be newer than to be recorded.
+    let started = SystemTime::now();
     if let Some(id) = cell::requested_cell() {
         serve_cell(spec, extra, measure, &id);
     }
-    let mut c = config().configure_from_args();
-    run_group(&mut c, spec, extra);
-    c.final_summary();
+    let mut runners = Runners::from_args(config);
+    run_group(&mut runners, spec, extra, started);
+    runners.plots.final_summary();
 }
 
 /// Runs `spec` for every selected model at every N that fits this machine (settings from the environment
-/// and Criterion's filter from the command line), then the `extra` rows, then writes the group's record.
+/// and Criterion's filter from the command line), then the `extra` rows, recording each cell as it finishes.
 /// Every cell is measured in child processes of this binary (see [`crate::cell`]).
-pub fn run_group<M: CellValue>(c: &mut Criterion<M>, spec: &GroupSpec, extra: &[ExtraRow]) {
+pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[ExtraRow], started: SystemTime) {
     let fail = |e: anyhow::Error| -> ! {
         say(&format!("{e:#}"));
         std::process::exit(2);
@@ -331,22 +394,28 @@ pub fn run_group<M: CellValue>(c: &mut Criterion<M>, spec: &GroupSpec, extra: &[
     let (models, extra_names) = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
     let extra: Vec<&ExtraRow> = extra.iter().filter(|row| extra_names.contains(&row.name)).collect();
     let filter = Filter::from_args(std::env::args());
-    let started = std::time::Instant::now();
     let processes = RefCell::new(CellProcesses::new(spec.temperature));
-    let record = run_group_with(c, spec, &n_values, &models, &extra, &filter, |id, iters| {
+    let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
+    run_group_with(c, spec, &n_values, &models, &extra, &filter, &mut log, |id, iters| {
         let (_, _, n) = split_id(id)?;
         processes.borrow_mut().measure(id, iters, cell::samples_per_process(n, spec.reads_memory))
     });
-    if let Err(e) = write_record(&record) {
-        say(&format!("could not write the group record: {e:#}"));
+    let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
+    if log.measured_cells == 0 {
+        say(&format!(
+            "{}: no cell recorded (Criterion wrote no new result in {}), in {seconds:.0} s",
+            spec.name,
+            c.criterion_home.display()
+        ));
+    } else {
+        say(&format!(
+            "{}: {} cells measured and {} skipped, recorded in {}, in {seconds:.0} s",
+            spec.name,
+            log.measured_cells,
+            log.skipped_cells,
+            records_dir().join("cells").join(spec.name).display()
+        ));
     }
-    say(&format!(
-        "{}: {} cells measured, {} skipped, in {:.0} s",
-        spec.name,
-        record.ran.len(),
-        record.skipped.len(),
-        started.elapsed().as_secs_f64()
-    ));
 }
 
 /// One row's facts, whether it is a model or an extra row.
@@ -459,90 +528,119 @@ pub fn split_id(id: &str) -> Result<(&str, &str, usize)> {
 }
 
 /// [`run_group`] with its inputs spelled out; `sample` measures `iters` iterations of a cell by id (in
-/// fresh processes when the benches run). Returns the record instead of writing it.
+/// fresh processes when the benches run). Each cell is recorded in `log` as it finishes.
+#[allow(clippy::too_many_arguments)]
 pub fn run_group_with<M: CellValue>(
-    c: &mut Criterion<M>,
+    c: &mut Runners<M>,
     spec: &GroupSpec,
     n_values: &[usize],
     models: &[&'static dyn TaskModel],
     extra: &[&ExtraRow],
     filter: &Filter,
+    log: &mut CellLog,
     sample: impl Fn(&str, u64) -> Result<f64>,
-) -> GroupRecord {
-    let mut record = GroupRecord {
-        group: spec.name.into(),
-        unit: spec.unit.into(),
-        value_is: spec.value_is.into(),
-        n_values: n_values.to_vec(),
-        usable_cores: models::available_cores(),
-        ..GroupRecord::default()
-    };
-    let mut group = c.benchmark_group(spec.name);
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
+) {
     // Rows measure nothing here (their processes do); they give names, settings and limits.
-    for row in rows(models, extra, |_, _| Ok(0.0)) {
-        let is_control = models::controls().iter().any(|c| c.name() == row.name);
-        let wanted: Vec<usize> = n_values
-            .iter()
-            .copied()
-            .filter(|&n| !is_control || n <= CONTROLS_MAX_N)
-            .filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, row.name)))
-            .collect();
+    let rows = rows(models, extra, |_, _| Ok(0.0));
+    let is_control = |name: &str| models::controls().iter().any(|c| c.name() == name);
+    let cells_of = |row: &Row<'_>| -> Vec<usize> {
+        n_values.iter().copied().filter(|&n| !is_control(row.name) || n <= CONTROLS_MAX_N).collect()
+    };
+    let planned =
+        rows.iter().flat_map(|r| cells_of(r).into_iter().map(move |n| format!("{}/{}/{n}", spec.name, r.name)));
+    log.plan(n_values, models::available_cores(), planned.collect());
+    let Runners { plots, no_plots, criterion_home } = c;
+    let mut group = plots.benchmark_group(spec.name);
+    for row in rows {
+        let wanted: Vec<usize> =
+            cells_of(&row).into_iter().filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, row.name))).collect();
         if wanted.is_empty() {
             continue;
         }
         if let Err(why) = &row.available {
             say(&format!("skip {}/{}: {why}", spec.name, row.name));
             for n in wanted {
-                record.skipped.push(skipped(spec, row.name, n, why.clone()));
+                noted(log.skipped(cell_record(spec, &row, n), why.clone()));
             }
             continue;
         }
-        record.models.push(ModelRecord {
-            name: row.name.into(),
-            config: row.config.clone(),
-            caveat: row.caveat.map(Into::into),
-        });
         let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
         say(&format!("{} {}: {}{caveat}", spec.name, row.name, row.config));
         for n in wanted {
             let id = format!("{}/{}/{n}", spec.name, row.name);
             if let Err(short) = limits::check(&row.needs, n, &Snapshot::live()) {
                 say(&format!("skip {id}: {short}"));
-                record.skipped.push(skipped(spec, row.name, n, short.to_string()));
+                noted(log.skipped(cell_record(spec, &row, n), short.to_string()));
                 continue;
             }
-            if spec.per_task_throughput {
-                group.throughput(Throughput::Elements(n as u64));
-            }
-            let samples = if spec.reads_memory { 10 } else { sample_size(n) };
-            group.measurement_time(measurement_time(n)).sample_size(samples);
-            group.bench_with_input(BenchmarkId::new(row.name, n), &n, |b, _| {
+            let cell_dir = criterion_cell_dir(criterion_home, spec.name, row.name, n);
+            let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
                 b.iter_custom(|iters| M::from_cell(or_fail(&id, sample(&id, iters))))
-            });
-            record.ran.push(id);
+            };
+            let plain = match no_plots.as_mut().filter(|_| plots_at_risk(&cell_dir)) {
+                Some(no_plots) => {
+                    let mut alone = no_plots.benchmark_group(spec.name);
+                    set_up(&mut alone, spec, n).bench_with_input(BenchmarkId::new(row.name, n), &n, bench);
+                    alone.finish();
+                    true
+                }
+                None => {
+                    set_up(&mut group, spec, n).bench_with_input(BenchmarkId::new(row.name, n), &n, bench);
+                    false
+                }
+            };
+            if log.measured(cell_record(spec, &row, n)).unwrap_or_else(|e| noted::<bool>(Err(e))) && plain {
+                match write_plain_page(&cell_dir, spec, row.name, n) {
+                    Ok(page) => say(&format!(
+                        "{id}: its last samples were all identical, so Criterion's plots were off for it (Criterion \
+                         0.8 panics drawing a t-test of identical samples); its page is drawn by taskbench: {}",
+                        page.display()
+                    )),
+                    Err(e) => say(&format!("{id}: could not draw its page: {e:#}")),
+                }
+            }
         }
     }
     group.finish();
-    record.written_at_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    record
 }
 
-fn skipped(spec: &GroupSpec, model: &str, n: usize, reason: String) -> Skipped {
-    Skipped { id: format!("{}/{model}/{n}", spec.name), model: model.into(), n, reason }
+/// A cell's Criterion settings: flat sampling, a log-scale summary, tasks/s where asked, and the sample size
+/// and measuring time for its N.
+fn set_up<'g, 'c, M: Measurement>(
+    group: &'g mut BenchmarkGroup<'c, M>,
+    spec: &GroupSpec,
+    n: usize,
+) -> &'g mut BenchmarkGroup<'c, M> {
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
+    if spec.per_task_throughput {
+        group.throughput(Throughput::Elements(n as u64));
+    }
+    let samples = if spec.reads_memory { 10 } else { sample_size(n) };
+    group.measurement_time(measurement_time(n)).sample_size(samples)
 }
 
-/// Writes `<target>/taskbench/<group>.json` atomically (temp file, then rename).
-pub fn write_record(record: &GroupRecord) -> Result<()> {
-    let dir = records_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(format!("{}.json", record.group));
-    let tmp = dir.join(format!(".{}.json.tmp", record.group));
-    std::fs::write(&tmp, serde_json::to_vec_pretty(record)?).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
+fn cell_record(spec: &GroupSpec, row: &Row<'_>, n: usize) -> CellRecord {
+    CellRecord {
+        id: format!("{}/{}/{n}", spec.name, row.name),
+        group: spec.name.into(),
+        model: row.name.into(),
+        n,
+        unit: spec.unit.into(),
+        value_is: spec.value_is.into(),
+        config: row.config.clone(),
+        caveat: row.caveat.map(Into::into),
+        ..CellRecord::default()
+    }
+}
+
+/// A record that could not be written is said, not fatal: the measurement stands in Criterion's folder.
+fn noted<T: Default>(result: Result<T>) -> T {
+    result.unwrap_or_else(|e| {
+        say(&format!("could not write a cell record: {e:#}"));
+        T::default()
+    })
 }
 
 /// Runs a model's experiment, or stops the bench with the error: a failed check is never a number.

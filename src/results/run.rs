@@ -38,6 +38,8 @@ pub struct Saved {
     pub path: PathBuf,
     pub summary: Summary,
     pub warnings: Vec<String>,
+    /// Which cells came from which run: one line per run and group.
+    pub provenance: Vec<String>,
     /// True when an older run of the same name was replaced.
     pub replaced: bool,
 }
@@ -45,7 +47,7 @@ pub struct Saved {
 /// Saves the current Criterion output as a run of `machine`. See the module docs.
 pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     let gathered = summary::gather(&opts.criterion_home, &opts.records_dir)?;
-    if let Some(cores) = summary::bench_usable_cores(&opts.records_dir)? {
+    if let Some(cores) = gathered.bench_usable_cores {
         // What the benches ran with, not what this save process has; the folder name stays the machine's.
         machine.available_parallelism = cores;
     }
@@ -56,7 +58,7 @@ pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     let run_name = match (&opts.name, &opts.label) {
         (Some(n), _) => n.clone(),
         (None, label) => {
-            let stamp = run_stamp(summary::newest_record_unix(&opts.records_dir)?);
+            let stamp = run_stamp(gathered.newest_record_unix);
             match label {
                 Some(l) => format!("{stamp}-{l}"),
                 None => stamp,
@@ -116,7 +118,7 @@ pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
         fs::rename(&tmp, &target).with_context(|| format!("{}: cannot write", target.display()))?;
     }
     sync_dir(&machine_dir);
-    Ok(Saved { path: target, summary, warnings: gathered.warnings, replaced })
+    Ok(Saved { path: target, summary, warnings: gathered.warnings, provenance: gathered.provenance, replaced })
 }
 
 struct RemoveOnDrop(PathBuf);

@@ -1,8 +1,10 @@
 //! `summary.json`: the numbers of one run, gathered from Criterion's output and the bench binaries' records.
 //!
-//! The records (`target/taskbench/<group>.json`, [`crate::record::GroupRecord`]) say which benchmarks the
-//! last run of each group ran; only those are read from Criterion's folder, so results left there by older
-//! runs (another `TASKBENCH_N`, a model since skipped) never leak into a saved run.
+//! The records ([`crate::record`], one per `group/model/N` cell) say which cells were measured, in which
+//! run, and which were skipped; only measured cells are read from Criterion's folder. For each id the latest
+//! run's cell is kept, so a filtered or interrupted run adds to the earlier ones instead of replacing them; a
+//! group whose cells come from more than one run, or that lacks cells a run planned, is named in a warning,
+//! and [`Gathered::provenance`] says which cells came from which run.
 //!
 //! Units: Criterion's value is `ns` for one iteration of N tasks in the time groups, and already `bytes/task`
 //! in the memory groups. Each record keeps Criterion's value and adds the per-task values (`ns/task` = value
@@ -20,14 +22,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
 
 use super::noise::{is_bimodal, mean_far_from_median};
 use super::{
     from_versioned, group_rank, iso8601, read_json, read_versioned_value, OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA,
 };
-use crate::record::GroupRecord;
+use crate::record::{read_cells, safe, split_id, CellRecord};
 
 /// One saved run's numbers. See the module docs.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -58,20 +60,11 @@ pub struct GroupSummary {
     pub skipped: Vec<SkippedInfo>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ModelInfo {
-    pub name: String,
-    pub config: String,
-    pub caveat: Option<String>,
-}
+/// A model as its cells recorded it (the record's own type).
+pub type ModelInfo = crate::record::ModelRecord;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SkippedInfo {
-    pub id: String,
-    pub model: String,
-    pub n: usize,
-    pub reason: String,
-}
+/// A cell that did not run, and why (the record's own type).
+pub type SkippedInfo = crate::record::Skipped;
 
 /// One `group/model/N` result.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -198,9 +191,16 @@ pub struct Gathered {
     pub raw_files: Vec<(PathBuf, PathBuf)>,
     /// Things a user should hear about that do not stop the save.
     pub warnings: Vec<String>,
+    /// Which cells came from which run: one line per run and group.
+    pub provenance: Vec<String>,
+    /// The newest record's time (seconds since the epoch): when the run finished.
+    pub newest_record_unix: u64,
+    /// The cores the bench processes could use (their affinity), when the records say: the save may run
+    /// with another affinity than the benches did (`taskset -c 0 cargo bench`).
+    pub bench_usable_cores: Option<usize>,
 }
 
-/// Reads the records in `records_dir` and the Criterion results they name under `criterion_home`.
+/// Reads the cell records in `records_dir` and the Criterion results they name under `criterion_home`.
 pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
     if !criterion_home.is_dir() {
         bail!(
@@ -209,20 +209,46 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
             criterion_home.display()
         );
     }
-    let records = read_records(records_dir)?;
+    let cells = read_cells(records_dir)?;
+    let mut by_group: BTreeMap<&str, Vec<&CellRecord>> = BTreeMap::new();
+    for c in &cells {
+        by_group.entry(c.group.as_str()).or_default().push(c);
+    }
     let mut groups = Vec::new();
     let mut benchmarks = Vec::new();
     let mut raw_files = Vec::new();
     let mut warnings = Vec::new();
-    for (path, rec) in &records {
-        let mut skipped: Vec<SkippedInfo> = rec
-            .skipped
-            .iter()
-            .map(|s| SkippedInfo { id: s.id.clone(), model: s.model.clone(), n: s.n, reason: s.reason.clone() })
-            .collect();
-        for id in &rec.ran {
-            let (model, n) = split_id(&rec.group, id).with_context(|| format!("{}: in \"ran\"", path.display()))?;
-            let rel = Path::new(&safe(&rec.group)).join(safe(&model)).join(safe(&n.to_string()));
+    let mut provenance = Vec::new();
+    let mut by_group: Vec<(&str, Vec<&CellRecord>)> = by_group.into_iter().collect();
+    by_group.sort_by_key(|(group, _)| group_rank(group));
+    for (group, cells) in by_group {
+        let newest =
+            cells.iter().max_by_key(|c| (c.run.started_unix_ms, c.written_at_unix)).expect("a group has cells");
+        // Models in the newest run's order (the registry's), then any others by name.
+        let mut models: Vec<ModelInfo> = Vec::new();
+        let planned: Vec<String> =
+            newest.run.cells.iter().filter_map(|id| split_id(group, id).ok()).map(|(model, _)| model).collect();
+        let mut order: Vec<&str> = planned.iter().map(String::as_str).collect();
+        let mut names: Vec<&str> = cells.iter().map(|c| c.model.as_str()).collect();
+        names.sort();
+        order.extend(names);
+        for name in order {
+            if models.iter().any(|m| m.name == name) {
+                continue;
+            }
+            let latest = cells.iter().filter(|c| c.model == name).max_by_key(|c| c.run.started_unix_ms);
+            if let Some(c) = latest.filter(|c| !c.config.is_empty()) {
+                models.push(ModelInfo { name: name.to_string(), config: c.config.clone(), caveat: c.caveat.clone() });
+            }
+        }
+        let mut skipped: Vec<SkippedInfo> = Vec::new();
+        for cell in &cells {
+            let (id, model, n) = (&cell.id, &cell.model, cell.n);
+            if let Some(reason) = &cell.skipped {
+                skipped.push(SkippedInfo { id: id.clone(), model: model.clone(), n, reason: reason.clone() });
+                continue;
+            }
+            let rel = Path::new(&safe(group)).join(safe(model)).join(n.to_string());
             let dir = criterion_home.join(&rel).join("new");
             if !dir.join("estimates.json").is_file() {
                 warnings.push(format!("{id}: recorded as run, but {} holds no estimates.json", dir.display()));
@@ -234,24 +260,26 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
                 });
                 continue;
             }
-            let bench = read_bench(&dir, &rec.group, &model, n, &rec.unit, id)?;
+            let bench = read_bench(&dir, group, model, n, &cell.unit, id)?;
             let raw_rel = Path::new("criterion").join(&rel).join("new");
             for file in ["benchmark.json", "estimates.json", "sample.json"] {
                 raw_files.push((raw_rel.join(file), dir.join(file)));
             }
             benchmarks.push(Bench { raw: Some(raw_rel.to_string_lossy().into_owned()), ..bench });
         }
+        let (lines, warned) = runs_of(group, &cells);
+        provenance.extend(lines);
+        warnings.extend(warned);
+        let mut n_values: Vec<usize> = cells.iter().map(|c| c.n).collect();
+        n_values.sort_unstable();
+        n_values.dedup();
         groups.push(GroupSummary {
-            group: rec.group.clone(),
-            unit: rec.unit.clone(),
-            value_is: rec.value_is.clone(),
-            n_values: rec.n_values.clone(),
-            recorded_at: iso8601(rec.written_at_unix),
-            models: rec
-                .models
-                .iter()
-                .map(|m| ModelInfo { name: m.name.clone(), config: m.config.clone(), caveat: m.caveat.clone() })
-                .collect(),
+            group: group.to_string(),
+            unit: newest.unit.clone(),
+            value_is: newest.value_is.clone(),
+            n_values,
+            recorded_at: iso8601(cells.iter().map(|c| c.written_at_unix).max().unwrap_or(0)),
+            models,
             skipped,
         });
     }
@@ -269,48 +297,78 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
         groups,
         benchmarks,
     };
-    Ok(Gathered { summary, raw_files, warnings })
+    let newest_record_unix = cells.iter().map(|c| c.written_at_unix).max().unwrap_or(0);
+    let bench_usable_cores = cells
+        .iter()
+        .filter(|c| c.run.usable_cores > 0)
+        .max_by_key(|c| c.run.started_unix_ms)
+        .map(|c| c.run.usable_cores);
+    Ok(Gathered { summary, raw_files, warnings, provenance, newest_record_unix, bench_usable_cores })
 }
 
-/// The newest record's time (seconds since the epoch): when the run finished.
-pub fn newest_record_unix(records_dir: &Path) -> Result<u64> {
-    Ok(read_records(records_dir)?.iter().map(|(_, r)| r.written_at_unix).max().unwrap_or(0))
-}
-
-/// The cores the bench processes could use (their affinity), when the records say: the save may run
-/// with another affinity than the benches did (`taskset -c 0 cargo bench`).
-pub fn bench_usable_cores(records_dir: &Path) -> Result<Option<usize>> {
-    Ok(read_records(records_dir)?.iter().map(|(_, r)| r.usable_cores).find(|&c| c > 0))
-}
-
-fn read_records(records_dir: &Path) -> Result<Vec<(PathBuf, GroupRecord)>> {
-    let entries = std::fs::read_dir(records_dir).map_err(|e| {
-        anyhow!(
-            "{}: cannot read the taskbench records ({e}). Run `cargo bench` first: each bench writes \
-             <target>/taskbench/<group>.json beside Criterion's output",
-            records_dir.display()
-        )
-    })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+/// Which run each of a group's cells came from (one line per run), and the warnings: cells from more than
+/// one run, and cells a run planned that no run recorded (interrupted, failed, or filtered out).
+fn runs_of(group: &str, cells: &[&CellRecord]) -> (Vec<String>, Vec<String>) {
+    let mut runs: BTreeMap<(u64, &str), Vec<&str>> = BTreeMap::new();
+    for c in cells {
+        runs.entry((c.run.started_unix_ms, c.run.id.as_str())).or_default().push(c.id.as_str());
+    }
+    let mut lines = Vec::new();
+    for ((_, run), ids) in &runs {
+        let which = if runs.len() == 1 { "every cell".to_string() } else { list(ids) };
+        let cells = if ids.len() == 1 { "cell" } else { "cells" };
+        lines.push(format!("{group}: {} {cells} from run {run}: {which}", ids.len()));
+    }
+    let mut warnings = Vec::new();
+    if runs.len() > 1 {
+        let counts: Vec<String> = runs.iter().map(|((_, run), ids)| format!("{} from {run}", ids.len())).collect();
+        warnings.push(format!(
+            "{group} mixes {} runs ({}); its cells were measured at different times, possibly with other \
+             settings. Re-run the group whole to save one run",
+            runs.len(),
+            counts.join(", ")
+        ));
+    }
+    let mut missing: Vec<&str> = cells
+        .iter()
+        .flat_map(|c| c.run.cells.iter())
+        .map(String::as_str)
+        .filter(|id| !cells.iter().any(|c| c.id == *id))
         .collect();
-    paths.sort();
-    if paths.is_empty() {
-        bail!("{}: no taskbench records (<group>.json). Run `cargo bench` first", records_dir.display());
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        warnings.push(format!(
+            "{group} lacks {} of its cells (not run: interrupted, failed or filtered out): {}",
+            missing.len(),
+            list(&missing)
+        ));
     }
-    let mut out = Vec::new();
-    for p in paths {
-        let rec: GroupRecord = read_json(&p)?;
-        if rec.group.is_empty() || rec.unit.is_empty() {
-            bail!("{}: the record has no group or no unit", p.display());
-        }
-        out.push((p, rec));
-    }
-    Ok(out)
+    (lines, warnings)
 }
 
-fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id: &str) -> Result<Bench> {
+/// Ids for a message: all of them up to 8, else the first 8 and how many more.
+fn list(ids: &[&str]) -> String {
+    const SHOWN: usize = 8;
+    if ids.len() <= SHOWN {
+        ids.join(", ")
+    } else {
+        format!("{}, and {} more", ids[..SHOWN].join(", "), ids.len() - SHOWN)
+    }
+}
+
+/// Each sample's value per iteration (`times[i] / iters[i]`, Criterion's unit) from a Criterion
+/// `sample.json`.
+pub fn per_iteration(sample_json: &Path) -> Result<Vec<f64>> {
+    let sample: CSample = read_json(sample_json)?;
+    if sample.iters.len() != sample.times.len() || sample.iters.is_empty() {
+        bail!("{}: iters and times differ in length or are empty", sample_json.display());
+    }
+    Ok(sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i).collect())
+}
+
+/// One cell's result from Criterion's folder `dir` (`<home>/<group>/<model>/<N>/new`).
+pub fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id: &str) -> Result<Bench> {
     let info: CBenchmark = read_json(&dir.join("benchmark.json"))?;
     let expected = (group, Some(model), Some(n.to_string()));
     if (info.group_id.as_str(), info.function_id.as_deref(), info.value_str.clone()) != expected {
@@ -426,22 +484,6 @@ fn upgrade_v1(value: &mut serde_json::Value) -> std::result::Result<(), serde_js
     Ok(())
 }
 
-/// `spawn/tokio-mt/10000` → (`tokio-mt`, 10000), checking the group.
-fn split_id(group: &str, id: &str) -> Result<(String, usize)> {
-    let rest = id
-        .strip_prefix(group)
-        .and_then(|r| r.strip_prefix('/'))
-        .ok_or_else(|| anyhow!("benchmark id {id:?} is not in group {group:?}"))?;
-    let (model, n) = rest.rsplit_once('/').ok_or_else(|| anyhow!("benchmark id {id:?} is not group/model/N"))?;
-    let n = n.parse().map_err(|_| anyhow!("benchmark id {id:?}: N is not a number"))?;
-    Ok((model.to_string(), n))
-}
-
-/// Criterion's `make_filename_safe` (report.rs): the folder name it uses for an id part.
-fn safe(part: &str) -> String {
-    part.chars().map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c }).collect()
-}
-
 /// Orders benchmarks by group, then by the models' order in the records, then by N.
 pub fn sort_benchmarks(benchmarks: &mut [Bench], groups: &[GroupSummary]) {
     let order = model_order(groups);
@@ -487,17 +529,5 @@ impl Summary {
             }
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids() {
-        assert_eq!(split_id("spawn", "spawn/tokio-mt/10000").unwrap(), ("tokio-mt".to_string(), 10000));
-        assert!(split_id("spawn", "spawn_join/tokio-mt/10").is_err());
-        assert!(split_id("spawn", "spawn/tokio-mt/x").is_err());
     }
 }

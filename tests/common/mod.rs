@@ -1,0 +1,111 @@
+//! A memory group of fake models, run in process through the suite's real Criterion path
+//! (`suite::run_group_with`) into a temporary Criterion home, with the values the test chooses.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::Result;
+use criterion::Criterion;
+use taskbench::cell::Temperature;
+use taskbench::limits::Needs;
+use taskbench::measure::BytesPerTask;
+use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
+use taskbench::record::CellLog;
+use taskbench::suite::{run_group_with, Filter, GroupSpec, Runners};
+
+pub struct Fake {
+    pub name: &'static str,
+    pub available: bool,
+}
+
+impl TaskModel for Fake {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn config(&self) -> String {
+        format!("fake {}", self.name)
+    }
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+    fn needs(&self) -> Needs {
+        Needs::STACKLESS
+    }
+    fn available(&self) -> Result<(), String> {
+        if self.available {
+            Ok(())
+        } else {
+            Err("not on this machine".into())
+        }
+    }
+    fn run_parked(&self, n: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
+        Ok(ParkedRun { spawn_time: Duration::from_nanos(1), parked: n })
+    }
+    fn run_spawn_join(&self, _: usize) -> Result<Duration> {
+        Ok(Duration::from_nanos(1))
+    }
+}
+
+pub static A: Fake = Fake { name: "a", available: true };
+pub static B: Fake = Fake { name: "b", available: true };
+pub static MISSING: Fake = Fake { name: "missing", available: false };
+
+pub const SPEC: GroupSpec = GroupSpec {
+    name: "heap_per_task",
+    unit: "bytes/task",
+    value_is: "fake bytes per task",
+    per_task_throughput: false,
+    with_controls: false,
+    temperature: Temperature::Warm,
+    reads_memory: true,
+};
+
+/// A temporary `target/`: Criterion's home and the records beside it.
+pub struct Target {
+    _tmp: tempfile::TempDir,
+    pub criterion: PathBuf,
+    pub records: PathBuf,
+}
+
+pub fn target() -> Target {
+    let tmp = tempfile::tempdir().unwrap();
+    let criterion = tmp.path().join("criterion");
+    let records = tmp.path().join("taskbench");
+    Target { _tmp: tmp, criterion, records }
+}
+
+/// A short Criterion run into `home` (the suite's settings per cell still apply: 10 samples, flat).
+pub fn quick(home: &Path) -> Criterion<BytesPerTask> {
+    Criterion::default()
+        .with_measurement(BytesPerTask)
+        .output_directory(home)
+        .warm_up_time(Duration::from_millis(10))
+        .nresamples(10_000)
+}
+
+/// Runs the group (`models` x `n_values`) as a bench process would, with `value(id)` bytes per task in every
+/// sample of cell `id`, and `runner` turning a fresh Criterion into the configured one (baselines, modes).
+pub fn run(
+    t: &Target,
+    models: &[&'static dyn TaskModel],
+    n_values: &[usize],
+    filter: &[&str],
+    runner: impl Fn(Criterion<BytesPerTask>) -> Criterion<BytesPerTask>,
+    value: impl Fn(&str) -> f64,
+) -> CellLog {
+    let mut c = Runners {
+        plots: runner(quick(&t.criterion)),
+        no_plots: Some(runner(quick(&t.criterion)).without_plots()),
+        criterion_home: t.criterion.clone(),
+    };
+    // A run id has millisecond resolution; two runs of a test must not share one.
+    std::thread::sleep(Duration::from_millis(5));
+    let mut log = CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
+    let args = std::iter::once("bench".to_string()).chain(filter.iter().map(|f| f.to_string()));
+    run_group_with(&mut c, &SPEC, n_values, models, &[], &Filter::from_args(args), &mut log, |id, iters| {
+        Ok(value(id) * iters as f64)
+    });
+    log
+}
