@@ -289,7 +289,7 @@ fn another_groups_row_in_the_model_list_is_noted_and_the_bench_goes_on() {
 
 fn child_group(home: &std::path::Path, env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_runs_a_group", "--ignored", "--nocapture", "--test-threads=1"])
+    cmd.args(["--exact", "child_runs_a_group", "--ignored", "--nocapture"])
         .env("TASKBENCH_MODELS_CHILD", "1")
         .env("CRITERION_HOME", home.join("criterion"))
         .env_remove("TASKBENCH_N")
@@ -308,7 +308,7 @@ fn child_runs_a_group() {
         return;
     }
     use taskbench::cell::Temperature;
-    use taskbench::suite::{run_group, GroupSpec};
+    use taskbench::suite::{run_group, GroupSpec, Runners};
     const SPEC: GroupSpec = GroupSpec {
         name: "environment_check",
         unit: "ns",
@@ -318,5 +318,5 @@ fn child_runs_a_group() {
         temperature: Temperature::Warm,
         reads_memory: false,
     };
-    run_group(&mut criterion::Criterion::default(), &SPEC, &[]);
+    run_group(&mut Runners::from_args(criterion::Criterion::default), &SPEC, &[], std::time::SystemTime::now());
 }
