@@ -1,17 +1,18 @@
-//! The glue every bench binary shares: the N matrix, Criterion's settings, the preflight with its one-line
-//! skips, and the record left beside Criterion's output. A bench file names its group and what one
-//! iteration measures; this module runs it for every model in the registry at every N that fits.
+//! The glue every bench binary shares: the N matrix, Criterion's settings, the preflight and the time budget
+//! with their one-line skips, and the record left beside Criterion's output. A bench file names its group and
+//! what one iteration measures; this module runs it for every model in the registry at every N that fits.
 
 use std::cell::RefCell;
 use std::io::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context, Result};
 use criterion::measurement::{Measurement, WallTime};
 use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, SamplingMode, Throughput};
 use regex::Regex;
 
-use crate::cell::{self, CellProcesses, Temperature, MEMORY_WARM_UP_ITERATIONS, WARM_UP_ITERATIONS};
+use crate::budget::{self, CellBudget, Plan};
+use crate::cell::{self, CellProcesses, Temperature};
 use crate::limits::{self, Snapshot};
 use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
@@ -369,12 +370,7 @@ pub fn serve_cell_with(
 fn warm_up(spec: &GroupSpec, row: &Row<'_>, n: usize) -> Result<()> {
     match spec.temperature {
         Temperature::Warm => {
-            let iterations = match (spec.reads_memory, row.needs.in_child_process) {
-                (true, true) => 0,
-                (true, false) => MEMORY_WARM_UP_ITERATIONS,
-                (false, _) => WARM_UP_ITERATIONS,
-            };
-            for _ in 0..iterations {
+            for _ in 0..budget::warm_up_iterations(spec.temperature, spec.reads_memory, row.needs.in_child_process) {
                 (row.measure)(n).context("warm-up iteration")?;
             }
         }
@@ -416,6 +412,10 @@ pub fn run_group_with<M: CellValue>(
         usable_cores: models::available_cores(),
         ..GroupRecord::default()
     };
+    let mut budget = CellBudget::from_env(spec.name).unwrap_or_else(|e| {
+        say(&format!("{e:#}"));
+        std::process::exit(2)
+    });
     let mut group = c.benchmark_group(spec.name);
     group
         .sampling_mode(SamplingMode::Flat)
@@ -458,9 +458,17 @@ pub fn run_group_with<M: CellValue>(
             }
             let samples = if spec.reads_memory { 10 } else { sample_size(n) };
             group.measurement_time(measurement_time(n)).sample_size(samples);
+            let plan = Plan::new(spec, &row.needs, n, samples, measurement_time(n));
+            if let Err(why) = budget.check(row.name, &plan) {
+                say(&format!("skip {id}: {why}"));
+                record.skipped.push(skipped(spec, row.name, n, why));
+                continue;
+            }
+            let started = Instant::now();
             group.bench_with_input(BenchmarkId::new(row.name, n), &n, |b, _| {
-                b.iter_custom(|iters| M::from_cell(or_fail(&id, sample(&id, iters))))
+                b.iter_custom(|iters| M::from_cell(or_fail(&id, budget.sample(iters, || sample(&id, iters)))))
             });
+            budget.finish(row.name, plan, started.elapsed());
             record.ran.push(id);
         }
     }
