@@ -379,39 +379,39 @@ pub fn report(budget: Option<Duration>, dir: &Path) -> Result<String> {
     writeln!(out, "Cell time budget: {budget_text} (default {DEFAULT_BUDGET_S} s; {HOW_TO_RAISE}).")?;
     writeln!(
         out,
-        "During a bench run a cell is estimated from the same group and model at the largest smaller N that ran \
-         before it (seconds per full iteration, scaled by the ratio of N, times the iterations the cell will \
-         run), and skipped when the estimate exceeds the budget."
+        "During a bench run a cell is estimated from the same group and model at the largest smaller N that ran\n\
+         before it (seconds per full iteration, scaled by the ratio of N, times the iterations the cell will run),\n\
+         and skipped when the estimate exceeds the budget."
     )?;
     let groups = read_times(dir)?;
     if groups.values().all(|g| g.is_empty()) {
         writeln!(
             out,
-            "No bench run has kept cell times in {} yet: each cell is estimated during the run, once a smaller N \
-             of its group and model has run.",
+            "No bench run has kept cell times in {} yet:\n\
+             each cell is estimated during the run, once a smaller N of its group and model has run.",
             dir.display()
         )?;
         return Ok(out);
     }
-    // model -> n -> (cells measured, their seconds, seconds estimated for cells skipped, cells over the budget)
-    let mut table: BTreeMap<&str, BTreeMap<usize, (usize, f64, f64, usize)>> = BTreeMap::new();
+    let mut table: BTreeMap<&str, BTreeMap<usize, Sum>> = BTreeMap::new();
     let over = |e: Option<f64>| matches!((e, budget), (Some(e), Some(b)) if e > b.as_secs_f64());
     for cell in groups.values().flat_map(|g| g.values()) {
-        let slot = table.entry(cell.model.as_str()).or_default().entry(cell.n).or_default();
+        let sum = table.entry(cell.model.as_str()).or_default().entry(cell.n).or_default();
         match (cell.seconds, cell.estimate_s) {
-            (Some(s), _) => (slot.0, slot.1) = (slot.0 + 1, slot.1 + s),
-            (None, e) => slot.2 += e.unwrap_or(0.0),
+            (Some(s), _) => (sum.measured, sum.seconds) = (sum.measured + 1, sum.seconds + s),
+            (None, e) => sum.estimated += e.unwrap_or(0.0),
         }
-        slot.3 += usize::from(over(cell.estimate_s));
+        sum.over += usize::from(over(cell.estimate_s));
     }
     let mut ns: Vec<usize> = table.values().flat_map(|m| m.keys().copied()).collect();
     ns.sort_unstable();
     ns.dedup();
     writeln!(
         out,
-        "Seconds per model and N, summed over the groups ({}), from the latest time of each cell kept in {}. \
-         ~ adds the estimates of cells skipped over the budget; [k over]: cells whose estimate exceeds the \
-         budget now; -: not run.",
+        "Seconds per model and N, summed over the groups ({}),\n\
+         from the latest time of each cell kept in {}.\n\
+         ~: estimates of cells skipped over the budget; [k over]: cells whose estimate exceeds the budget now;\n\
+         -: not run.",
         groups.keys().cloned().collect::<Vec<_>>().join(", "),
         dir.display()
     )?;
@@ -424,13 +424,13 @@ pub fn report(budget: Option<Duration>, dir: &Path) -> Result<String> {
     for (model, by_n) in &table {
         write!(out, "{model:<22}")?;
         for n in &ns {
-            let (count, s, e, k) = by_n.get(n).copied().unwrap_or_default();
-            measured += s;
-            estimated += e;
+            let sum = by_n.get(n).copied().unwrap_or_default();
+            measured += sum.seconds;
+            estimated += sum.estimated;
             let parts = [
-                (count > 0).then(|| format!("{s:.0}")),
-                (e > 0.0).then(|| format!("~{e:.0}")),
-                (k > 0).then(|| format!("[{k} over]")),
+                (sum.measured > 0).then(|| format!("{:.0}", sum.seconds)),
+                (sum.estimated > 0.0).then(|| format!("~{:.0}", sum.estimated)),
+                (sum.over > 0).then(|| format!("[{} over]", sum.over)),
             ];
             let text = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
             let text = if text.is_empty() { "-".to_string() } else { text };
@@ -443,6 +443,18 @@ pub fn report(budget: Option<Duration>, dir: &Path) -> Result<String> {
         "In all: {measured:.0} s measured, ~{estimated:.0} s estimated for cells that were skipped over the budget."
     )?;
     Ok(out)
+}
+
+/// One model at one N in [`report`], summed over the groups.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sum {
+    /// Cells that ran, and their seconds.
+    measured: usize,
+    seconds: f64,
+    /// Estimated seconds of the cells skipped over the budget.
+    estimated: f64,
+    /// Cells whose estimate exceeds the budget now.
+    over: usize,
 }
 
 /// Prints [`report`] for this machine's kept times under the budget from the environment.
