@@ -198,11 +198,11 @@ static FAKE: Fake = Fake;
 #[test]
 fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
     let home = tempfile::tempdir().unwrap();
-    std::env::set_var(BUDGET_ENV, "3");
+    std::env::set_var(BUDGET_ENV, "5");
     std::env::set_var("CRITERION_HOME", home.path().join("criterion"));
     let mut c = Criterion::default().output_directory(home.path()).without_plots();
     // 1 ms per iteration at N = 10: at 20 the cell takes a few seconds of measurement but its iterations
-    // are short; at 10^4 each iteration would take 1 s and the cell over 3 s.
+    // are short; at 10^4 each iteration would take 1 s and the cell over 5 s.
     let record = run_group_with(
         &mut c,
         &SPAWN,
@@ -221,7 +221,7 @@ fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
     let skip = &record.skipped[0];
     assert_eq!(skip.id, "spawn/fake/10000");
     assert!(skip.reason.starts_with("estimated "), "{}", skip.reason);
-    assert!(skip.reason.contains("scaled from spawn/fake/20) exceeds the cell budget of 3 s"), "{}", skip.reason);
+    assert!(skip.reason.contains("scaled from spawn/fake/20) exceeds the cell budget of 5 s"), "{}", skip.reason);
     let kept = budget::read_times(&budget::times_dir()).unwrap();
     assert_eq!(kept["spawn"].len(), 3, "{kept:?}");
     assert!(kept["spawn"]["spawn/fake/10000"].seconds.is_none());
