@@ -32,7 +32,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check this machine's kernel limits against what each model needs at each N, before running benches.
+    /// Check this machine's kernel limits against what each model needs at each N, and show the cell time
+    /// budget with the latest cell times, before running benches.
     Limits,
     /// Save the last `cargo bench` run as results/<machine>/<run>/ (machine.json, summary.json, Criterion files).
     #[command(long_about = "Save the last `cargo bench` run as results/<machine>/<run>/.\n\n\
@@ -219,7 +220,16 @@ fn emit(text: &str, out: Option<&Path>) -> Result<()> {
 
 fn run_command(cmd: Command) -> Result<()> {
     match cmd {
-        Command::Limits => taskbench::limits::print_report(),
+        Command::Limits => {
+            // A bad budget is a usage error, as it is for the benches (exit 2).
+            let budget = taskbench::budget::budget_from_env().unwrap_or_else(|e| {
+                eprintln!("error: {e:#}");
+                std::process::exit(2)
+            });
+            taskbench::limits::print_report()?;
+            println!();
+            taskbench::budget::print_report(budget)
+        }
         Command::Save { name, label, force, results_dir, machine, criterion_dir, records_dir: records } => {
             let opts = run::SaveOptions {
                 criterion_home: criterion_dir.unwrap_or_else(criterion_home),

@@ -1,19 +1,21 @@
-//! The glue every bench binary shares: the N matrix, Criterion's settings, the preflight with its one-line
-//! skips, and the cell records left beside Criterion's output ([`crate::record`]). A bench file names its group and what one
-//! iteration measures; this module runs it for every model in the registry at every N that fits.
+//! The glue every bench binary shares: the N matrix, Criterion's settings, the preflight and the time budget
+//! with their one-line skips, and the cell records left beside Criterion's output ([`crate::record`]). A bench
+//! file names its group and what one iteration measures; this module runs it for every model in the registry
+//! at every N that fits.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{anyhow, bail, Context, Result};
 use criterion::measurement::{Measurement, WallTime};
 use criterion::{AxisScale, BenchmarkGroup, BenchmarkId, Criterion, PlotConfiguration, SamplingMode, Throughput};
 use regex::Regex;
 
-use crate::cell::{self, CellProcesses, Temperature, MEMORY_WARM_UP_ITERATIONS, WARM_UP_ITERATIONS};
+use crate::budget::{self, CellBudget, Plan};
+use crate::cell::{self, CellProcesses, Temperature};
 use crate::limits::{self, Snapshot};
 use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
@@ -499,12 +501,7 @@ pub fn serve_cell_with(
 fn warm_up(spec: &GroupSpec, row: &Row<'_>, n: usize) -> Result<()> {
     match spec.temperature {
         Temperature::Warm => {
-            let iterations = match (spec.reads_memory, row.needs.in_child_process) {
-                (true, true) => 0,
-                (true, false) => MEMORY_WARM_UP_ITERATIONS,
-                (false, _) => WARM_UP_ITERATIONS,
-            };
-            for _ in 0..iterations {
+            for _ in 0..budget::warm_up_iterations(spec.temperature, spec.reads_memory, row.needs.in_child_process) {
                 (row.measure)(n).context("warm-up iteration")?;
             }
         }
@@ -540,6 +537,10 @@ pub fn run_group_with<M: CellValue>(
     log: &mut CellLog,
     sample: impl Fn(&str, u64) -> Result<f64>,
 ) {
+    let mut budget = CellBudget::from_env(spec.name).unwrap_or_else(|e| {
+        say(&format!("{e:#}"));
+        std::process::exit(2)
+    });
     // Rows measure nothing here (their processes do); they give names, settings and limits.
     let rows = rows(models, extra, |_, _| Ok(0.0));
     let is_control = |name: &str| models::controls().iter().any(|c| c.name() == name);
@@ -573,9 +574,16 @@ pub fn run_group_with<M: CellValue>(
                 noted(log.skipped(cell_record(spec, &row, n), short.to_string()));
                 continue;
             }
+            let plan = Plan::new(spec, &row.needs, n, cell_sample_size(spec, n), measurement_time(n));
+            if let Err(why) = budget.check(row.name, &plan) {
+                say(&format!("skip {id}: {why}"));
+                noted(log.skipped(cell_record(spec, &row, n), why));
+                continue;
+            }
+            let started = Instant::now();
             let cell_dir = criterion_cell_dir(criterion_home, spec.name, row.name, n);
             let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
-                b.iter_custom(|iters| M::from_cell(or_fail(&id, sample(&id, iters))))
+                b.iter_custom(|iters| M::from_cell(or_fail(&id, budget.sample(iters, || sample(&id, iters)))))
             };
             let plain = match no_plots.as_mut().filter(|_| plots_at_risk(&cell_dir)) {
                 Some(no_plots) => {
@@ -589,6 +597,7 @@ pub fn run_group_with<M: CellValue>(
                     false
                 }
             };
+            budget.finish(row.name, plan, started.elapsed());
             if log.measured(cell_record(spec, &row, n)).unwrap_or_else(|e| noted::<bool>(Err(e))) && plain {
                 match write_plain_page(&cell_dir, spec, row.name, n) {
                     Ok(page) => say(&format!(
@@ -617,8 +626,16 @@ fn set_up<'g, 'c, M: Measurement>(
     if spec.per_task_throughput {
         group.throughput(Throughput::Elements(n as u64));
     }
-    let samples = if spec.reads_memory { 10 } else { sample_size(n) };
-    group.measurement_time(measurement_time(n)).sample_size(samples)
+    group.measurement_time(measurement_time(n)).sample_size(cell_sample_size(spec, n))
+}
+
+/// Samples per cell: [`sample_size`] for timings, Criterion's minimum of 10 for memory (readings repeat).
+fn cell_sample_size(spec: &GroupSpec, n: usize) -> usize {
+    if spec.reads_memory {
+        10
+    } else {
+        sample_size(n)
+    }
 }
 
 fn cell_record(spec: &GroupSpec, row: &Row<'_>, n: usize) -> CellRecord {

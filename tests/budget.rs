@@ -1,0 +1,240 @@
+//! The per-cell time budget: the estimate from a smaller N, the skip decision and its line, the budget's
+//! parsing, and the hook in the suite, on synthetic timings (no real model runs).
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::Result;
+use criterion::Criterion;
+use taskbench::budget::{self, parse_budget, CellBudget, CellTime, Plan, BUDGET_ENV};
+use taskbench::cell::Temperature;
+use taskbench::limits::Needs;
+use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
+use taskbench::record::{read_cells, CellLog};
+use taskbench::suite::{run_group_with, Filter, GroupSpec, Runners};
+
+const SPAWN: GroupSpec = GroupSpec {
+    name: "spawn",
+    unit: "ns",
+    value_is: "fake",
+    per_task_throughput: true,
+    with_controls: false,
+    temperature: Temperature::Warm,
+    reads_memory: false,
+};
+const SPAWN_COLD: GroupSpec = GroupSpec { name: "spawn_cold", temperature: Temperature::Cold, ..SPAWN };
+const HEAP: GroupSpec =
+    GroupSpec { name: "heap_per_task", unit: "bytes/task", per_task_throughput: false, reads_memory: true, ..SPAWN };
+
+/// The suite's settings at 10^5 and 10^6 for a timing group: 10 samples, 3 s and 4 s of measurement.
+fn plan(spec: &GroupSpec, n: usize) -> Plan {
+    let time = if n > 200_000 { 4 } else { 3 };
+    Plan::new(spec, &Needs::STACKLESS, n, 10, Duration::from_secs(time))
+}
+
+/// A warm timing cell at 10^5 whose full iterations took `per_iteration` each: 11 Criterion calls of one
+/// iteration, each in its own process with two warm-up iterations (33 in all), and 1 s of Criterion's own.
+fn may_at_1e5(per_iteration: f64) -> CellTime {
+    let plan = plan(&SPAWN, 100_000);
+    CellTime {
+        plan,
+        in_processes: Duration::from_secs_f64(33.0 * per_iteration),
+        wall: Duration::from_secs_f64(33.0 * per_iteration + 1.0),
+        calls: 11,
+        measured_iterations: 11,
+    }
+}
+
+#[test]
+fn the_plan_counts_the_iterations_a_cell_at_a_million_runs() {
+    // One iteration of 13 s (may at 10^6 on a 16-core machine): Criterion asks for one per sample.
+    let count = |spec: &GroupSpec| {
+        let p = plan(spec, 1_000_000);
+        let (calls, measured) = p.criterion_calls(13.0);
+        p.full_iterations(calls, measured)
+    };
+    assert_eq!(count(&SPAWN), 23, "6 processes x 2 warm-up iterations + 11 measured");
+    assert_eq!(count(&SPAWN_COLD), 11, "11 processes of one iteration");
+    assert_eq!(count(&HEAP), 14, "3 processes x 1 warm-up iteration + 11 measured");
+}
+
+#[test]
+fn criterion_fills_its_measurement_time_when_iterations_are_short() {
+    // 10 ms per iteration at 10^5: the warm-up call (a process's 2 warm-ups and 1 measured) takes 30 ms, so
+    // Criterion fits 10 iterations into each 0.3 s sample; each of the 11 calls has a process of its own.
+    let p = plan(&SPAWN, 100_000);
+    assert_eq!(p.criterion_calls(0.010), (11, 101));
+    assert_eq!(p.full_iterations(11, 101), 101 + 11 * 2);
+}
+
+#[test]
+fn a_cell_over_the_budget_is_skipped_with_the_expected_line() {
+    let mut b = CellBudget::new("spawn", Some(Duration::from_secs(120)), None);
+    b.ran("may", may_at_1e5(1.3));
+    let why = b.check("may", &plan(&SPAWN, 1_000_000)).unwrap_err();
+    assert_eq!(
+        why,
+        "estimated 300 s (23 iterations of about 13 s, scaled from spawn/may/100000) exceeds the cell budget \
+         of 120 s; raise it with TASKBENCH_CELL_BUDGET_S=<seconds> (0 or none: unbounded)"
+    );
+}
+
+#[test]
+fn a_cell_under_the_budget_runs() {
+    let mut b = CellBudget::new("spawn", Some(Duration::from_secs(120)), None);
+    // 0.5 s per iteration at 10^5: 23 iterations of 5 s at 10^6 are 116 s.
+    b.ran("may", may_at_1e5(0.5));
+    let est = b.estimate("may", &plan(&SPAWN, 1_000_000)).unwrap();
+    assert!((est.seconds - 116.0).abs() < 0.01, "{est:?}");
+    assert_eq!(b.check("may", &plan(&SPAWN, 1_000_000)), Ok(()));
+}
+
+#[test]
+fn an_unbounded_budget_never_skips() {
+    let mut b = CellBudget::new("spawn", None, None);
+    b.ran("may", may_at_1e5(1e6));
+    assert!(b.estimate("may", &plan(&SPAWN, 1_000_000)).unwrap().seconds > 1e8);
+    assert_eq!(b.check("may", &plan(&SPAWN, 1_000_000)), Ok(()));
+}
+
+#[test]
+fn the_estimate_scales_the_largest_smaller_n_of_the_same_model() {
+    let mut b = CellBudget::new("spawn", Some(Duration::from_secs(1)), None);
+    // Nothing smaller has run: the cell runs unestimated, whatever the budget.
+    assert_eq!(b.check("may", &plan(&SPAWN, 10_000)), Ok(()));
+    let slow_small = CellTime { plan: plan(&SPAWN, 10_000), ..may_at_1e5(100.0) };
+    b.ran("may", slow_small);
+    b.ran("may", may_at_1e5(1.3));
+    b.ran("tokio-mt", may_at_1e5(1000.0));
+    let est = b.estimate("may", &plan(&SPAWN, 1_000_000)).unwrap();
+    assert_eq!(est.from_n, 100_000);
+    assert!((est.seconds_per_iteration - 13.0).abs() < 1e-6, "{est:?}");
+    assert!(b.estimate("smol", &plan(&SPAWN, 1_000_000)).is_none());
+}
+
+#[test]
+fn budget_values_parse_strictly() {
+    assert_eq!(parse_budget("90").unwrap(), Some(Duration::from_secs(90)));
+    assert_eq!(parse_budget(" 2.5 ").unwrap(), Some(Duration::from_millis(2500)));
+    assert_eq!(parse_budget("0").unwrap(), None);
+    assert_eq!(parse_budget("none").unwrap(), None);
+    assert_eq!(parse_budget("None").unwrap(), None);
+    for bad in ["", "abc", "-1", "-0.5", "inf", "NaN", "1e400", "1e300", "10s", "1,5"] {
+        let e = parse_budget(bad).expect_err(bad);
+        assert!(e.to_string().contains(BUDGET_ENV), "{bad:?}: {e}");
+    }
+}
+
+#[test]
+fn limits_refuses_a_bad_budget_with_exit_code_2() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taskbench"))
+        .arg("limits")
+        .env(BUDGET_ENV, "-1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("TASKBENCH_CELL_BUDGET_S=\"-1\""), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn the_limits_report_shows_kept_times_and_estimates_and_says_when_there_are_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = budget::report(Some(Duration::from_secs(120)), dir.path()).unwrap();
+    assert!(none.contains("Cell time budget: 120 s per cell"), "{none}");
+    assert!(none.contains("once a smaller N of its group and model has run"), "{none}");
+
+    // A run that measured may at 10^5 (44 s, nearly all of it Criterion's own) and skipped it at 10^6.
+    let ten = Some(Duration::from_secs(10));
+    let mut b = CellBudget::new("spawn", ten, Some(dir.path().to_path_buf()));
+    assert_eq!(b.check("may", &plan(&SPAWN, 100_000)), Ok(()));
+    for _ in 0..11 {
+        b.sample(1, || ());
+    }
+    b.finish("may", plan(&SPAWN, 100_000), Duration::from_secs(44));
+    assert!(b.check("may", &plan(&SPAWN, 1_000_000)).is_err());
+    let text = budget::report(ten, dir.path()).unwrap();
+    assert!(text.contains("summed over the groups (spawn)"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("may ")).unwrap_or_else(|| panic!("{text}"));
+    let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    // The estimate: Criterion's own 44 s again, plus its measurement time filled with near-empty iterations.
+    assert_eq!(cells[..2], ["may", "44"], "{text}");
+    assert!(cells[2].starts_with("~4") && cells[2].ends_with(" [1 over]"), "{text}");
+    // Unbounded, nothing is over.
+    let text = budget::report(None, dir.path()).unwrap();
+    let row = text.lines().find(|l| l.starts_with("may ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(!row.contains("over]"), "{text}");
+}
+
+/// A model that runs nothing: the suite's `sample` closure below stands for its processes.
+struct Fake;
+
+impl TaskModel for Fake {
+    fn name(&self) -> &'static str {
+        "fake"
+    }
+    fn config(&self) -> String {
+        "fake".into()
+    }
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+    fn needs(&self) -> Needs {
+        Needs::STACKLESS
+    }
+    fn warm_up_tasks(&self) -> usize {
+        0
+    }
+    fn run_parked(&self, n: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
+        Ok(ParkedRun { spawn_time: Duration::from_nanos(1), parked: n })
+    }
+    fn run_spawn_join(&self, _: usize) -> Result<Duration> {
+        Ok(Duration::from_nanos(1))
+    }
+}
+
+static FAKE: Fake = Fake;
+
+/// The only test here that sets the environment (tests in one binary share it).
+#[test]
+fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
+    let home = tempfile::tempdir().unwrap();
+    std::env::set_var(BUDGET_ENV, "5");
+    std::env::set_var("CRITERION_HOME", home.path().join("criterion"));
+    let criterion_home = home.path().join("criterion");
+    let records = home.path().join("taskbench");
+    let mut runners = Runners {
+        plots: Criterion::default().output_directory(&criterion_home).without_plots(),
+        no_plots: None,
+        criterion_home: criterion_home.clone(),
+    };
+    let mut log = CellLog::new(criterion_home, records.clone(), SystemTime::now());
+    // 1 ms per iteration at N = 10: at 20 the cell takes a few seconds of measurement but its iterations
+    // are short; at 10^4 each iteration would take 1 s and the cell over 5 s.
+    run_group_with(
+        &mut runners,
+        &SPAWN,
+        &[10, 20, 10_000],
+        &[&FAKE],
+        &[],
+        &Filter::from_args(Vec::<String>::new()),
+        &mut log,
+        |id: &str, iters: u64| {
+            let n: f64 = id.rsplit('/').next().unwrap().parse().unwrap();
+            std::thread::sleep(Duration::from_secs_f64(iters as f64 * n * 1e-4));
+            Ok(1000.0 * iters as f64)
+        },
+    );
+    let cells = read_cells(&records).unwrap();
+    let ran: Vec<_> = cells.iter().filter(|c| c.skipped.is_none()).map(|c| c.id.as_str()).collect();
+    assert_eq!(ran, ["spawn/fake/10", "spawn/fake/20"]);
+    let skipped: Vec<_> = cells.iter().filter(|c| c.skipped.is_some()).collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0].id, "spawn/fake/10000");
+    let reason = skipped[0].skipped.as_deref().unwrap();
+    assert!(reason.starts_with("estimated "), "{reason}");
+    assert!(reason.contains("scaled from spawn/fake/20) exceeds the cell budget of 5 s"), "{reason}");
+    let kept = budget::read_times(&budget::times_dir()).unwrap();
+    assert_eq!(kept["spawn"].len(), 3, "{kept:?}");
+    assert!(kept["spawn"]["spawn/fake/10000"].seconds.is_none());
+}
