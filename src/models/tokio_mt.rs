@@ -20,13 +20,16 @@ pub static MODEL: TokioMt = TokioMt { runtime: OnceLock::new() };
 
 impl TokioMt {
     fn runtime(&self) -> &Runtime {
-        self.runtime.get_or_init(|| {
-            Builder::new_multi_thread()
-                .worker_threads(available_cores())
-                .build()
-                .expect("building tokio's multi-thread runtime")
-        })
+        self.runtime.get_or_init(multi_thread_runtime)
     }
+}
+
+/// tokio's multi-thread runtime with one worker per available core, as `tokio-mt` and `tokio-mt-inside` run it.
+pub(crate) fn multi_thread_runtime() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(available_cores())
+        .build()
+        .expect("building tokio's multi-thread runtime")
 }
 
 pub(crate) fn join_tokio(rt: &Runtime, handles: Vec<tokio::task::JoinHandle<()>>) -> Result<()> {

@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Runtime;
 
-use super::tokio_mt::join_tokio;
+use super::tokio_mt::{join_tokio, multi_thread_runtime};
 use super::{available_cores, parked_experiment, spawn_join_experiment, Observer, ParkedRun, SpawnSite, TaskModel};
 use crate::limits::Needs;
 
@@ -23,12 +23,7 @@ pub static MODEL: TokioMtInside = TokioMtInside { runtime: OnceLock::new() };
 
 impl TokioMtInside {
     fn runtime(&self) -> &Runtime {
-        self.runtime.get_or_init(|| {
-            Builder::new_multi_thread()
-                .worker_threads(available_cores())
-                .build()
-                .expect("building tokio's multi-thread runtime")
-        })
+        self.runtime.get_or_init(multi_thread_runtime)
     }
 }
 
