@@ -1,14 +1,14 @@
 //! The per-cell time budget: the estimate from a smaller N, the skip decision and its line, the budget's
 //! parsing, and the hook in the suite, on synthetic timings (no real model runs).
 
+mod common;
+
 use std::time::{Duration, SystemTime};
 
-use anyhow::Result;
 use criterion::Criterion;
 use taskbench::budget::{self, parse_budget, CellBudget, CellTime, Plan, BUDGET_ENV};
 use taskbench::cell::Temperature;
 use taskbench::limits::Needs;
-use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
 use taskbench::record::{read_cells, CellLog};
 use taskbench::suite::{run_group_with, Filter, GroupSpec, Runners};
 
@@ -166,35 +166,6 @@ fn the_limits_report_shows_kept_times_and_estimates_and_says_when_there_are_none
     assert!(!row.contains("over]"), "{text}");
 }
 
-/// A model that runs nothing: the suite's `sample` closure below stands for its processes.
-struct Fake;
-
-impl TaskModel for Fake {
-    fn name(&self) -> &'static str {
-        "fake"
-    }
-    fn config(&self) -> String {
-        "fake".into()
-    }
-    fn spawn_site(&self) -> SpawnSite {
-        SpawnSite::Outside
-    }
-    fn needs(&self) -> Needs {
-        Needs::STACKLESS
-    }
-    fn warm_up_tasks(&self) -> usize {
-        0
-    }
-    fn run_parked(&self, n: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
-        Ok(ParkedRun { spawn_time: Duration::from_nanos(1), parked: n })
-    }
-    fn run_spawn_join(&self, _: usize) -> Result<Duration> {
-        Ok(Duration::from_nanos(1))
-    }
-}
-
-static FAKE: Fake = Fake;
-
 /// The only test here that sets the environment (tests in one binary share it).
 #[test]
 fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
@@ -215,7 +186,7 @@ fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
         &mut runners,
         &SPAWN,
         &[10, 20, 10_000],
-        &[&FAKE],
+        &[&common::FAKE],
         &[],
         &Filter::from_args(Vec::<String>::new()),
         &mut log,

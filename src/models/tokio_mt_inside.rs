@@ -50,19 +50,8 @@ impl TaskModel for TokioMtInside {
             n,
             observer,
             |rv, handles| {
-                // The pre-sized vector travels into the spawning task and back, so it is never regrown.
-                let mut moved = std::mem::take(handles);
-                let (back, spawn_time) = rt
-                    .block_on(rt.spawn(async move {
-                        let start = Instant::now();
-                        for _ in 0..n {
-                            moved.push(tokio::spawn(async move { rv.park().await }));
-                        }
-                        (moved, start.elapsed())
-                    }))
-                    .context("the spawning task failed")?;
-                *handles = back;
-                Ok(spawn_time)
+                spawn_from_worker(rt, n, handles, move || tokio::spawn(async move { rv.park().await }))
+                    .map(|(_, took)| took)
             },
             |rv| rv.gate.open(),
             |handles| join_tokio(rt, handles),
@@ -74,20 +63,33 @@ impl TaskModel for TokioMtInside {
         spawn_join_experiment(
             n,
             |done, handles| {
-                let mut moved = std::mem::take(handles);
-                let (back, start) = rt
-                    .block_on(rt.spawn(async move {
-                        let start = Instant::now();
-                        for _ in 0..n {
-                            moved.push(tokio::spawn(async move { done.add() }));
-                        }
-                        (moved, start)
-                    }))
-                    .context("the spawning task failed")?;
-                *handles = back;
-                Ok(start)
+                spawn_from_worker(rt, n, handles, move || tokio::spawn(async move { done.add() }))
+                    .map(|(start, _)| start)
             },
             |handles| join_tokio(rt, handles),
         )
     }
+}
+
+/// Runs `n` calls of `spawn` in a task on one of `rt`'s workers, pushing the handles into `handles`, and
+/// returns when that loop started and how long it took. The pre-sized vector travels into the spawning task
+/// and back, so it is never regrown.
+fn spawn_from_worker<H: Send + 'static>(
+    rt: &Runtime,
+    n: usize,
+    handles: &mut Vec<H>,
+    spawn: impl Fn() -> H + Send + 'static,
+) -> Result<(Instant, Duration)> {
+    let mut moved = std::mem::take(handles);
+    let (back, start, took) = rt
+        .block_on(rt.spawn(async move {
+            let start = Instant::now();
+            for _ in 0..n {
+                moved.push(spawn());
+            }
+            (moved, start, start.elapsed())
+        }))
+        .context("the spawning task failed")?;
+    *handles = back;
+    Ok((start, took))
 }

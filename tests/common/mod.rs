@@ -51,6 +51,7 @@ impl TaskModel for Fake {
 pub static A: Fake = Fake { name: "a", available: true };
 pub static B: Fake = Fake { name: "b", available: true };
 pub static MISSING: Fake = Fake { name: "missing", available: false };
+pub static FAKE: Fake = Fake { name: "fake", available: true };
 
 pub const SPEC: GroupSpec = GroupSpec {
     name: "heap_per_task",
