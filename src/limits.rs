@@ -267,6 +267,29 @@ pub fn stack_resident_bytes(thp: Option<&str>) -> u64 {
     }
 }
 
+/// The stack std gives a thread spawned with `Builder::stack_size(asked)`: at least glibc's minimum for this
+/// process (`__pthread_get_minstack`: `PTHREAD_STACK_MIN`, a page and the static TLS), as std computes it.
+pub fn thread_stack_bytes(asked: usize) -> u64 {
+    // SAFETY: dlsym with a NUL-terminated name only looks the symbol up.
+    let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"__pthread_get_minstack".as_ptr()) };
+    let minimum = if sym.is_null() {
+        libc::PTHREAD_STACK_MIN
+    } else {
+        // SAFETY: glibc's `size_t __pthread_get_minstack(const pthread_attr_t *)`, called on an initialised
+        // attribute that is destroyed afterwards, as std calls it.
+        unsafe {
+            type MinStack = extern "C" fn(*const libc::pthread_attr_t) -> libc::size_t;
+            let get = std::mem::transmute::<*mut libc::c_void, MinStack>(sym);
+            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+            libc::pthread_attr_init(&mut attr);
+            let minimum = get(&attr);
+            libc::pthread_attr_destroy(&mut attr);
+            minimum
+        }
+    };
+    asked.max(minimum) as u64
+}
+
 /// `taskbench limits`: for each model, the largest N this machine holds now and which limit binds.
 pub fn print_report() -> anyhow::Result<()> {
     let snap = Snapshot::live();

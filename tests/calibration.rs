@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use taskbench::limits::{check, Snapshot};
 use taskbench::measure::{CountingAllocator, MemoryKind, MemoryObserver};
-use taskbench::models::{self, floor, TaskModel};
+use taskbench::models::{self, by_name, TaskModel};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -23,6 +23,18 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// holding 1 KiB are ~60 MB.
 const N: usize = 5000;
 const N_RSS: usize = 50_000;
+
+/// The calibration controls and the payload each must measure as, over the plain floor.
+const CONTROLS: [(&str, f64); 2] = [("floor-1KiB-inline", 1024.0), ("floor-4KiB-heap", 4096.0)];
+
+fn row(name: &str) -> &'static dyn TaskModel {
+    by_name(name).unwrap_or_else(|| panic!("no row {name}"))
+}
+
+/// Whether the floor and both controls fit at `n`.
+fn all_fit(test: &str, n: usize) -> bool {
+    ["floor", CONTROLS[0].0, CONTROLS[1].0].into_iter().all(|name| fits(test, row(name), n))
+}
 
 /// Whether `n` live tasks of `model` fit this machine now, as the benches decide it; prints why not.
 fn fits(test: &str, model: &dyn TaskModel, n: usize) -> bool {
@@ -54,21 +66,15 @@ fn per_task(model: &dyn TaskModel, kind: MemoryKind, n: usize) -> f64 {
 fn heap_calibration_measures_each_payload_within_one_percent() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let test = "heap_calibration_measures_each_payload_within_one_percent";
-    if ![&floor::MODEL, &floor::INLINE_1KIB, &floor::HEAP_4KIB].into_iter().all(|m| fits(test, m, N)) {
+    if !all_fit(test, N) {
         return;
     }
-    let base = per_task(&floor::MODEL, MemoryKind::Heap, N);
-    for control in [&floor::INLINE_1KIB, &floor::HEAP_4KIB] {
-        let payload = control.payload().bytes() as f64;
-        let measured = per_task(control, MemoryKind::Heap, N) - base;
+    let base = per_task(row("floor"), MemoryKind::Heap, N);
+    for (name, payload) in CONTROLS {
+        let measured = per_task(row(name), MemoryKind::Heap, N) - base;
         let error = (measured - payload).abs() / payload;
-        eprintln!("heap calibration {}: {measured:.1} B over floor for a {payload} B payload", control.name());
-        assert!(
-            error < 0.01,
-            "{}: measured {measured:.1} B for a {payload} B payload ({:.2}% off)",
-            control.name(),
-            error * 100.0
-        );
+        eprintln!("heap calibration {name}: {measured:.1} B over floor for a {payload} B payload");
+        assert!(error < 0.01, "{name}: measured {measured:.1} B for a {payload} B payload ({:.2}% off)", error * 100.0);
     }
 }
 
@@ -76,17 +82,16 @@ fn heap_calibration_measures_each_payload_within_one_percent() {
 fn rss_calibration_measures_each_payload_within_a_page() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let test = "rss_calibration_measures_each_payload_within_a_page";
-    if ![&floor::MODEL, &floor::INLINE_1KIB, &floor::HEAP_4KIB].into_iter().all(|m| fits(test, m, N_RSS)) {
+    if !all_fit(test, N_RSS) {
         return;
     }
-    let base = per_task(&floor::MODEL, MemoryKind::Rss, N_RSS);
-    for control in [&floor::INLINE_1KIB, &floor::HEAP_4KIB] {
-        let payload = control.payload().bytes() as f64;
-        let measured = per_task(control, MemoryKind::Rss, N_RSS) - base;
-        eprintln!("rss calibration {}: {measured:.1} B over floor for a {payload} B payload", control.name());
+    let base = per_task(row("floor"), MemoryKind::Rss, N_RSS);
+    for (name, payload) in CONTROLS {
+        let measured = per_task(row(name), MemoryKind::Rss, N_RSS) - base;
+        eprintln!("rss calibration {name}: {measured:.1} B over floor for a {payload} B payload");
         // Seeing under half the payload means freed pages were reused and hid the growth (a bug seen before).
-        assert!(measured > payload * 0.5, "{}: RSS saw only {measured:.1} B of a {payload} B payload", control.name());
-        assert!((measured - payload).abs() < 4096.0, "{}: {measured:.1} B for a {payload} B payload", control.name());
+        assert!(measured > payload * 0.5, "{name}: RSS saw only {measured:.1} B of a {payload} B payload");
+        assert!((measured - payload).abs() < 4096.0, "{name}: {measured:.1} B for a {payload} B payload");
     }
 }
 
@@ -108,8 +113,9 @@ fn every_model_costs_a_plausible_amount_per_task() {
         eprintln!("{}: heap {heap:.0} B/task, rss {rss:.0} B/task", model.name());
         assert!(heap > 0.0 && rss > 0.0, "{}: heap {heap}, rss {rss}", model.name());
         match model.name() {
-            // Stacks are not heap; what they cost shows in RSS, at least one touched page each.
-            "thread" | "may" => assert!(rss >= 4096.0, "{}: rss {rss} B/task", model.name()),
+            // Threads and coroutines: stacks are not heap; what they cost shows in RSS, at least one touched
+            // page each.
+            _ if model.needs().maps_per_task > 0 => assert!(rss >= 4096.0, "{}: rss {rss} B/task", model.name()),
             // Goroutine stacks start at 2 KiB and are not in HeapAlloc.
             "goroutine" => {
                 assert!(heap < 4096.0, "goroutine heap {heap}");

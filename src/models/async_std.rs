@@ -4,26 +4,19 @@
 //! async-std is discontinued upstream (its README says to use smol; advisory RUSTSEC-2025-0052). It stays
 //! here because published comparisons still quote it; every report marks it.
 
-use std::time::Duration;
-
 use anyhow::Result;
+use async_std::task::JoinHandle;
 
-use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
-use crate::limits::Needs;
+use super::body::{Body, OnGate};
+use super::{available_cores, Runtime};
 
 pub struct AsyncStd;
-pub static MODEL: AsyncStd = AsyncStd;
 
-fn join_all(handles: Vec<async_std::task::JoinHandle<()>>) -> Result<()> {
-    async_std::task::block_on(async {
-        for h in handles {
-            h.await;
-        }
-    });
-    Ok(())
-}
+impl Runtime for AsyncStd {
+    type Started = ();
+    type Handle = JoinHandle<()>;
+    type Park = OnGate;
 
-impl TaskModel for AsyncStd {
     fn name(&self) -> &'static str {
         "async-std"
     }
@@ -40,25 +33,20 @@ impl TaskModel for AsyncStd {
         Some("discontinued upstream (RUSTSEC-2025-0052); kept for comparison")
     }
 
-    fn spawn_site(&self) -> SpawnSite {
-        SpawnSite::Outside
+    fn start(&self) -> Result<()> {
+        Ok(())
     }
 
-    fn needs(&self) -> Needs {
-        Needs::STACKLESS
+    fn spawn((): (), body: impl Body) -> Result<JoinHandle<()>> {
+        Ok(async_std::task::spawn(body.into_future()))
     }
 
-    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
-        parked_with(
-            n,
-            observer,
-            |rv| Ok(async_std::task::spawn(async move { rv.park().await })),
-            |rv| rv.gate.open(),
-            join_all,
-        )
-    }
-
-    fn run_spawn_join(&self, n: usize) -> Result<Duration> {
-        spawn_join_with(n, |done| Ok(async_std::task::spawn(async move { done.add() })), join_all)
+    fn join((): (), handles: Vec<JoinHandle<()>>) -> Result<()> {
+        async_std::task::block_on(async {
+            for h in handles {
+                h.await;
+            }
+        });
+        Ok(())
     }
 }

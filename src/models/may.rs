@@ -1,95 +1,111 @@
 //! `may`: stackful coroutines on may's scheduler, one worker per available core, may's default stack of
-//! 0x1000 words (32 KiB on 64-bit).
+//! 0x1000 words (32 KiB on 64-bit); `may-4k` runs them on 4 KiB stacks.
 //!
 //! A coroutine cannot block its worker thread, so instead of the shared gate it parks on may's own
 //! `SyncFlag` (each waiter queues one reference-counted blocker). It counts itself as arrived just before it
 //! parks; a worker runs one coroutine at a time until it parks, so at most one coroutine per worker can be
 //! between the two when memory is read. Coroutine stacks are mappings, not heap: the heap figure misses
-//! them, RSS counts the touched pages. Each coroutine takes 2 mappings (stack and guard page). may's
-//! configuration is process-wide and fixed at the first coroutine, so it is set here once.
+//! them, RSS counts the touched pages. Each coroutine takes 2 mappings (stack and guard page).
+//!
+//! may's settings are process-wide, and its scheduler builds a pool of 1000 coroutines with the stack size
+//! set when the first one spawns; only coroutines of that size are pooled. So a model sets the stack size
+//! when it starts, and a process runs one stack size: every bench cell has a process of its own, and here
+//! a second size is unavailable rather than measured on the first one's pool.
 
-use std::sync::Once;
-use std::time::Duration;
+use std::sync::OnceLock;
 
 use anyhow::{anyhow, Result};
 use may::coroutine::{Builder, JoinHandle};
 use may::sync::SyncFlag;
 
-use super::{available_cores, leak, parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
+use super::body::{Body, ParkPoint};
+use super::{available_cores, leak, Runtime};
+use crate::gate::Rendezvous;
 use crate::limits::Needs;
 
-/// may's default coroutine stack, in words.
-pub const STACK_WORDS: usize = 0x1000;
+/// may's default coroutine stack: 0x1000 words.
+pub const DEFAULT_STACK_BYTES: usize = 0x1000 * WORD;
+const WORD: usize = std::mem::size_of::<usize>();
+
+/// The stack size, in words, may was set to in this process.
+static STACK_WORDS: OnceLock<usize> = OnceLock::new();
 
 pub struct May {
-    configured: Once,
+    pub name: &'static str,
+    pub stack_bytes: usize,
 }
-pub static MODEL: May = May { configured: Once::new() };
 
 impl May {
-    fn configure(&self) {
-        self.configured.call_once(|| {
-            may::config().set_workers(available_cores()).set_stack_size(STACK_WORDS);
-        });
-    }
-
-    fn spawn<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<JoinHandle<T>> {
-        // SAFETY: the closures here use no thread-local storage and hold no borrowed data (may's two
-        // conditions for a sound spawn).
-        unsafe { Builder::new().spawn(f) }.map_err(|e| anyhow!("may coroutine spawn failed: {e}"))
+    /// may's `set_stack_size` takes words, not bytes.
+    fn stack_words(&self) -> usize {
+        self.stack_bytes / WORD
     }
 }
 
-fn join_all<T>(handles: Vec<JoinHandle<T>>) -> Result<()> {
-    for h in handles {
-        h.join().map_err(|_| anyhow!("a may coroutine panicked"))?;
-    }
-    Ok(())
-}
+impl Runtime for May {
+    type Started = ();
+    type Handle = JoinHandle<()>;
+    type Park = &'static SyncFlag;
 
-impl TaskModel for May {
     fn name(&self) -> &'static str {
-        "may"
+        self.name
     }
 
     fn config(&self) -> String {
-        format!(
-            "may {} workers, stack {:#x} words ({} KiB)",
-            available_cores(),
-            STACK_WORDS,
-            STACK_WORDS * std::mem::size_of::<usize>() / 1024
-        )
-    }
-
-    fn spawn_site(&self) -> SpawnSite {
-        SpawnSite::Outside
+        let words = self.stack_words();
+        format!("may {} workers, stack {words:#x} words ({} KiB)", available_cores(), self.stack_bytes / 1024)
     }
 
     fn needs(&self) -> Needs {
-        let stack = (STACK_WORDS * std::mem::size_of::<usize>()) as u64;
-        Needs { maps_per_task: 2, threads_per_task: 0, bytes_per_task: stack + 4096, in_child_process: false }
+        Needs {
+            maps_per_task: 2,
+            threads_per_task: 0,
+            bytes_per_task: self.stack_bytes as u64 + 4096,
+            in_child_process: false,
+        }
     }
 
-    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
-        self.configure();
-        let flag = leak(SyncFlag::new());
-        parked_with(
-            n,
-            observer,
-            |rv| {
-                self.spawn(move || {
-                    rv.arrived.add();
-                    flag.wait();
-                    rv.finished.add();
-                })
-            },
-            |_| flag.fire(),
-            join_all,
-        )
+    fn available(&self) -> Result<(), String> {
+        match STACK_WORDS.get() {
+            Some(&set) if set != self.stack_words() => {
+                Err(format!("may's stack size is process-wide and this process already runs may with {set:#x} words"))
+            }
+            _ => Ok(()),
+        }
     }
 
-    fn run_spawn_join(&self, n: usize) -> Result<Duration> {
-        self.configure();
-        spawn_join_with(n, |done| self.spawn(move || done.add()), join_all)
+    fn start(&self) -> Result<()> {
+        STACK_WORDS.get_or_init(|| {
+            may::config().set_workers(available_cores()).set_stack_size(self.stack_words());
+            self.stack_words()
+        });
+        Runtime::available(self).map_err(|why| anyhow!("{}: {why}", self.name))
+    }
+
+    fn spawn((): (), body: impl Body) -> Result<JoinHandle<()>> {
+        // SAFETY: the bodies use no thread-local storage and hold no borrowed data (may's two conditions for
+        // a sound spawn).
+        unsafe { Builder::new().spawn(move || body.run()) }.map_err(|e| anyhow!("may coroutine spawn failed: {e}"))
+    }
+
+    fn join((): (), handles: Vec<JoinHandle<()>>) -> Result<()> {
+        for h in handles {
+            h.join().map_err(|_| anyhow!("a may coroutine panicked"))?;
+        }
+        Ok(())
+    }
+}
+
+impl ParkPoint for &'static SyncFlag {
+    fn for_run() -> Self {
+        leak(SyncFlag::new())
+    }
+    fn park(self, rv: &Rendezvous) {
+        rv.arrived.add();
+        self.wait();
+        rv.finished.add();
+    }
+    fn release(self, _: &Rendezvous) {
+        self.fire();
     }
 }

@@ -1,16 +1,23 @@
-//! The task models under test, one module each, all behind [`TaskModel`].
+//! The task models under test, all behind [`TaskModel`], the face every bench, test and report sees.
 //!
-//! A model knows how to do two experiments and nothing else:
-//! - [`TaskModel::run_parked`]: spawn `n` tasks that each park on a gate, time only the spawn loop, wait until all
-//!   `n` are alive and parked, let an [`Observer`] read memory, then release and join them all;
-//! - [`TaskModel::run_spawn_join`]: spawn `n` trivial tasks and time until every one has finished.
+//! A model does two experiments, each written once here and the same for every model:
+//! - [`TaskModel::run_parked`] ([`parked_experiment`]): spawn `n` tasks that each park on a gate, time only
+//!   the spawn loop, wait until all `n` are alive and parked, let an [`Observer`] read memory, then release
+//!   and join them all;
+//! - [`TaskModel::run_spawn_join`] ([`spawn_join_experiment`]): spawn `n` trivial tasks and time until every
+//!   one has finished.
 //!
 //! Both verify that exactly `n` tasks ran (and, for `run_parked`, were parked at once); a shortfall is an
 //! error, never a number. Every wait is bounded by [`wait_limit`], so a hung runtime fails instead of hanging.
+//! The tasks run the harness's bodies ([`body`]), so no model types its own.
 //!
-//! Adding a model is one file here and one line in [`registry`]; every bench and report picks it up.
+//! A Rust model implements only what differs, [`Runtime`]: start, spawn one task running a body, join; every
+//! `Runtime` is a [`TaskModel`]. Adding one is a file here and a line in [`registry`]; a configuration variant
+//! (another stack size, spawn site or payload) is a line in [`registry`]. Go ([`goroutine`]) runs in a child
+//! process and implements [`TaskModel`] itself.
 
 pub mod async_std;
+pub mod body;
 pub mod floor;
 pub mod goroutine;
 pub mod may;
@@ -18,12 +25,13 @@ pub mod smol;
 pub mod thread;
 pub mod tokio_ct;
 pub mod tokio_mt;
-pub mod tokio_mt_inside;
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
 
+use self::body::{Body, Heap, Holding, Inline, ParkPoint, Parked, Payload, Trivial};
 use crate::gate::{Rendezvous, Tally};
 use crate::limits::Needs;
 
@@ -46,7 +54,7 @@ pub trait TaskModel: Sync {
     fn warm_up_tasks(&self) -> usize {
         16
     }
-    /// `Err(reason)` when the model cannot run on this machine at all (e.g. Go is not installed).
+    /// `Err(reason)` when the model cannot run here (e.g. Go is not installed).
     fn available(&self) -> Result<(), String> {
         Ok(())
     }
@@ -54,6 +62,94 @@ pub trait TaskModel: Sync {
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun>;
     /// Spawn `n` trivial tasks and return the time until all of them have finished.
     fn run_spawn_join(&self, n: usize) -> Result<Duration>;
+}
+
+/// What differs between the Rust models: how a model starts, spawns one task running a harness-given
+/// [`Body`], and joins. The experiments are generic over it, so every model runs them the same way.
+pub trait Runtime: Sync + 'static {
+    /// What spawning and joining need of the started model (a handle to the runtime, a stack size). `Copy`
+    /// and `'static`, so that a spawn loop can take it into a task on the runtime ([`Runtime::at_spawn_site`]).
+    type Started: Copy + Send + 'static;
+    /// A spawned task's handle.
+    type Handle: Send + 'static;
+    /// Where this model's blocking tasks wait at the park point; async tasks always await the gate.
+    type Park: ParkPoint;
+
+    /// See [`TaskModel::name`].
+    fn name(&self) -> &'static str;
+    /// See [`TaskModel::config`].
+    fn config(&self) -> String;
+    /// See [`TaskModel::caveat`].
+    fn caveat(&self) -> Option<&'static str> {
+        None
+    }
+    /// See [`TaskModel::spawn_site`]; it must say where [`Runtime::at_spawn_site`] runs the spawn loop.
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+    /// See [`TaskModel::needs`].
+    fn needs(&self) -> Needs {
+        Needs::STACKLESS
+    }
+    /// See [`TaskModel::available`].
+    fn available(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// What each parked task holds across its park point.
+    fn payload(&self) -> Payload {
+        Payload::None
+    }
+    /// Builds and starts the model on first use and returns what spawns need. Called before every run,
+    /// before the memory baseline and outside every clock.
+    fn start(&self) -> Result<Self::Started>;
+    /// Starts one task running `body`: its future on a stackless runtime, [`Body::run`] on a thread or
+    /// coroutine.
+    fn spawn(on: Self::Started, body: impl Body) -> Result<Self::Handle>;
+    /// Waits until every task in `handles` has ended.
+    fn join(on: Self::Started, handles: Vec<Self::Handle>) -> Result<()>;
+    /// Runs a spawn loop where this model spawns from: this thread unless the model spawns from inside.
+    fn at_spawn_site<T: Send + 'static>(
+        _on: Self::Started,
+        spawn_loop: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        Ok(spawn_loop())
+    }
+    /// Blocks until `tally` reaches `n`, failing after [`wait_limit`]. A model whose tasks run only while
+    /// it is driven (tokio-ct) drives itself here.
+    fn wait(_on: Self::Started, tally: &Tally, n: usize) -> Result<()> {
+        tally.wait(n, wait_limit(n))
+    }
+}
+
+impl<R: Runtime> TaskModel for R {
+    fn name(&self) -> &'static str {
+        Runtime::name(self)
+    }
+    fn config(&self) -> String {
+        Runtime::config(self)
+    }
+    fn caveat(&self) -> Option<&'static str> {
+        Runtime::caveat(self)
+    }
+    fn spawn_site(&self) -> SpawnSite {
+        Runtime::spawn_site(self)
+    }
+    fn needs(&self) -> Needs {
+        Runtime::needs(self)
+    }
+    fn available(&self) -> Result<(), String> {
+        Runtime::available(self)
+    }
+    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        match self.payload() {
+            Payload::None => parked_experiment(self, n, observer, |rv, park| Parked { rv, park }),
+            Payload::Inline1KiB => parked_experiment(self, n, observer, Holding::<_, Inline<1024>>::new),
+            Payload::Heap4KiB => parked_experiment(self, n, observer, Holding::<_, Heap<4096>>::new),
+        }
+    }
+    fn run_spawn_join(&self, n: usize) -> Result<Duration> {
+        spawn_join_experiment(self, n)
+    }
 }
 
 /// Where a model's spawn loop runs. The two are different operations: a spawn from outside goes through
@@ -75,25 +171,35 @@ impl SpawnSite {
     }
 }
 
-/// Every model this build knows, in report order.
+/// Every model this build knows, in report order. Each line is one row of every group; a configuration
+/// variant is one more line.
 pub fn registry() -> Vec<&'static dyn TaskModel> {
-    vec![
-        &thread::MODEL,
-        &tokio_mt::MODEL,
-        &tokio_mt_inside::MODEL,
-        &tokio_ct::MODEL,
-        &async_std::MODEL,
-        &smol::MODEL,
-        &may::MODEL,
-        &floor::MODEL,
-        &goroutine::MODEL,
-    ]
+    static MODELS: LazyLock<Vec<&'static dyn TaskModel>> = LazyLock::new(|| {
+        vec![
+            leak(thread::Thread { name: "thread", stack: None }),
+            leak(tokio_mt::TokioMt::<false>::new("tokio-mt")),
+            leak(tokio_mt::TokioMt::<true>::new("tokio-mt-inside")),
+            leak(tokio_ct::TokioCt::default()),
+            leak(async_std::AsyncStd),
+            leak(smol::Smol::default()),
+            leak(may::May { name: "may", stack_bytes: may::DEFAULT_STACK_BYTES }),
+            leak(floor::Floor { name: "floor", payload: Payload::None }),
+            &goroutine::MODEL,
+        ]
+    });
+    MODELS.clone()
 }
 
 /// Calibration controls for the memory groups: the floor task holding a known payload, whose excess over
 /// the plain floor must measure as that payload.
 pub fn controls() -> Vec<&'static dyn TaskModel> {
-    vec![&floor::INLINE_1KIB, &floor::HEAP_4KIB]
+    static CONTROLS: LazyLock<Vec<&'static dyn TaskModel>> = LazyLock::new(|| {
+        vec![
+            leak(floor::Floor { name: "floor-1KiB-inline", payload: Payload::Inline1KiB }),
+            leak(floor::Floor { name: "floor-4KiB-heap", payload: Payload::Heap4KiB }),
+        ]
+    });
+    CONTROLS.clone()
 }
 
 /// The model or control called `name`, if this build has it.
@@ -104,7 +210,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn TaskModel> {
 /// What [`TaskModel::run_parked`] measured.
 #[derive(Debug, Clone, Copy)]
 pub struct ParkedRun {
-    /// Time of the spawn loop alone (n spawns), taken by the model around the same phase for every model.
+    /// Time of the spawn loop alone (n spawns), taken around the same loop for every model.
     pub spawn_time: Duration,
     /// Tasks that were parked at once when the observer ran (always `n` on success).
     pub parked: usize,
@@ -193,95 +299,79 @@ pub(crate) fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
 }
 
-/// Calls `spawn` `n` times from this thread, keeping the handles, and returns the time the loop took.
-/// The handles' storage is sized by the caller, before any baseline, so it is neither timed nor counted.
-pub(crate) fn spawn_loop<H>(n: usize, handles: &mut Vec<H>, mut spawn: impl FnMut() -> Result<H>) -> Result<Duration> {
-    let start = Instant::now();
-    for _ in 0..n {
-        handles.push(spawn()?);
-    }
-    Ok(start.elapsed())
+/// A spawn loop's handles (sized by the caller before any baseline, so their storage is neither timed nor
+/// counted), and when the loop started and how long it took, or the error that stopped it.
+type Spawned<H> = (Vec<H>, Result<(Instant, Duration)>);
+
+/// Spawns `n` tasks running `body()` at the model's spawn site, pushing their handles into `handles`. The
+/// vector travels to the spawn site and back, so it is never regrown.
+fn spawn_loop<R: Runtime, B: Body>(
+    on: R::Started,
+    n: usize,
+    mut handles: Vec<R::Handle>,
+    body: impl Fn() -> B + Send + 'static,
+) -> Result<Spawned<R::Handle>> {
+    R::at_spawn_site(on, move || {
+        let start = Instant::now();
+        for _ in 0..n {
+            match R::spawn(on, body()) {
+                Ok(h) => handles.push(h),
+                Err(e) => return (handles, Err(e)),
+            }
+        }
+        (handles, Ok((start, start.elapsed())))
+    })
 }
 
-/// The parked experiment for models whose tasks are spawned from this thread and whose handles join
-/// from here: `spawn` starts one task that parks on `rv` (see [`Rendezvous::park`]), `join` joins them all.
-/// `release` opens whatever the tasks park on (the gate, unless a model parks elsewhere).
-pub(crate) fn parked_with<H>(
+/// The parked experiment: `n` tasks running `body(rv, park)`, which park until the run releases them.
+pub(crate) fn parked_experiment<R: Runtime, B: Body>(
+    model: &R,
     n: usize,
     observer: &mut dyn Observer,
-    mut spawn: impl FnMut(&'static Rendezvous) -> Result<H>,
-    release: impl FnOnce(&Rendezvous),
-    join: impl FnOnce(Vec<H>) -> Result<()>,
+    body: fn(&'static Rendezvous, R::Park) -> B,
 ) -> Result<ParkedRun> {
-    parked_experiment(n, observer, |rv, handles| spawn_loop(n, handles, || spawn(rv)), release, join)
-}
-
-/// [`parked_with`] for any way of spawning: `spawn_all` spawns `n` parked tasks into the (pre-sized) handle
-/// vector and returns the time of its spawn loop alone.
-pub(crate) fn parked_experiment<H>(
-    n: usize,
-    observer: &mut dyn Observer,
-    spawn_all: impl FnOnce(&'static Rendezvous, &mut Vec<H>) -> Result<Duration>,
-    release: impl FnOnce(&Rendezvous),
-    join: impl FnOnce(Vec<H>) -> Result<()>,
-) -> Result<ParkedRun> {
+    let on = model.start()?;
     let rv = leak(Rendezvous::new());
+    let park = R::Park::for_run();
     // Sized before the baseline so the handles' storage is not counted as per-task memory.
-    let mut handles = Vec::with_capacity(n);
+    let handles = Vec::with_capacity(n);
     observer.before_spawn(&ThisProcess)?;
-    let spawn_time = match spawn_all(rv, &mut handles) {
-        Ok(t) => t,
+    // A spawn site that failed as a whole (the spawning task panicked) returns no handles to join.
+    let (handles, spawned) =
+        spawn_loop::<R, B>(on, n, handles, move || body(rv, park)).unwrap_or_else(|e| (Vec::new(), Err(e)));
+    let spawn_time = match spawned {
+        Ok((_, took)) => took,
         Err(e) => {
-            release(rv);
-            let _ = rv.finished.wait(handles.len(), wait_limit(n));
-            let _ = join(handles);
+            park.release(rv);
+            let _ = R::wait(on, &rv.finished, handles.len());
+            let _ = R::join(on, handles);
             return Err(e.context(format!("spawn failed after {} of {n} tasks", rv.arrived.count())));
         }
     };
-    let parked = rv.arrived.wait(n, wait_limit(n)).and_then(|()| rv.all_parked(n));
+    let parked = R::wait(on, &rv.arrived, n).and_then(|()| rv.all_parked(n));
     let observed = match parked {
         Ok(()) => observer.all_parked(&ThisProcess),
         Err(e) => Err(e.context("not every task parked")),
     };
-    release(rv);
-    rv.finished.wait(n, wait_limit(n))?;
-    join(handles)?;
+    park.release(rv);
+    R::wait(on, &rv.finished, n)?;
+    R::join(on, handles)?;
     observed?;
     rv.check(n)?;
     Ok(ParkedRun { spawn_time, parked: n })
 }
 
-/// The spawn-join experiment for models spawned and joined from this thread: the clock covers the spawn
-/// loop and the wait until all `n` tasks have run; joining the handles happens after the clock stops.
-pub(crate) fn spawn_join_with<H>(
-    n: usize,
-    mut spawn: impl FnMut(&'static Tally) -> Result<H>,
-    join: impl FnOnce(Vec<H>) -> Result<()>,
-) -> Result<Duration> {
-    spawn_join_experiment(
-        n,
-        |done, handles| {
-            let start = Instant::now();
-            spawn_loop(n, handles, || spawn(done))?;
-            Ok(start)
-        },
-        join,
-    )
-}
-
-/// [`spawn_join_with`] for any way of spawning: `spawn_all` spawns `n` trivial tasks into the handle vector
-/// and returns the instant its clock started; the clock stops when all `n` have run.
-pub(crate) fn spawn_join_experiment<H>(
-    n: usize,
-    spawn_all: impl FnOnce(&'static Tally, &mut Vec<H>) -> Result<Instant>,
-    join: impl FnOnce(Vec<H>) -> Result<()>,
-) -> Result<Duration> {
+/// The spawn-join experiment: the clock covers the spawn loop and the wait until all `n` trivial tasks have
+/// run; joining the handles happens after the clock stops.
+pub(crate) fn spawn_join_experiment<R: Runtime>(model: &R, n: usize) -> Result<Duration> {
+    let on = model.start()?;
     let done = leak(Tally::new());
-    let mut handles = Vec::with_capacity(n);
-    let start = spawn_all(done, &mut handles)?;
-    done.wait(n, wait_limit(n))?;
+    let handles = Vec::with_capacity(n);
+    let (handles, spawned) = spawn_loop::<R, Trivial>(on, n, handles, move || Trivial(done))?;
+    let (start, _) = spawned?;
+    R::wait(on, done, n)?;
     let elapsed = start.elapsed();
-    join(handles)?;
+    R::join(on, handles)?;
     let ran = done.count();
     if ran != n {
         bail!("{ran} trivial tasks ran, expected exactly {n}");

@@ -4,44 +4,23 @@
 //! One allocation per task (header, schedule closure, future), the same engine async-std runs on.
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use anyhow::Result;
 use async_executor::{Executor, Task};
 
-use super::{available_cores, parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
-use crate::limits::Needs;
+use super::body::{Body, OnGate};
+use super::{available_cores, leak, Runtime};
 
+#[derive(Default)]
 pub struct Smol {
     executor: OnceLock<&'static Executor<'static>>,
 }
-pub static MODEL: Smol = Smol { executor: OnceLock::new() };
 
-impl Smol {
-    fn executor(&self) -> &'static Executor<'static> {
-        self.executor.get_or_init(|| {
-            let ex: &'static Executor<'static> = Box::leak(Box::new(Executor::new()));
-            for i in 0..available_cores() {
-                std::thread::Builder::new()
-                    .name(format!("smol-worker-{i}"))
-                    .spawn(move || smol::block_on(ex.run(smol::future::pending::<()>())))
-                    .expect("starting a smol worker thread");
-            }
-            ex
-        })
-    }
-}
+impl Runtime for Smol {
+    type Started = &'static Executor<'static>;
+    type Handle = Task<()>;
+    type Park = OnGate;
 
-fn join_all(handles: Vec<Task<()>>) -> Result<()> {
-    smol::block_on(async {
-        for h in handles {
-            h.await;
-        }
-    });
-    Ok(())
-}
-
-impl TaskModel for Smol {
     fn name(&self) -> &'static str {
         "smol"
     }
@@ -50,21 +29,29 @@ impl TaskModel for Smol {
         format!("async-executor Executor on {} threads", available_cores())
     }
 
-    fn spawn_site(&self) -> SpawnSite {
-        SpawnSite::Outside
+    fn start(&self) -> Result<&'static Executor<'static>> {
+        Ok(self.executor.get_or_init(|| {
+            let ex: &'static Executor<'static> = leak(Executor::new());
+            for i in 0..available_cores() {
+                std::thread::Builder::new()
+                    .name(format!("smol-worker-{i}"))
+                    .spawn(move || smol::block_on(ex.run(smol::future::pending::<()>())))
+                    .expect("starting a smol worker thread");
+            }
+            ex
+        }))
     }
 
-    fn needs(&self) -> Needs {
-        Needs::STACKLESS
+    fn spawn(ex: &'static Executor<'static>, body: impl Body) -> Result<Task<()>> {
+        Ok(ex.spawn(body.into_future()))
     }
 
-    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
-        let ex = self.executor();
-        parked_with(n, observer, |rv| Ok(ex.spawn(async move { rv.park().await })), |rv| rv.gate.open(), join_all)
-    }
-
-    fn run_spawn_join(&self, n: usize) -> Result<Duration> {
-        let ex = self.executor();
-        spawn_join_with(n, |done| Ok(ex.spawn(async move { done.add() })), join_all)
+    fn join(_: &'static Executor<'static>, handles: Vec<Task<()>>) -> Result<()> {
+        smol::block_on(async {
+            for h in handles {
+                h.await;
+            }
+        });
+        Ok(())
     }
 }

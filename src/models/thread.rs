@@ -1,67 +1,69 @@
-//! `thread`: one OS thread per task, std's default stack (2 MiB unless `RUST_MIN_STACK` says otherwise).
+//! `thread`: one OS thread per task, std's default stack (2 MiB unless `RUST_MIN_STACK` says otherwise);
+//! `thread-16k` asks `Builder::stack_size` for 16 KiB, which std raises to glibc's minimum for this binary.
 //!
-//! Threads park on the shared gate by blocking. Their stacks are memory mappings, not heap: the heap figure
-//! misses them and RSS counts only the stack pages a thread touched. Each thread takes 4 mappings (stack,
-//! guard page, signal stack and its guard page), which is what `vm.max_map_count` limits.
+//! Threads block on the shared gate. Their stacks are memory mappings, not heap: the heap figure misses them
+//! and RSS counts only the stack pages a thread touched. Each thread takes 4 mappings (stack, guard page,
+//! signal stack and its guard page), which is what `vm.max_map_count` limits.
 
-use std::time::Duration;
+use std::thread::{Builder, JoinHandle};
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 
-use super::{parked_with, spawn_join_with, Observer, ParkedRun, SpawnSite, TaskModel};
-use crate::limits::{thread_stack_resident_bytes, Needs};
+use super::body::{Body, OnGate};
+use super::Runtime;
+use crate::limits::{thread_stack_bytes, thread_stack_resident_bytes, Needs};
 
-pub struct Thread;
-pub static MODEL: Thread = Thread;
+pub struct Thread {
+    pub name: &'static str,
+    /// Bytes asked of `Builder::stack_size`; `None` keeps std's default.
+    pub stack: Option<usize>,
+}
 
-impl TaskModel for Thread {
+impl Runtime for Thread {
+    type Started = Option<usize>;
+    type Handle = JoinHandle<()>;
+    type Park = OnGate;
+
     fn name(&self) -> &'static str {
-        "thread"
+        self.name
     }
 
     fn config(&self) -> String {
-        match std::env::var("RUST_MIN_STACK") {
-            Ok(v) => format!("std::thread, stack RUST_MIN_STACK={v} bytes"),
-            Err(_) => "std::thread, default stack 2 MiB".into(),
+        match (self.stack, std::env::var("RUST_MIN_STACK")) {
+            (Some(asked), _) => format!(
+                "std::thread, stack {} KiB asked, {} B as std sets it (at least glibc's minimum for this binary)",
+                asked >> 10,
+                thread_stack_bytes(asked)
+            ),
+            (None, Ok(v)) => format!("std::thread, stack RUST_MIN_STACK={v} bytes"),
+            (None, Err(_)) => "std::thread, default stack 2 MiB".into(),
         }
-    }
-
-    fn spawn_site(&self) -> SpawnSite {
-        SpawnSite::Outside
     }
 
     fn needs(&self) -> Needs {
-        Needs {
-            maps_per_task: 4,
-            threads_per_task: 1,
-            // Touched stack pages plus the kernel's per-thread memory (not in RSS but not free either).
-            bytes_per_task: thread_stack_resident_bytes() + (16 << 10),
-            in_child_process: false,
+        // A stack cannot be more resident than its mapping is long.
+        let mapped = self.stack.map_or(u64::MAX, |asked| thread_stack_bytes(asked).next_multiple_of(4096));
+        let stack = thread_stack_resident_bytes().min(mapped);
+        // Plus the kernel's per-thread memory (not in RSS but not free either).
+        Needs { maps_per_task: 4, threads_per_task: 1, bytes_per_task: stack + (16 << 10), in_child_process: false }
+    }
+
+    fn start(&self) -> Result<Option<usize>> {
+        Ok(self.stack)
+    }
+
+    fn spawn(stack: Option<usize>, body: impl Body) -> Result<JoinHandle<()>> {
+        let builder = match stack {
+            Some(bytes) => Builder::new().stack_size(bytes),
+            None => Builder::new(),
+        };
+        builder.spawn(move || body.run()).context("std::thread spawn failed")
+    }
+
+    fn join(_: Option<usize>, handles: Vec<JoinHandle<()>>) -> Result<()> {
+        for h in handles {
+            h.join().map_err(|_| anyhow!("a thread panicked"))?;
         }
+        Ok(())
     }
-
-    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
-        parked_with(
-            n,
-            observer,
-            |rv| std::thread::Builder::new().spawn(move || rv.park_blocking()).context("std::thread spawn failed"),
-            |rv| rv.gate.open(),
-            join_all,
-        )
-    }
-
-    fn run_spawn_join(&self, n: usize) -> Result<Duration> {
-        spawn_join_with(
-            n,
-            |done| std::thread::Builder::new().spawn(move || done.add()).context("std::thread spawn failed"),
-            join_all,
-        )
-    }
-}
-
-fn join_all(handles: Vec<std::thread::JoinHandle<()>>) -> Result<()> {
-    for h in handles {
-        h.join().map_err(|_| anyhow::anyhow!("a thread panicked"))?;
-    }
-    Ok(())
 }

@@ -1,42 +1,31 @@
-//! `tokio-ct`: tokio's current-thread runtime.
+//! `tokio-ct`: tokio's current-thread runtime, driven by the bench thread, as a
+//! `#[tokio::main(flavor = "current_thread")]` program's would be.
 //!
-//! The whole experiment runs inside `block_on`, as a `#[tokio::main(flavor = "current_thread")]` program
-//! would: spawns go to the runtime's local queue (no cross-thread queue), and the tasks run on the bench
-//! thread whenever the experiment awaits. The spawn loop is timed the same way as for every other model.
+//! The spawn loop runs inside `block_on`, so spawns go to the runtime's local queue (no cross-thread queue),
+//! and the tasks run on the bench thread only while it drives the runtime: every wait for them is a
+//! `block_on` bounded by a tokio timer. The spawn loop is timed the same way as for every other model.
 
-use std::future::Future;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::{Builder, Runtime as Tokio};
+use tokio::task::JoinHandle;
 
-use super::{leak, wait_limit, Observer, ParkedRun, SpawnSite, TaskModel, ThisProcess};
-use crate::gate::{Rendezvous, Tally};
-use crate::limits::Needs;
+use super::body::{Body, OnGate};
+use super::tokio_mt::join_tokio;
+use super::{leak, wait_limit, Runtime, SpawnSite};
+use crate::gate::Tally;
 
+#[derive(Default)]
 pub struct TokioCt {
-    runtime: OnceLock<Runtime>,
-}
-pub static MODEL: TokioCt = TokioCt { runtime: OnceLock::new() };
-
-impl TokioCt {
-    fn runtime(&self) -> &Runtime {
-        self.runtime.get_or_init(|| {
-            Builder::new_current_thread().enable_time().build().expect("building tokio's current-thread runtime")
-        })
-    }
+    runtime: OnceLock<&'static Tokio>,
 }
 
-/// Waits for `what`, failing after [`wait_limit`] with a message naming the count reached.
-async fn bounded(what: impl Future<Output = ()>, tally: &Tally, target: usize) -> Result<()> {
-    let limit = wait_limit(target);
-    tokio::time::timeout(limit, what).await.map_err(|_| {
-        anyhow!("timed out after {:.1} s: {} of {target} tasks arrived", limit.as_secs_f64(), tally.count())
-    })
-}
+impl Runtime for TokioCt {
+    type Started = &'static Tokio;
+    type Handle = JoinHandle<()>;
+    type Park = OnGate;
 
-impl TaskModel for TokioCt {
     fn name(&self) -> &'static str {
         "tokio-ct"
     }
@@ -49,52 +38,31 @@ impl TaskModel for TokioCt {
         SpawnSite::Inside
     }
 
-    fn needs(&self) -> Needs {
-        Needs::STACKLESS
+    fn start(&self) -> Result<&'static Tokio> {
+        Ok(self.runtime.get_or_init(|| {
+            leak(Builder::new_current_thread().enable_time().build().expect("building tokio's current-thread runtime"))
+        }))
     }
 
-    fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
-        self.runtime().block_on(async {
-            let rv = leak(Rendezvous::new());
-            let mut handles = Vec::with_capacity(n);
-            observer.before_spawn(&ThisProcess)?;
-            let start = Instant::now();
-            for _ in 0..n {
-                handles.push(tokio::spawn(async move { rv.park().await }));
-            }
-            let spawn_time = start.elapsed();
-            let parked = bounded(rv.arrived.reached(n), &rv.arrived, n).await.and_then(|()| rv.all_parked(n));
-            let observed = match parked {
-                Ok(()) => observer.all_parked(&ThisProcess),
-                Err(e) => Err(e.context("not every task parked")),
-            };
-            rv.gate.open();
-            bounded(rv.finished.reached(n), &rv.finished, n).await?;
-            for h in handles {
-                h.await?;
-            }
-            observed?;
-            rv.check(n)?;
-            Ok(ParkedRun { spawn_time, parked: n })
-        })
+    fn spawn(_: &'static Tokio, body: impl Body) -> Result<JoinHandle<()>> {
+        Ok(tokio::spawn(body.into_future()))
     }
 
-    fn run_spawn_join(&self, n: usize) -> Result<Duration> {
-        self.runtime().block_on(async {
-            let done = leak(Tally::new());
-            let mut handles = Vec::with_capacity(n);
-            let start = Instant::now();
-            for _ in 0..n {
-                handles.push(tokio::spawn(async move { done.add() }));
-            }
-            bounded(done.reached(n), done, n).await?;
-            let elapsed = start.elapsed();
-            for h in handles {
-                h.await?;
-            }
-            let ran = done.count();
-            anyhow::ensure!(ran == n, "{ran} trivial tasks ran, expected exactly {n}");
-            Ok(elapsed)
+    fn join(rt: &'static Tokio, handles: Vec<JoinHandle<()>>) -> Result<()> {
+        join_tokio(rt, handles)
+    }
+
+    fn at_spawn_site<T: Send + 'static>(
+        rt: &'static Tokio,
+        spawn_loop: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        Ok(rt.block_on(async move { spawn_loop() }))
+    }
+
+    fn wait(rt: &'static Tokio, tally: &Tally, n: usize) -> Result<()> {
+        let limit = wait_limit(n);
+        rt.block_on(async { tokio::time::timeout(limit, tally.reached(n)).await }).map_err(|_| {
+            anyhow!("timed out after {:.1} s: {} of {n} tasks arrived", limit.as_secs_f64(), tally.count())
         })
     }
 }
