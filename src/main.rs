@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use taskbench::limits::{max_tasks, Snapshot};
 use taskbench::record::{criterion_home, records_dir};
 use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
 use taskbench::results::{compare, export, machine::Machine, readme, report, run, write_atomic};
@@ -226,7 +227,7 @@ fn run_command(cmd: Command) -> Result<()> {
                 eprintln!("error: {e:#}");
                 std::process::exit(2)
             });
-            taskbench::limits::print_report()?;
+            print_limits();
             println!();
             taskbench::budget::print_report(budget)
         }
@@ -311,6 +312,42 @@ fn run_command(cmd: Command) -> Result<()> {
             let m = Machine::collect(&project_dir());
             print!("{}", taskbench::results::to_json(&m).context("machine.json")?);
             Ok(())
+        }
+    }
+}
+
+/// `taskbench limits`: the machine's limits now, and for each model the largest N they hold and which binds.
+fn print_limits() {
+    let snap = Snapshot::live();
+    let show = |v: Option<u64>| v.map_or("unknown".to_string(), |v| v.to_string());
+    println!("Machine limits now:");
+    println!(
+        "  vm.max_map_count   {} ({} mappings in use by this process)",
+        show(snap.max_map_count),
+        snap.maps_in_use
+    );
+    println!("  kernel.pid_max     {} ({} threads running on the machine)", show(snap.pid_max), snap.threads_in_use);
+    println!("  kernel.threads-max {}", show(snap.threads_max));
+    println!("  RLIMIT_NPROC       {}", snap.nproc_limit.map_or("unlimited".into(), |v| v.to_string()));
+    println!(
+        "  cgroup pids        {}",
+        snap.cgroup_pids.map_or("no limit".into(), |(m, c)| format!("{m} ({c} in use)"))
+    );
+    println!(
+        "  MemAvailable       {} MiB",
+        snap.mem_available_bytes.map_or("unknown".into(), |b| (b >> 20).to_string())
+    );
+    println!("  THP                {}", snap.thp.as_deref().unwrap_or("unknown"));
+    println!();
+    println!("{:<16} {:>12}  binding limit", "model", "largest N");
+    for model in taskbench::models::registry() {
+        if let Err(why) = model.available() {
+            println!("{:<16} {:>12}  not available: {why}", model.name(), "-");
+            continue;
+        }
+        match max_tasks(&model.needs(), &snap) {
+            Some((n, limit)) => println!("{:<16} {:>12}  {}", model.name(), n, limit.name()),
+            None => println!("{:<16} {:>12}  none known", model.name(), "unbounded"),
         }
     }
 }
