@@ -1,7 +1,9 @@
 //! The preflight on synthetic machines (parsed snapshots, not the live one): the right N is skipped, with
 //! the right limit named.
 
-use taskbench::limits::{check, max_tasks, stack_resident_bytes, usable, Limit, Needs, Snapshot, Sources};
+use taskbench::limits::{
+    check, max_tasks, stack_resident_bytes, thread_stack_bytes, usable, Limit, Needs, Snapshot, Sources,
+};
 use taskbench::models::by_name;
 
 /// A machine like the one this project is developed on: 2 cores, 24 GiB, default kernel limits.
@@ -121,6 +123,43 @@ fn the_registered_models_declare_the_documented_needs() {
     assert_eq!(check(&by_name("may").unwrap().needs(), 100_000, &s).unwrap_err().limit, Limit::MaxMapCount);
     for name in ["tokio-mt", "tokio-ct", "async-std", "smol", "floor"] {
         assert_eq!(check(&by_name(name).unwrap().needs(), 1_000_000, &s), Ok(()), "{name}");
+    }
+}
+
+/// The smaller stacks count as smaller: a thread-16k stack cannot be more resident than its mapping, nor a
+/// may-4k one more than 4 KiB; each still takes its mappings.
+#[test]
+fn the_small_stack_rows_need_less_memory_and_the_same_mappings() {
+    let (thread, small) = (by_name("thread").unwrap().needs(), by_name("thread-16k").unwrap().needs());
+    assert_eq!((small.maps_per_task, small.threads_per_task), (4, 1));
+    assert_eq!(small.bytes_per_task, thread_stack_bytes(16 << 10).next_multiple_of(4096) + (16 << 10));
+    assert!(small.bytes_per_task < thread.bytes_per_task, "{small:?} against {thread:?}");
+    let (may, may_4k) = (by_name("may").unwrap().needs(), by_name("may-4k").unwrap().needs());
+    assert_eq!((may.maps_per_task, may.bytes_per_task), (2, (32 << 10) + 4096));
+    assert_eq!((may_4k.maps_per_task, may_4k.bytes_per_task), (2, (4 << 10) + 4096));
+}
+
+/// The stack size thread-16k prints and counts is the one its threads get: std raises a request below glibc's
+/// minimum (which includes this binary's TLS) to that minimum.
+#[test]
+fn a_small_thread_stack_is_what_std_gives_the_thread() {
+    for asked in [4 << 10, 16 << 10, 64 << 10] {
+        let got = std::thread::Builder::new().stack_size(asked).spawn(own_stack_bytes).unwrap().join().unwrap();
+        assert_eq!(thread_stack_bytes(asked), got, "asked for {asked} B");
+        assert!(got >= asked as u64 && got >= libc::PTHREAD_STACK_MIN as u64, "asked for {asked} B, got {got} B");
+    }
+}
+
+/// The calling thread's stack size as glibc reports it.
+fn own_stack_bytes() -> u64 {
+    // SAFETY: the attribute is filled by pthread_getattr_np for this thread, read, then destroyed.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        assert_eq!(libc::pthread_getattr_np(libc::pthread_self(), &mut attr), 0);
+        let (mut addr, mut size) = (std::ptr::null_mut(), 0);
+        assert_eq!(libc::pthread_attr_getstack(&attr, &mut addr, &mut size), 0);
+        libc::pthread_attr_destroy(&mut attr);
+        size as u64
     }
 }
 

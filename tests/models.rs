@@ -1,13 +1,15 @@
 //! Every model in the registry: N parked tasks alive at once, then released and joined; N trivial tasks
 //! run to completion; the runtime reused across runs; a failed run leaves no task behind. Counts are checked
 //! by the models themselves (a shortfall is an error); here the observer's calls, the clocks' plausibility
-//! and the heap left after a failed run are checked from outside. Also the settings read from the
-//! environment.
+//! and the heap left after a failed run are checked from outside, and so are the mappings each task adds
+//! (what the preflight counts). may's stack size is process-wide, so `may-4k` runs in a process of its own.
+//! Also the settings read from the environment.
 //!
 //! The leak check reads the process-wide heap, so the tests in this file take turns (one lock): another
 //! test's allocations, or a panic's backtrace being symbolized, would read as a leak.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -15,8 +17,9 @@ use anyhow::{bail, Result};
 use taskbench::gate::Rendezvous;
 use taskbench::limits::Needs;
 use taskbench::measure::{alloc::live_bytes, CountingAllocator};
+use taskbench::models::body::{Body, OnGate};
 use taskbench::models::{
-    parse_wait_limit, registry, MemorySource, Observer, ParkedRun, SpawnSite, TaskModel, ThisProcess,
+    by_name, parse_wait_limit, registry, MemorySource, Observer, ParkedRun, Runtime, SpawnSite, TaskModel, ThisProcess,
 };
 
 #[global_allocator]
@@ -87,6 +90,141 @@ fn every_model_runs_n_trivial_tasks_to_completion() {
             assert_plausible(&format!("{} spawn-join time", model.name()), elapsed, N, start.elapsed());
         }
     }
+}
+
+/// Threads whose spawn fails once `.0` have been spawned; joins count in [`JOINED`].
+struct FailsAfter(usize);
+static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+static JOINED: AtomicUsize = AtomicUsize::new(0);
+
+impl Runtime for FailsAfter {
+    type Started = usize;
+    type Handle = std::thread::JoinHandle<()>;
+    type Park = OnGate;
+    fn name(&self) -> &'static str {
+        "fails-after"
+    }
+    fn config(&self) -> String {
+        format!("threads, spawn fails after {}", self.0)
+    }
+    fn start(&self) -> Result<usize> {
+        Ok(self.0)
+    }
+    fn spawn(k: usize, body: impl Body) -> Result<Self::Handle> {
+        if SPAWNED.fetch_add(1, Ordering::SeqCst) >= k {
+            bail!("no more threads");
+        }
+        Ok(std::thread::spawn(move || body.run()))
+    }
+    fn join(_: usize, handles: Vec<Self::Handle>) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for h in handles {
+            // A task never released would block the join for good.
+            while !h.is_finished() {
+                if Instant::now() > deadline {
+                    bail!("a task was never released");
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            h.join().unwrap();
+            JOINED.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+/// A spawn that fails fails the run, naming how far it got, and the tasks spawned before it are released and
+/// joined, not left parked.
+#[test]
+fn a_spawn_failure_releases_and_joins_the_tasks_spawned_before_it() {
+    let _turn = turn();
+    let err = FailsAfter(300).run_parked(N, &mut Calls::default()).expect_err("the 301st spawn fails");
+    let text = format!("{err:#}");
+    assert!(text.contains("spawn failed after 300 of 1000 tasks") && text.contains("no more threads"), "{text}");
+    assert_eq!(JOINED.load(Ordering::SeqCst), 300, "tasks spawned before the failure and joined");
+}
+
+/// Lines of /proc/self/maps at the baseline and while all tasks are parked.
+#[derive(Default)]
+struct Mappings {
+    before: usize,
+    parked: usize,
+}
+
+fn mappings() -> usize {
+    std::fs::read_to_string("/proc/self/maps").expect("reading /proc/self/maps").lines().count()
+}
+
+impl Observer for Mappings {
+    fn before_spawn(&mut self, _: &dyn MemorySource) -> Result<()> {
+        self.before = mappings();
+        Ok(())
+    }
+    fn all_parked(&mut self, _: &dyn MemorySource) -> Result<()> {
+        self.parked = mappings();
+        Ok(())
+    }
+}
+
+/// The preflight keeps `vm.max_map_count` from being reached by counting each model's mappings per task; an
+/// undercount (a smaller stack that splits into more mappings, say) would let a run hit the limit, where std
+/// aborts the process. Slack for the allocator's own mappings as the heap grows.
+#[test]
+fn no_model_maps_more_per_task_than_the_preflight_counts() {
+    let _turn = turn();
+    for model in registry() {
+        if model.available().is_err() || model.needs().in_child_process {
+            continue;
+        }
+        let mut maps = Mappings::default();
+        model.run_parked(N, &mut maps).unwrap_or_else(|e| panic!("{}: {e:#}", model.name()));
+        let added = maps.parked.saturating_sub(maps.before);
+        let counted = N * model.needs().maps_per_task as usize;
+        eprintln!("{}: {added} mappings for {N} parked tasks, {counted} counted", model.name());
+        assert!(
+            added <= counted + 64,
+            "{}: {added} mappings for {N} tasks, the preflight counts {counted}",
+            model.name()
+        );
+    }
+}
+
+/// may's stack size is set once per process, so `may-4k` runs in a process of its own, as in every bench
+/// cell. Its parked and trivial bodies must fit 4 KiB: an overflow hits may's guard page or its overflow
+/// check, and either ends the child.
+#[test]
+fn may_4k_runs_its_tasks_on_4_kib_stacks_in_a_process_of_its_own() {
+    let _turn = turn();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_runs_may_4k", "--ignored", "--nocapture"])
+        .env("TASKBENCH_MODELS_CHILD", "1")
+        .output()
+        .expect("re-running the test binary");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && stdout.contains("may-4k ran"), "{stdout}\n{stderr}");
+}
+
+#[test]
+#[ignore = "run by may_4k_runs_its_tasks_on_4_kib_stacks_in_a_process_of_its_own, in a process of its own"]
+fn child_runs_may_4k() {
+    if std::env::var_os("TASKBENCH_MODELS_CHILD").is_none() {
+        return;
+    }
+    let model = by_name("may-4k").expect("may-4k in the registry");
+    model.available().expect("may-4k in a fresh process");
+    for round in 0..2 {
+        let mut calls = Calls::default();
+        model.run_parked(N, &mut calls).unwrap_or_else(|e| panic!("may-4k round {round}: {e:#}"));
+        assert_eq!(calls.0, ["before_spawn", "all_parked"]);
+        model.run_spawn_join(N).unwrap_or_else(|e| panic!("may-4k round {round}: {e:#}"));
+    }
+    // may counts words.
+    assert_eq!(may::config().get_stack_size(), 4096 / std::mem::size_of::<usize>());
+    // A second stack size in this process is refused, not run on may-4k's pool.
+    let may = by_name("may").unwrap();
+    assert!(may.available().is_err(), "may available in a process that runs may-4k");
+    assert!(may.run_spawn_join(10).is_err(), "may ran in a process that runs may-4k");
+    println!("may-4k ran");
 }
 
 /// An observer that fails while the tasks are parked.
@@ -195,7 +333,18 @@ fn the_leak_check_catches_tasks_left_parked() {
 fn model_names_are_unique_and_match_the_documented_ids() {
     let _turn = turn();
     let names: Vec<_> = registry().iter().map(|m| m.name()).collect();
-    for expected in ["thread", "tokio-mt", "tokio-ct", "async-std", "smol", "may", "floor"] {
+    for expected in [
+        "thread",
+        "thread-16k",
+        "tokio-mt",
+        "tokio-mt-inside",
+        "tokio-ct",
+        "async-std",
+        "smol",
+        "may",
+        "may-4k",
+        "floor",
+    ] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
     let mut sorted = names.clone();

@@ -177,12 +177,14 @@ pub fn registry() -> Vec<&'static dyn TaskModel> {
     static MODELS: LazyLock<Vec<&'static dyn TaskModel>> = LazyLock::new(|| {
         vec![
             leak(thread::Thread { name: "thread", stack: None }),
+            leak(thread::Thread { name: "thread-16k", stack: Some(16 << 10) }),
             leak(tokio_mt::TokioMt::<false>::new("tokio-mt")),
             leak(tokio_mt::TokioMt::<true>::new("tokio-mt-inside")),
             leak(tokio_ct::TokioCt::default()),
             leak(async_std::AsyncStd),
             leak(smol::Smol::default()),
             leak(may::May { name: "may", stack_bytes: may::DEFAULT_STACK_BYTES }),
+            leak(may::May { name: "may-4k", stack_bytes: 4 << 10 }),
             leak(floor::Floor { name: "floor", payload: Payload::None }),
             &goroutine::MODEL,
         ]
