@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Result};
 
+use super::kernel::KernelReading;
 use crate::models::{MemorySource, Observer};
 
 /// Which figure to read.
@@ -13,6 +14,9 @@ pub enum MemoryKind {
     Rss,
     /// Stack bytes a runtime reports outside its heap (Go's `StackInuse`); an error for models without.
     RuntimeStacks,
+    /// The kernel's memory outside any process's RSS: kernel stacks (machine-wide) and the page tables of the
+    /// process that holds the tasks.
+    Kernel,
 }
 
 /// Reads `kind` before the first spawn and again with all tasks parked.
@@ -20,11 +24,13 @@ pub struct MemoryObserver {
     pub kind: MemoryKind,
     before: Option<i64>,
     after: Option<i64>,
+    /// The kernel's readings in full, with the thread counts that validate the window.
+    kernel: [Option<KernelReading>; 2],
 }
 
 impl MemoryObserver {
     pub fn new(kind: MemoryKind) -> Self {
-        Self { kind, before: None, after: None }
+        Self { kind, before: None, after: None, kernel: [None, None] }
     }
 
     fn read(&self, memory: &dyn MemorySource) -> Result<i64> {
@@ -42,21 +48,45 @@ impl MemoryObserver {
                 Some(bytes) => Ok(bytes as i64),
                 None => bail!("this model's runtime reports no stack figure"),
             },
+            MemoryKind::Kernel => Ok(super::kernel::kernel_bytes(memory.pid())? as i64),
         }
     }
 
-    /// Growth between the two readings, in bytes (may be negative if something freed memory meanwhile).
+    /// Reads the figure at moment `at` (0: before, 1: all parked), keeping the kernel's reading in full.
+    fn take(&mut self, memory: &dyn MemorySource, at: usize) -> Result<i64> {
+        if self.kind != MemoryKind::Kernel {
+            return self.read(memory);
+        }
+        let reading = super::kernel::read(memory.pid())?;
+        self.kernel[at] = Some(reading);
+        Ok(reading.bytes as i64)
+    }
+
+    /// Growth between the two readings, in bytes (may be negative if something freed memory meanwhile). The
+    /// kernel's growth is an error when other threads on the machine came or went in the window.
     pub fn growth(&self) -> Result<i64> {
+        if let [Some(before), Some(after)] = &self.kernel {
+            return after.growth_since(before);
+        }
         match (self.before, self.after) {
             (Some(b), Some(a)) => Ok(a - b),
             _ => bail!("the run did not call both observer moments"),
         }
     }
 
-    /// Growth per task. A task cannot be free: zero or less is an error, never a figure.
+    /// Growth per task. A task cannot be free in heap or RSS: zero or less is an error, never a figure. The
+    /// kernel's share can be nothing at the kernel's 1 KiB resolution (a few goroutines' page tables); less
+    /// than nothing means something else on the machine freed kernel memory meanwhile, and is an error.
     pub fn per_task(&self, n: usize) -> Result<f64> {
         let growth = self.growth()?;
-        if growth <= 0 {
+        if self.kind == MemoryKind::Kernel && growth < 0 {
+            bail!(
+                "the kernel's memory fell by {} bytes while {n} tasks were spawned: something else on this machine \
+                 freed kernel stacks or page tables meanwhile (the figure is machine-wide; run on a quiet machine)",
+                -growth
+            );
+        }
+        if growth <= 0 && self.kind != MemoryKind::Kernel {
             bail!(
                 "{:?} grew by {growth} bytes with {n} tasks alive: the window did not see the tasks' memory",
                 self.kind
@@ -71,12 +101,12 @@ impl Observer for MemoryObserver {
         if self.kind == MemoryKind::Rss && memory.pid().is_none() {
             super::rss::return_free_heap_to_os();
         }
-        self.before = Some(self.read(memory)?);
+        self.before = Some(self.take(memory, 0)?);
         Ok(())
     }
 
     fn all_parked(&mut self, memory: &dyn MemorySource) -> Result<()> {
-        self.after = Some(self.read(memory)?);
+        self.after = Some(self.take(memory, 1)?);
         Ok(())
     }
 }
