@@ -566,7 +566,7 @@ pub fn run_group_with<M: CellValue>(
     log: &mut CellLog,
     sample: impl Fn(&str, u64) -> Result<f64>,
 ) {
-    let mut budget = CellBudget::from_env(spec.name).unwrap_or_else(|e| {
+    let mut budget = CellBudget::from_env(spec.name, log.records_dir()).unwrap_or_else(|e| {
         say(&format!("{e:#}"));
         std::process::exit(2)
     });
