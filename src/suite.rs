@@ -719,6 +719,8 @@ pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind
         match observer.per_task(n) {
             Err(e) if attempt < attempts => {
                 say(&format!("{}/{n}: reading {attempt} of {attempts} discarded: {e:#}", model.name()));
+                // Other processes' threads come and go in bursts (a build, a test run): let one pass.
+                std::thread::sleep(Duration::from_millis(200) * attempt as u32);
                 attempt += 1;
             }
             result => return result,
@@ -727,7 +729,7 @@ pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind
 }
 
 /// Readings of the kernel's share a cell may discard (see [`memory_per_task`]).
-pub const KERNEL_ATTEMPTS: usize = 5;
+pub const KERNEL_ATTEMPTS: usize = 8;
 
 /// Go keeps goroutine stacks outside its heap; this `heap_per_task` row shows them (`StackInuse`) next to the
 /// heap row.
