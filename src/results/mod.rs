@@ -19,6 +19,7 @@
 //! - [`run`]: save a run folder atomically, and load one back with clear errors;
 //! - [`noise`]: the one rule for a real difference between runs, and the flags for a suspect sample set;
 //! - [`compare`]: runs side by side, machine differences first, with ratios and the noise rule;
+//! - [`chart`]: log-log SVG charts, for the report and the README's memory chart;
 //! - [`report`]: a self-contained HTML page with log-log charts;
 //! - [`readme`]: the README's results section, regenerated from a saved run;
 //! - [`export`]: the formats other tools read (`critcmp`, `bencher`).
@@ -26,6 +27,7 @@
 //! Every command computes its whole output before writing anything, and writes through [`write_atomic`], so
 //! bad input leaves nothing behind and a crash leaves no half-written file.
 
+pub mod chart;
 pub mod compare;
 pub mod export;
 pub mod machine;
