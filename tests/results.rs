@@ -27,6 +27,8 @@ const GROUPS: &[(&str, &str)] = &[
     ("heap_per_task", "bytes/task"),
     ("rss_per_task", "bytes/task"),
 ];
+/// A README holding nothing but the generated sections' markers.
+const MARKERS: &str = "<!-- findings:begin -->\n<!-- findings:end -->\n<!-- results:begin -->\n<!-- results:end -->\n";
 const GROUP_NAMES: &[&str] = &["spawn", "spawn_cold", "spawn_join", "spawn_join_cold", "heap_per_task", "rss_per_task"];
 
 /// A per-task value for a fake benchmark, different per model, N and group.
@@ -650,7 +652,7 @@ fn bimodal_cells_are_flagged_and_unimodal_ones_are_not() {
     assert!(!r.summary.bench("rss_per_task/floor/10000").unwrap().bimodal);
 
     let file = f.root.join("README.md");
-    fs::write(&file, "<!-- results:begin -->\n<!-- results:end -->\n").unwrap();
+    fs::write(&file, MARKERS).unwrap();
     readme::update(&file, &r, false).unwrap();
     let text = fs::read_to_string(&file).unwrap();
     let smol_row = text.lines().find(|l| l.starts_with("| smol | 10,000 |")).unwrap();
@@ -780,9 +782,12 @@ fn readme_section_is_regenerated_between_the_markers() {
     let e = err_text(readme::update(&file, &r, false));
     assert!(e.contains("README.md") && e.contains("results:begin"), "{e}");
     fs::write(&file, "# T\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\nafter\n").unwrap();
+    let e = err_text(readme::update(&file, &r, false));
+    assert!(e.contains("README.md") && e.contains("findings:begin"), "{e}");
+    fs::write(&file, "# T\n\n<!-- findings:begin -->\n<!-- findings:end -->\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\nafter\n").unwrap();
     assert_eq!(readme::update(&file, &r, false).unwrap(), readme::Outcome::Updated);
     let text = fs::read_to_string(&file).unwrap();
-    assert!(text.starts_with("# T\n\n<!-- results:begin -->\n") && text.ends_with("<!-- results:end -->\n\nafter\n"));
+    assert!(text.starts_with("# T\n\n<!-- findings:begin -->\n") && text.ends_with("<!-- results:end -->\n\nafter\n"));
     assert!(!text.contains("\nold\n"), "the old section is gone");
     assert!(
         text.contains(
@@ -986,7 +991,7 @@ fn binary_save_compare_report_readme_end_to_end() {
     assert_eq!(code, 0, "{err}");
     assert!(fs::read_to_string(f.root.join("report.html")).unwrap().contains("<svg"));
 
-    fs::write(f.root.join("README.md"), "x\n<!-- results:begin -->\n<!-- results:end -->\n").unwrap();
+    fs::write(f.root.join("README.md"), format!("x\n{MARKERS}")).unwrap();
     let (code, _, err) = taskbench(&f.root, &["readme", "results/m/a", "--check"]);
     assert_ne!(code, 0, "stale section fails --check");
     assert!(err.contains("README.md"), "{err}");

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::compare::{Comparison, GroupTable};
+use super::human;
 use super::report::esc;
 use super::summary::Interval;
-use super::{human, per_task_label};
 
 /// Colours for models, in the run's model order; distinguishable and readable on white.
 pub const PALETTE: &[&str] = &[
@@ -108,7 +108,7 @@ impl LogLog {
         if standalone {
             let _ = write!(s, "<style>{STYLE}</style><rect width=\"{W}\" height=\"{h}\" fill=\"#fff\"/>");
             for (i, line) in self.header.iter().enumerate() {
-                let weight = if i == 0 { " font-weight=\"bold\" style=\"font-size:15px\"" } else { "" };
+                let weight = if i == 0 { " style=\"font-size:15px;font-weight:bold\"" } else { "" };
                 let _ = write!(s, "<text x=\"{L}\" y=\"{:.1}\"{weight}>{}</text>", 20.0 + i as f64 * LINE, esc(line));
             }
         }
@@ -342,9 +342,9 @@ pub fn memory(c: &Comparison, header: Vec<String>) -> Option<LogLog> {
     }
     keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut keys: Vec<Key> = keyed.into_iter().map(|(_, k)| k).collect();
-    let mut y_label = format!("RSS per task ({}), log scale", per_task_label(&unit));
+    let mut y_label = "RSS per live task, bytes (log scale)".to_string();
     if any_total {
-        y_label = format!("memory per task ({}), log scale", per_task_label(&unit));
+        y_label = "memory per live task, bytes (log scale)".to_string();
         keys.push(Key {
             color: "#555".into(),
             marker: Some(0),

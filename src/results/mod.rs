@@ -22,6 +22,7 @@
 //! - [`chart`]: log-log SVG charts, for the report and the README's memory chart;
 //! - [`report`]: a self-contained HTML page with log-log charts;
 //! - [`readme`]: the README's results section, regenerated from a saved run;
+//! - [`findings`]: the README's opening sentences and memory chart, generated from a saved run;
 //! - [`export`]: the formats other tools read (`critcmp`, `bencher`).
 //!
 //! Every command computes its whole output before writing anything, and writes through [`write_atomic`], so
@@ -30,6 +31,7 @@
 pub mod chart;
 pub mod compare;
 pub mod export;
+pub mod findings;
 pub mod machine;
 pub mod noise;
 pub mod readme;
