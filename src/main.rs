@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use taskbench::record::{criterion_home, records_dir};
+use taskbench::results::machine::{project_dir, Machine};
 use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
-use taskbench::results::{compare, export, findings, machine::Machine, readme, report, run, write_atomic};
+use taskbench::results::{compare, export, findings, readme, report, run, write_atomic};
 
 #[derive(Parser)]
 #[command(
@@ -182,16 +183,6 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// The project folder: where `Cargo.lock` and `.git` are read from for machine.json.
-fn project_dir() -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    if cwd.join("Cargo.toml").is_file() {
-        cwd
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
     }
 }
 

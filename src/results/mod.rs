@@ -21,6 +21,7 @@
 //! - [`compare`]: runs side by side, machine differences first, with ratios and the noise rule;
 //! - [`chart`]: log-log SVG charts, for the report and the README's memory chart;
 //! - [`report`]: a self-contained HTML page with log-log charts;
+//! - [`overview`]: the page every bench leaves in Criterion's folder, for every cell measured so far;
 //! - [`readme`]: the README's results section, regenerated from a saved run;
 //! - [`findings`]: the README's opening sentences and memory chart, generated from a saved run;
 //! - [`export`]: the formats other tools read (`critcmp`, `bencher`).
@@ -34,6 +35,7 @@ pub mod export;
 pub mod findings;
 pub mod machine;
 pub mod noise;
+pub mod overview;
 pub mod readme;
 pub mod report;
 pub mod run;

@@ -19,6 +19,7 @@ use super::noise::{Basis, DiffRule};
 use super::run::Run;
 use super::summary::Interval;
 use super::{human, iso8601, now_unix, per_task_label, relative_to, write_atomic};
+use crate::record::criterion_cell_dir;
 
 /// Builds the page for `runs` and writes it to `out`, marking differences by `rule`. `criterion_home` is where
 /// to look for Criterion's pages besides the folder recorded in each run.
@@ -36,6 +37,24 @@ pub fn write_report(runs: &[Run], rule: &DiffRule, out: &Path, criterion_home: O
 
 /// The page as a string. `out_dir` is where it will be written: links are made relative to it.
 pub fn render(runs: &[Run], rule: &DiffRule, out_dir: &Path, criterion_home: Option<&Path>) -> Result<String> {
+    render_page(runs, rule, out_dir, criterion_home, None)
+}
+
+/// Plain text under the page's title, for a page that is not a saved run's: what it covers, and a list.
+#[derive(Debug, Clone, Default)]
+pub struct Intro {
+    pub text: String,
+    pub items: Vec<String>,
+}
+
+/// [`render`], with an [`Intro`] under the title.
+pub fn render_page(
+    runs: &[Run],
+    rule: &DiffRule,
+    out_dir: &Path,
+    criterion_home: Option<&Path>,
+    intro: Option<&Intro>,
+) -> Result<String> {
     let c = compare(runs, rule)?;
     let links = Links::find(runs, out_dir, criterion_home);
     let colors = model_colors(&c);
@@ -55,6 +74,16 @@ pub fn render(runs: &[Run], rule: &DiffRule, out_dir: &Path, criterion_home: Opt
         iso8601(now_unix()),
         env!("CARGO_PKG_VERSION")
     );
+    if let Some(intro) = intro {
+        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(&intro.text));
+        if !intro.items.is_empty() {
+            h.push_str("<ul class=\"skipped\">");
+            for item in &intro.items {
+                let _ = write!(h, "<li>{}</li>", esc(item));
+            }
+            h.push_str("</ul>\n");
+        }
+    }
 
     runs_section(&mut h, &c);
     if c.runs.len() > 1 {
@@ -442,14 +471,10 @@ impl Links {
             for b in &run.summary.benchmarks {
                 let Some(raw) = &b.raw else { continue };
                 let Ok(saved) = fs::read(run.path.join(raw).join("estimates.json")) else { continue };
-                // raw is "criterion/<group>/<model>/<N>/new": the benchmark's folder under Criterion's home.
-                let Some(bench_dir) = Path::new(raw).strip_prefix("criterion").ok().and_then(Path::parent) else {
-                    continue;
-                };
                 for home in &homes {
-                    let page = home.join(bench_dir).join("report").join("index.html");
-                    let same =
-                        fs::read(home.join(bench_dir).join("new").join("estimates.json")).is_ok_and(|b| b == saved);
+                    let bench_dir = criterion_cell_dir(home, &b.group, &b.model, b.n);
+                    let page = bench_dir.join("report").join("index.html");
+                    let same = fs::read(bench_dir.join("new").join("estimates.json")).is_ok_and(|b| b == saved);
                     if same && page.is_file() {
                         if let Some(link) = href(out_dir, &page) {
                             cells.insert((i, b.id.clone()), link);
