@@ -313,16 +313,11 @@ pub fn memory(c: &Comparison, header: Vec<String>) -> Option<LogLog> {
             value: v,
             tip: format!("{model}, N={n}: {} {what} per task", human(v.point, &unit)),
         };
-        series.push(Series {
-            color: color.clone(),
-            dash: DASHES[0],
-            marker: 0,
-            points: values.iter().map(|(n, v)| point(*n, *v, "RSS")).collect(),
-        });
         let mut note = format!("{} at {}", human(last.point, &unit), short_n(last_n));
         if let Some((_, total)) = totals.iter().find(|(n, _)| *n == last_n) {
             note.push_str(&format!(", {} with kernel", human(total.point, &unit)));
         }
+        // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
         if !totals.is_empty() {
             any_total = true;
             series.push(Series {
@@ -332,6 +327,12 @@ pub fn memory(c: &Comparison, header: Vec<String>) -> Option<LogLog> {
                 points: totals.iter().map(|(n, v)| point(*n, *v, "RSS + kernel")).collect(),
             });
         }
+        series.push(Series {
+            color: color.clone(),
+            dash: DASHES[0],
+            marker: 0,
+            points: values.iter().map(|(n, v)| point(*n, *v, "RSS")).collect(),
+        });
         if rss.skipped.iter().any(|(who, s)| who.contains(&0) && s.model == model && s.n > last_n) {
             note.push_str(", skipped above");
         }
@@ -373,12 +374,19 @@ pub fn memory(c: &Comparison, header: Vec<String>) -> Option<LogLog> {
         unit,
         y_label,
         aria: "memory per live task against N, log-log".into(),
-        legend_width: 300.0,
+        legend_width: legend_width(&keys),
         series,
         keys,
         header,
         footer,
     })
+}
+
+/// Room for the legend's longest entry (about 6.5 px a character at 12 px), within bounds that leave the plot
+/// most of the width.
+fn legend_width(keys: &[Key]) -> f64 {
+    let chars = keys.iter().map(|k| k.text.chars().count() + 1 + k.note.chars().count()).max().unwrap_or(0);
+    (chars as f64 * 6.5 + 56.0).clamp(220.0, 420.0)
 }
 
 /// A model's values in the first run of a group, by N.
