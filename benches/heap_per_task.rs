@@ -3,8 +3,9 @@
 //! This binary installs the counting allocator (process-wide atomics, so the runtimes' worker threads
 //! count). The baseline is read after the runtime is built and warmed, right before the first spawn; the
 //! second reading is taken once exactly N tasks have parked; the difference divided by N is the value.
-//! Each sample runs in a fresh process after two untimed parked runs at the same N (Go: a fresh Go process
-//! per reading). Stacks of threads and coroutines are not heap: see `rss_per_task` for those models.
+//! Every reading is a fresh process (see [`taskbench::cell`]): the runtime is built and warmed with a handful
+//! of tasks, then N are spawned, so tables a runtime grows for N and never shrinks are counted, as Go's are.
+//! Stacks of threads and coroutines are not heap: see `rss_per_task` for those models.
 //!
 //! Two extra rows stand beside the goroutine row ([`taskbench::suite::HEAP_EXTRA_ROWS`]): Go's stacks, and
 //! the origin post's method.
@@ -22,8 +23,9 @@ const HEAP: GroupSpec = GroupSpec {
     value_is: "live heap bytes per task with all N tasks parked",
     per_task_throughput: false,
     with_controls: true,
-    temperature: Temperature::Warm,
+    temperature: Temperature::Cold,
     reads_memory: true,
+    only: None,
 };
 
 fn main() {

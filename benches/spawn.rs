@@ -17,6 +17,7 @@ const SPAWN: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Warm,
     reads_memory: false,
+    only: None,
 };
 
 fn main() {

@@ -16,6 +16,7 @@ const SPAWN_COLD: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Cold,
     reads_memory: false,
+    only: None,
 };
 
 fn main() {

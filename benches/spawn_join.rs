@@ -15,6 +15,7 @@ const SPAWN_JOIN: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Warm,
     reads_memory: false,
+    only: None,
 };
 
 fn main() {

@@ -14,6 +14,7 @@ const SPAWN_JOIN_COLD: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Cold,
     reads_memory: false,
+    only: None,
 };
 
 fn main() {

@@ -65,6 +65,12 @@ impl Gate {
 
     /// [`Gate::park`] for a thread: blocks the calling thread.
     pub fn park_blocking(&self, arrived: &Tally) {
+        // event-listener allocates a thread's parker on its first blocking wait. Waiting once with a deadline
+        // already passed makes that allocation before the thread counts itself, so `arrived == n` means every
+        // thread's waiting state exists, as it does for a task; otherwise a reading would catch some threads
+        // before their parker and some after.
+        listener!(self.event => first);
+        let _ = first.wait_deadline(Instant::now());
         let mut counted = false;
         loop {
             listener!(self.event => waiter);

@@ -211,7 +211,24 @@ pub struct GroupSpec {
     /// The group reads memory. A model whose tasks live in a child process started afresh for every
     /// reading (Go) then has nothing to warm in the bench's process.
     pub reads_memory: bool,
+    /// The models this group applies to, by what a task needs (`None`: every model). The others are named
+    /// in one line and not measured.
+    pub only: Option<ModelsWhere>,
 }
+
+/// A subset of the models, by what one task needs, and its description for the line naming the others.
+#[derive(Clone, Copy)]
+pub struct ModelsWhere {
+    pub applies: fn(&limits::Needs) -> bool,
+    pub describe: &'static str,
+}
+
+/// Models whose tasks cost the kernel per task: each task is a thread or owns a stack mapping (thread, may),
+/// and Go, whose few threads are the point of its row.
+pub const KERNEL_SHARE: ModelsWhere = ModelsWhere {
+    applies: |needs| needs.threads_per_task > 0 || needs.maps_per_task > 0 || needs.in_child_process,
+    describe: "models whose tasks are threads or own a stack mapping, and Go",
+};
 
 /// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples. Criterion's own warm-up is
 /// one short call: each sample's process warms itself (see [`crate::cell`]), so Criterion's warm-up only
@@ -401,6 +418,7 @@ pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[Ex
     let extra_names: Vec<&str> = extra.iter().map(|row| row.name).collect();
     let (models, extra_names) = selected_models(spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
     let extra: Vec<&ExtraRow> = extra.iter().filter(|row| extra_names.contains(&row.name)).collect();
+    let models = applicable(spec, models);
     let filter = Filter::from_args(std::env::args());
     let processes = RefCell::new(CellProcesses::new(spec.temperature));
     let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
@@ -425,6 +443,17 @@ pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[Ex
         ));
     }
     log.measured_cells
+}
+
+/// The models `spec` applies to; the others are named in one line.
+fn applicable(spec: &GroupSpec, models: Vec<&'static dyn TaskModel>) -> Vec<&'static dyn TaskModel> {
+    let Some(only) = spec.only else { return models };
+    let (kept, left): (Vec<_>, Vec<_>) = models.into_iter().partition(|m| (only.applies)(&m.needs()));
+    if !left.is_empty() {
+        let names: Vec<&str> = left.iter().map(|m| m.name()).collect();
+        say(&format!("{} measures {} only; not {}", spec.name, only.describe, names.join(", ")));
+    }
+    kept
 }
 
 /// One row's facts, whether it is a model or an extra row.
@@ -687,10 +716,25 @@ pub fn spawn_join_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
 
 /// One memory iteration: a parked run read by a [`MemoryObserver`], as bytes per task.
 pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind) -> Result<f64> {
-    let mut observer = MemoryObserver::new(kind);
-    model.run_parked(n, &mut observer)?;
-    observer.per_task(n)
+    // The kernel's stacks are read machine-wide: a reading that another process's exiting threads made fall
+    // is taken again, a few times, before it is an error.
+    let attempts = if kind == MemoryKind::Kernel { KERNEL_ATTEMPTS } else { 1 };
+    let mut attempt = 1;
+    loop {
+        let mut observer = MemoryObserver::new(kind);
+        model.run_parked(n, &mut observer)?;
+        match observer.per_task(n) {
+            Err(e) if attempt < attempts && observer.growth().is_ok_and(|g| g < 0) => {
+                say(&format!("{}/{n}: reading {attempt} of {attempts} discarded: {e:#}", model.name()));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
 }
+
+/// Readings of the kernel's share a cell may discard (see [`memory_per_task`]).
+pub const KERNEL_ATTEMPTS: usize = 3;
 
 /// Go keeps goroutine stacks outside its heap; this `heap_per_task` row shows them (`StackInuse`) next to the
 /// heap row.

@@ -20,6 +20,7 @@ const SPAWN: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Warm,
     reads_memory: false,
+    only: None,
 };
 const SPAWN_COLD: GroupSpec = GroupSpec { name: "spawn_cold", temperature: Temperature::Cold, ..SPAWN };
 const HEAP: GroupSpec =

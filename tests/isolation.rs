@@ -59,6 +59,7 @@ const SPEC: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Warm,
     reads_memory: false,
+    only: None,
 };
 const COLD: GroupSpec = GroupSpec { name: "spawn_cold", temperature: Temperature::Cold, ..SPEC };
 

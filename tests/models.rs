@@ -317,6 +317,7 @@ fn child_runs_a_group() {
         with_controls: false,
         temperature: Temperature::Warm,
         reads_memory: false,
+        only: None,
     };
     run_group(&mut Runners::from_args(criterion::Criterion::default), &SPEC, &[], std::time::SystemTime::now());
 }

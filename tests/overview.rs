@@ -25,6 +25,7 @@ const SPAWN: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Warm,
     reads_memory: false,
+    only: None,
 };
 const SPAWN_JOIN: GroupSpec =
     GroupSpec { name: "spawn_join", value_is: "time to spawn N trivial tasks and wait until all have run", ..SPAWN };

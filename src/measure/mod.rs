@@ -4,11 +4,12 @@
 //!
 //! What is measured: the growth between a baseline read after the runtime is built and warmed and a read
 //! while all N tasks are alive and parked, divided by N. What is not: memory the tasks would use doing
-//! real work, kernel memory (thread structures, page tables), and for the heap figure anything that is not
-//! heap (thread and coroutine stacks).
+//! real work, and for the heap figure anything that is not heap (thread and coroutine stacks). The kernel's
+//! memory (kernel stacks, page tables) is a figure of its own ([`kernel`]), never in heap or RSS.
 
 pub mod alloc;
 pub mod bytes;
+pub mod kernel;
 pub mod observer;
 pub mod rss;
 

@@ -13,6 +13,9 @@ pub enum MemoryKind {
     Rss,
     /// Stack bytes a runtime reports outside its heap (Go's `StackInuse`); an error for models without.
     RuntimeStacks,
+    /// The kernel's memory outside any process's RSS: kernel stacks (machine-wide) and the page tables of the
+    /// process that holds the tasks.
+    Kernel,
 }
 
 /// Reads `kind` before the first spawn and again with all tasks parked.
@@ -42,6 +45,7 @@ impl MemoryObserver {
                 Some(bytes) => Ok(bytes as i64),
                 None => bail!("this model's runtime reports no stack figure"),
             },
+            MemoryKind::Kernel => Ok(super::kernel::kernel_bytes(memory.pid())? as i64),
         }
     }
 
@@ -53,10 +57,19 @@ impl MemoryObserver {
         }
     }
 
-    /// Growth per task. A task cannot be free: zero or less is an error, never a figure.
+    /// Growth per task. A task cannot be free in heap or RSS: zero or less is an error, never a figure. The
+    /// kernel's share can be nothing at the kernel's 1 KiB resolution (a few goroutines' page tables); less
+    /// than nothing means something else on the machine freed kernel memory meanwhile, and is an error.
     pub fn per_task(&self, n: usize) -> Result<f64> {
         let growth = self.growth()?;
-        if growth <= 0 {
+        if self.kind == MemoryKind::Kernel && growth < 0 {
+            bail!(
+                "the kernel's memory fell by {} bytes while {n} tasks were spawned: something else on this machine \
+                 freed kernel stacks or page tables meanwhile (the figure is machine-wide; run on a quiet machine)",
+                -growth
+            );
+        }
+        if growth <= 0 && self.kind != MemoryKind::Kernel {
             bail!(
                 "{:?} grew by {growth} bytes with {n} tasks alive: the window did not see the tasks' memory",
                 self.kind

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Result};
 use tokio::runtime::{Builder, Runtime};
 
-use super::{leak, wait_limit, Observer, ParkedRun, SpawnSite, TaskModel, ThisProcess};
+use super::{handle_storage, leak, wait_limit, Observer, ParkedRun, SpawnSite, TaskModel, ThisProcess};
 use crate::gate::{Rendezvous, Tally};
 use crate::limits::Needs;
 
@@ -56,7 +56,7 @@ impl TaskModel for TokioCt {
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
         self.runtime().block_on(async {
             let rv = leak(Rendezvous::new());
-            let mut handles = Vec::with_capacity(n);
+            let mut handles = handle_storage(n);
             observer.before_spawn(&ThisProcess)?;
             let start = Instant::now();
             for _ in 0..n {
@@ -82,7 +82,7 @@ impl TaskModel for TokioCt {
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         self.runtime().block_on(async {
             let done = leak(Tally::new());
-            let mut handles = Vec::with_capacity(n);
+            let mut handles = handle_storage(n);
             let start = Instant::now();
             for _ in 0..n {
                 handles.push(tokio::spawn(async move { done.add() }));

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use super::compare::{Comparison, GroupTable};
 use super::human;
 use super::report::esc;
-use super::summary::Interval;
+use super::summary::{Interval, Total, KERNEL_GROUP, RSS_GROUP};
 
 /// Colours for models, in the run's model order; distinguishable and readable on white.
 pub const PALETTE: &[&str] = &[
@@ -274,17 +274,11 @@ pub fn model_colors(c: &Comparison) -> BTreeMap<String, String> {
     models.into_iter().enumerate().map(|(i, m)| (m.to_string(), PALETTE[i % PALETTE.len()].to_string())).collect()
 }
 
-/// The group whose rows the memory chart draws.
-pub const RSS_GROUP: &str = "rss_per_task";
-/// The group whose figure, added to RSS, gives the dashed "RSS + kernel" line of a model.
-pub const KERNEL_GROUP: &str = "kernel_per_task";
-
-/// The memory chart of one run (the first of `c`): RSS per task against N for every model, and RSS + kernel
-/// memory, dashed in the model's colour, for the models the run has [`KERNEL_GROUP`] cells of. Calibration
-/// controls are left out (the footer names them). `None` when the run has no RSS cell.
-pub fn memory(c: &Comparison, header: Vec<String>) -> Option<LogLog> {
+/// The memory chart of one run (the first of `c`; `totals` are its [`super::summary::Summary::totals`]): RSS
+/// per task against N for every model, and RSS + kernel, dashed in the model's colour, where the run has both.
+/// Calibration controls are left out (the footer names them). `None` when the run has no RSS cell.
+pub fn memory(c: &Comparison, totals: &[Total], header: Vec<String>) -> Option<LogLog> {
     let rss = c.groups.iter().find(|g| g.group == RSS_GROUP)?;
-    let kernel = c.groups.iter().find(|g| g.group == KERNEL_GROUP);
     let colors = model_colors(c);
     let controls: Vec<&str> = crate::models::controls().iter().map(|m| m.name()).collect();
     let unit = rss.unit.clone();
@@ -301,11 +295,13 @@ pub fn memory(c: &Comparison, header: Vec<String>) -> Option<LogLog> {
         let color = colors.get(model).cloned().unwrap_or_else(|| "#000".into());
         let values = first_run_values(rss, model);
         let Some(&(last_n, last)) = values.last() else { continue };
-        let totals: Vec<(usize, Interval)> = values
+        // A sum of two medians has no interval of its own: none is drawn.
+        let with_kernel: Vec<(usize, Interval)> = totals
             .iter()
-            .filter_map(|(n, v)| {
-                let k = kernel.and_then(|g| first_run_values(g, model).into_iter().find(|(kn, _)| kn == n))?.1;
-                Some((*n, sum(v, &k)))
+            .filter(|t| t.model == model)
+            .map(|t| {
+                let b = t.bytes();
+                (t.n, Interval { point: b, lower: b, upper: b, standard_error: 0.0, ..last })
             })
             .collect();
         let point = |n: usize, v: Interval, what: &str| Point {
@@ -314,17 +310,17 @@ pub fn memory(c: &Comparison, header: Vec<String>) -> Option<LogLog> {
             tip: format!("{model}, N={n}: {} {what} per task", human(v.point, &unit)),
         };
         let mut note = format!("{} at {}", human(last.point, &unit), short_n(last_n));
-        if let Some((_, total)) = totals.iter().find(|(n, _)| *n == last_n) {
+        if let Some((_, total)) = with_kernel.iter().find(|(n, _)| *n == last_n) {
             note.push_str(&format!(", {} with kernel", human(total.point, &unit)));
         }
         // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
-        if !totals.is_empty() {
+        if !with_kernel.is_empty() {
             any_total = true;
             series.push(Series {
                 color: color.clone(),
                 dash: DASHES[1],
                 marker: 1,
-                points: totals.iter().map(|(n, v)| point(*n, *v, "RSS + kernel")).collect(),
+                points: with_kernel.iter().map(|(n, v)| point(*n, *v, "RSS + kernel")).collect(),
             });
         }
         series.push(Series {
@@ -399,13 +395,6 @@ fn first_run_values(g: &GroupTable, model: &str) -> Vec<(usize, Interval)> {
         .collect();
     v.sort_by_key(|(n, _)| *n);
     v
-}
-
-/// RSS + kernel: the sum of the medians. The sum of two intervals is not an interval of the sum, so none is
-/// drawn for it.
-fn sum(a: &Interval, b: &Interval) -> Interval {
-    let point = a.point + b.point;
-    Interval { point, lower: point, upper: point, standard_error: 0.0, ..*a }
 }
 
 /// Widens `[a, b]` (log10 units) by `frac` of its span on each side, or to at least `min_span`.

@@ -8,10 +8,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::chart::{self, KERNEL_GROUP, RSS_GROUP};
+use super::chart;
 use super::compare::{Cell, Comparison, GroupTable, FLAG_MARK};
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
+use super::summary::{KERNEL_GROUP, RSS_GROUP};
 use super::{relative_to, thousands};
 use crate::limits::Needs;
 use crate::models;
@@ -79,7 +80,7 @@ pub fn chart_svg(run: &Run, c: &Comparison) -> Option<String> {
         "Memory per live task against N".to_string(),
         format!("run {} on {}", run.summary.run, run.machine.one_line()),
     ];
-    chart::memory(c, header).map(|chart| chart.document())
+    chart::memory(c, &run.summary.totals(), header).map(|chart| chart.document())
 }
 
 /// The sentences, in the order the README gives them; each needs its figures in the run.

@@ -1,7 +1,8 @@
 //! The README's results section, generated from a saved run so it is never typed by hand.
 //!
 //! Everything between `<!-- results:begin -->` and `<!-- results:end -->` is replaced: the machine line, one
-//! Markdown table of Criterion's median per task by model and N: bytes (heap, RSS), then nanoseconds (spawn,
+//! Markdown table of Criterion's median per task by model and N: bytes (heap, RSS, the kernel's share, and
+//! RSS + kernel where a model has both), then nanoseconds (spawn,
 //! spawn cold, spawn+join, spawn+join cold; the run's groups only), the skipped benchmarks and the models'
 //! caveats. The table leaves out the intervals to stay readable; `summary.json`, `compare` and `report` carry
 //! them. Text outside the markers is left byte for byte. The findings above it and the memory chart beside the
@@ -17,7 +18,7 @@ use super::compare::{compare, FLAG_MARK};
 use super::findings;
 use super::noise::{DiffRule, MEAN_MEDIAN_LIMIT};
 use super::run::Run;
-use super::summary::model_order;
+use super::summary::{model_order, KERNEL_GROUP};
 use super::{group_rank, relative_to, thousands, write_atomic};
 
 pub const BEGIN: &str = "<!-- results:begin -->";
@@ -97,6 +98,7 @@ fn column(group: &str, unit: &str) -> String {
     match group {
         "heap_per_task" => "heap B/task".to_string(),
         "rss_per_task" => "RSS B/task".to_string(),
+        "kernel_per_task" => "kernel B/task".to_string(),
         // The first time column carries the unit for the others.
         "spawn" => "spawn ns/task".to_string(),
         "spawn_cold" => "spawn cold".to_string(),
@@ -108,7 +110,7 @@ fn column(group: &str, unit: &str) -> String {
 
 /// Memory columns first (what the README leads with), then time.
 fn column_rank(group: &str) -> (usize, (usize, String)) {
-    let first = ["heap_per_task", "rss_per_task"];
+    let first = ["heap_per_task", "rss_per_task", "kernel_per_task"];
     (first.iter().position(|g| *g == group).unwrap_or(first.len()), group_rank(group))
 }
 
@@ -175,19 +177,31 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
             rows.entry(key).or_default().entry(&g.group).or_insert_with(|| "skipped".to_string());
         }
     }
+    // RSS plus the kernel's share, right after the kernel column, where the run has both.
+    let totals = s.totals();
+    let total_after = groups.iter().position(|(g, _)| *g == KERNEL_GROUP).filter(|_| !totals.is_empty());
+    let total_of = |model: &str, n: usize| {
+        totals.iter().find(|t| t.model == model && t.n == n).map_or("—".to_string(), |t| number(t.bytes(), true))
+    };
     let _ = write!(out, "| model | N |");
-    for (g, unit) in &groups {
+    for (i, (g, unit)) in groups.iter().enumerate() {
         let _ = write!(out, " {} |", column(g, unit));
+        if total_after == Some(i) {
+            out.push_str(" RSS+kernel B/task |");
+        }
     }
     let _ = write!(out, "\n|---|---:|");
-    for _ in &groups {
+    for _ in 0..groups.len() + usize::from(total_after.is_some()) {
         out.push_str("---:|");
     }
     out.push('\n');
     for ((_, model, n), cells) in &rows {
         let _ = write!(out, "| {model} | {} |", number(*n as f64, true));
-        for (g, _) in &groups {
+        for (i, (g, _)) in groups.iter().enumerate() {
             let _ = write!(out, " {} |", cells.get(g).map(String::as_str).unwrap_or("—"));
+            if total_after == Some(i) {
+                let _ = write!(out, " {} |", total_of(model, *n));
+            }
         }
         out.push('\n');
     }

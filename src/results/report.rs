@@ -17,8 +17,8 @@ use super::compare::{
 };
 use super::noise::{Basis, DiffRule};
 use super::run::Run;
-use super::summary::Interval;
-use super::{human, iso8601, now_unix, per_task_label, relative_to, write_atomic};
+use super::summary::{Interval, Total, KERNEL_GROUP};
+use super::{human, iso8601, now_unix, per_task_label, relative_to, thousands, write_atomic};
 use crate::record::criterion_cell_dir;
 
 /// Builds the page for `runs` and writes it to `out`, marking differences by `rule`. `criterion_home` is where
@@ -105,6 +105,9 @@ pub fn render_page(
     h.push_str("</nav>\n");
     for g in &c.groups {
         group_section(&mut h, &c, g, &colors, &links);
+        if g.group == KERNEL_GROUP {
+            totals_section(&mut h, &c, runs);
+        }
     }
     let _ = write!(
         h,
@@ -134,6 +137,48 @@ svg{display:block;max-width:100%;height:auto}svg text{font:12px system-ui,sans-s
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:baseline}
 footer{margin-top:32px;color:#555;font-size:13px;border-top:1px solid #ddd}
 ";
+
+/// RSS plus the kernel's share per task, for every model and N with both, one column per run.
+fn totals_section(h: &mut String, c: &Comparison, runs: &[Run]) {
+    let totals: Vec<Vec<Total>> = runs.iter().map(|r| r.summary.totals()).collect();
+    let mut keys: Vec<(String, usize)> = Vec::new();
+    for t in totals.iter().flatten() {
+        if !keys.contains(&(t.model.clone(), t.n)) {
+            keys.push((t.model.clone(), t.n));
+        }
+    }
+    if keys.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<section id=\"g-total\"><h2>RSS + kernel <small>bytes per task</small></h2><p class=\"desc\">What a live \
+         task costs the machine in all: its resident bytes plus the kernel's stacks and page tables (the medians of \
+         rss_per_task and kernel_per_task, added).</p><table><tr><th>model</th><th class=\"num\">N</th>",
+    );
+    for r in &c.runs {
+        let _ = write!(h, "<th class=\"num\">{} RSS + kernel</th>", esc(&r.letter));
+    }
+    h.push_str("</tr>");
+    for (model, n) in &keys {
+        let _ = write!(h, "<tr><td>{}</td><td class=\"num\">{}</td>", esc(model), thousands(*n as f64));
+        for run in &totals {
+            match run.iter().find(|t| &t.model == model && t.n == *n) {
+                Some(t) => {
+                    let _ = write!(
+                        h,
+                        "<td class=\"num\"><b>{}</b> <span class=\"ci\">= {} + {}</span></td>",
+                        thousands(t.bytes()),
+                        thousands(t.rss),
+                        thousands(t.kernel)
+                    );
+                }
+                None => h.push_str("<td class=\"num missing\">—</td>"),
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table></section>\n");
+}
 
 fn runs_section(h: &mut String, c: &Comparison) {
     h.push_str("<section><h2>Runs</h2><table><tr><th></th><th>run</th><th>machine</th><th>saved</th></tr>");

@@ -526,6 +526,25 @@ impl Summary {
         self.benchmarks.iter().find(|b| b.id == id)
     }
 
+    /// What a task costs the machine in all, for every model and N that has both figures: its RSS plus the
+    /// kernel's share (`rss_per_task` + `kernel_per_task` medians), in the benchmarks' order. Derived here
+    /// for every renderer, never stored.
+    pub fn totals(&self) -> Vec<Total> {
+        self.benchmarks
+            .iter()
+            .filter(|b| b.group == RSS_GROUP)
+            .filter_map(|rss| {
+                let kernel = self.bench(&format!("{KERNEL_GROUP}/{}/{}", rss.model, rss.n))?;
+                Some(Total {
+                    model: rss.model.clone(),
+                    n: rss.n,
+                    rss: rss.per_task.point,
+                    kernel: kernel.per_task.point,
+                })
+            })
+            .collect()
+    }
+
     /// Every model with a caveat, once.
     pub fn caveats(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
@@ -537,5 +556,25 @@ impl Summary {
             }
         }
         out
+    }
+}
+
+/// The group of resident bytes per task.
+pub const RSS_GROUP: &str = "rss_per_task";
+/// The group of the kernel's bytes per task (kernel stacks and page tables).
+pub const KERNEL_GROUP: &str = "kernel_per_task";
+
+/// One model's memory at one N in all: RSS plus the kernel's share ([`Summary::totals`]), bytes per task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Total {
+    pub model: String,
+    pub n: usize,
+    pub rss: f64,
+    pub kernel: f64,
+}
+
+impl Total {
+    pub fn bytes(&self) -> f64 {
+        self.rss + self.kernel
     }
 }

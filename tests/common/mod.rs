@@ -61,6 +61,7 @@ pub const SPEC: GroupSpec = GroupSpec {
     with_controls: false,
     temperature: Temperature::Warm,
     reads_memory: true,
+    only: None,
 };
 
 /// A temporary `target/`: Criterion's home and the records beside it.
