@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Result};
 
+use super::kernel::KernelReading;
 use crate::models::{MemorySource, Observer};
 
 /// Which figure to read.
@@ -23,11 +24,13 @@ pub struct MemoryObserver {
     pub kind: MemoryKind,
     before: Option<i64>,
     after: Option<i64>,
+    /// The kernel's readings in full, with the thread counts that validate the window.
+    kernel: [Option<KernelReading>; 2],
 }
 
 impl MemoryObserver {
     pub fn new(kind: MemoryKind) -> Self {
-        Self { kind, before: None, after: None }
+        Self { kind, before: None, after: None, kernel: [None, None] }
     }
 
     fn read(&self, memory: &dyn MemorySource) -> Result<i64> {
@@ -49,8 +52,22 @@ impl MemoryObserver {
         }
     }
 
-    /// Growth between the two readings, in bytes (may be negative if something freed memory meanwhile).
+    /// Reads the figure at moment `at` (0: before, 1: all parked), keeping the kernel's reading in full.
+    fn take(&mut self, memory: &dyn MemorySource, at: usize) -> Result<i64> {
+        if self.kind != MemoryKind::Kernel {
+            return self.read(memory);
+        }
+        let reading = super::kernel::read(memory.pid())?;
+        self.kernel[at] = Some(reading);
+        Ok(reading.bytes as i64)
+    }
+
+    /// Growth between the two readings, in bytes (may be negative if something freed memory meanwhile). The
+    /// kernel's growth is an error when other threads on the machine came or went in the window.
     pub fn growth(&self) -> Result<i64> {
+        if let [Some(before), Some(after)] = &self.kernel {
+            return after.growth_since(before);
+        }
         match (self.before, self.after) {
             (Some(b), Some(a)) => Ok(a - b),
             _ => bail!("the run did not call both observer moments"),
@@ -84,12 +101,12 @@ impl Observer for MemoryObserver {
         if self.kind == MemoryKind::Rss && memory.pid().is_none() {
             super::rss::return_free_heap_to_os();
         }
-        self.before = Some(self.read(memory)?);
+        self.before = Some(self.take(memory, 0)?);
         Ok(())
     }
 
     fn all_parked(&mut self, memory: &dyn MemorySource) -> Result<()> {
-        self.after = Some(self.read(memory)?);
+        self.after = Some(self.take(memory, 1)?);
         Ok(())
     }
 }
