@@ -83,3 +83,17 @@ fn runs_in_which_criterion_writes_no_result_write_no_records() {
     assert_eq!((log.measured_cells, log.skipped_cells), (1, 1));
     assert_eq!(ids(&t), ["heap_per_task/a/10", "heap_per_task/missing/10"]);
 }
+
+/// Fails on: a group's models ordered by the newest run alone, so that a run of one model moves it first in
+/// every table, chart and legend (the overview page shows every cell measured so far, often from such runs).
+#[test]
+fn a_run_of_one_model_after_a_full_run_keeps_the_models_order() {
+    let t = target();
+    run(&t, &[&A, &B], &[10], &[], |c| c, |_| 256.0);
+    run(&t, &[&B], &[10], &[], |c| c, |_| 300.0);
+    let g = gather(&t.criterion, &t.records).unwrap();
+    let models: Vec<&str> = g.summary.groups[0].models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(models, ["a", "b"]);
+    let ids: Vec<&str> = g.summary.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["heap_per_task/a/10", "heap_per_task/b/10"]);
+}
