@@ -229,9 +229,10 @@ pub struct CellBudget {
 }
 
 impl CellBudget {
-    /// The budget from the environment; cell times are kept in [`times_dir`].
-    pub fn from_env(group: &str) -> Result<Self> {
-        Ok(Self::new(group, budget_from_env()?, Some(times_dir())))
+    /// The budget from the environment; cell times are kept in `cell-times/` of `records` (the run's records
+    /// folder, so a run into another Criterion home, a test's included, keeps its times there too).
+    pub fn from_env(group: &str, records: &Path) -> Result<Self> {
+        Ok(Self::new(group, budget_from_env()?, Some(times_dir_in(records))))
     }
 
     pub fn new(group: &str, budget: Option<Duration>, store: Option<PathBuf>) -> Self {
@@ -321,7 +322,12 @@ impl CellBudget {
 
 /// Where cell times are kept: `cell-times/` in the records folder (`target/taskbench/cell-times/`).
 pub fn times_dir() -> PathBuf {
-    records_dir().join("cell-times")
+    times_dir_in(&records_dir())
+}
+
+/// `cell-times/` in the records folder `records`.
+pub fn times_dir_in(records: &Path) -> PathBuf {
+    records.join("cell-times")
 }
 
 /// One cell's latest time, as `taskbench limits` reads it.

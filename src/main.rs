@@ -9,8 +9,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use taskbench::limits::{max_tasks, Snapshot};
 use taskbench::record::{criterion_home, records_dir};
+use taskbench::results::machine::{project_dir, Machine};
 use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
-use taskbench::results::{compare, export, machine::Machine, readme, report, run, write_atomic};
+use taskbench::results::{compare, export, findings, readme, report, run, write_atomic};
 
 #[derive(Parser)]
 #[command(
@@ -127,14 +128,16 @@ enum Command {
         #[arg(long, value_name = "PERCENT", default_value_t = 25.0, value_parser = parse_percent)]
         min_effect: f64,
     },
-    /// Regenerate the README's results section (between <!-- results:begin --> and <!-- results:end -->).
+    /// Regenerate the README's findings and results sections (between <!-- findings:begin --> and
+    /// <!-- findings:end -->, <!-- results:begin --> and <!-- results:end -->) and the memory chart
+    /// (memory.svg in the run's folder).
     Readme {
         /// The run folder the section is made from.
         run: PathBuf,
         /// The README to update.
         #[arg(long, default_value = "README.md")]
         readme: PathBuf,
-        /// Write nothing; fail if the section is not what this run generates (for CI).
+        /// Write nothing; fail if a section or the chart is not what this run generates (for CI).
         #[arg(long)]
         check: bool,
     },
@@ -181,16 +184,6 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// The project folder: where `Cargo.lock` and `.git` are read from for machine.json.
-fn project_dir() -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    if cwd.join("Cargo.toml").is_file() {
-        cwd
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
     }
 }
 
@@ -291,8 +284,16 @@ fn run_command(cmd: Command) -> Result<()> {
         Command::Readme { run: path, readme: file, check } => {
             let r = run::load(&path)?;
             match readme::update(&file, &r, check)? {
-                readme::Outcome::Updated => println!("updated the results section of {}", file.display()),
-                readme::Outcome::AlreadyCurrent => println!("{}: results section is current", file.display()),
+                readme::Outcome::Updated => println!(
+                    "updated what was stale of the generated sections of {} and the chart {}",
+                    file.display(),
+                    path.join(findings::CHART_FILE).display()
+                ),
+                readme::Outcome::AlreadyCurrent => println!(
+                    "{}: the generated sections and the chart {} are current",
+                    file.display(),
+                    path.join(findings::CHART_FILE).display()
+                ),
             }
             Ok(())
         }

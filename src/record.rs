@@ -167,6 +167,11 @@ pub struct CellLog {
 }
 
 impl CellLog {
+    /// Where this log writes its records.
+    pub fn records_dir(&self) -> &Path {
+        &self.records_dir
+    }
+
     /// A log for a run that started at `started`, whose Criterion writes under `criterion_home`.
     pub fn new(criterion_home: PathBuf, records_dir: PathBuf, started: SystemTime) -> CellLog {
         CellLog {

@@ -20,6 +20,7 @@ use crate::limits::{self, Snapshot};
 use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
 use crate::record::{criterion_cell_dir, criterion_home, records_dir, CellLog, CellRecord};
+use crate::results::overview;
 use crate::results::summary::{per_iteration, read_bench};
 
 /// The N values measured when `TASKBENCH_N` is not set.
@@ -395,14 +396,19 @@ pub fn bench_main<M: CellValue>(
         serve_cell(spec, extra, measure, &id);
     }
     let mut runners = Runners::from_args(config);
-    run_group(&mut runners, spec, extra, started);
+    let measured = run_group(&mut runners, spec, extra, started);
     runners.plots.final_summary();
+    // Last, so that the page's path is the run's last line; nothing measured (--list, test mode), no page.
+    if measured > 0 {
+        say(&overview::after_bench(&runners.criterion_home, &records_dir()));
+    }
 }
 
 /// Runs `spec` for every selected model at every N that fits this machine (settings from the environment
 /// and Criterion's filter from the command line), then the `extra` rows, recording each cell as it finishes.
-/// Every cell is measured in child processes of this binary (see [`crate::cell`]).
-pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[ExtraRow], started: SystemTime) {
+/// Every cell is measured in child processes of this binary (see [`crate::cell`]). Returns how many cells
+/// Criterion measured.
+pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[ExtraRow], started: SystemTime) -> usize {
     let fail = |e: anyhow::Error| -> ! {
         say(&format!("{e:#}"));
         std::process::exit(2);
@@ -436,6 +442,7 @@ pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[Ex
             records_dir().join("cells").join(spec.name).display()
         ));
     }
+    log.measured_cells
 }
 
 /// The models `spec` applies to; the others are named in one line.
@@ -566,7 +573,7 @@ pub fn run_group_with<M: CellValue>(
     log: &mut CellLog,
     sample: impl Fn(&str, u64) -> Result<f64>,
 ) {
-    let mut budget = CellBudget::from_env(spec.name).unwrap_or_else(|e| {
+    let mut budget = CellBudget::from_env(spec.name, log.records_dir()).unwrap_or_else(|e| {
         say(&format!("{e:#}"));
         std::process::exit(2)
     });
@@ -719,6 +726,8 @@ pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind
         match observer.per_task(n) {
             Err(e) if attempt < attempts => {
                 say(&format!("{}/{n}: reading {attempt} of {attempts} discarded: {e:#}", model.name()));
+                // Other processes' threads come and go in bursts (a build, a test run): let one pass.
+                std::thread::sleep(Duration::from_millis(200) * attempt as u32);
                 attempt += 1;
             }
             result => return result,
@@ -727,7 +736,7 @@ pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind
 }
 
 /// Readings of the kernel's share a cell may discard (see [`memory_per_task`]).
-pub const KERNEL_ATTEMPTS: usize = 5;
+pub const KERNEL_ATTEMPTS: usize = 8;
 
 /// Go keeps goroutine stacks outside its heap; this `heap_per_task` row shows them (`StackInuse`) next to the
 /// heap row.

@@ -206,7 +206,7 @@ fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
     let reason = skipped[0].skipped.as_deref().unwrap();
     assert!(reason.starts_with("estimated "), "{reason}");
     assert!(reason.contains("scaled from spawn/fake/20) exceeds the cell budget of 5 s"), "{reason}");
-    let kept = budget::read_times(&budget::times_dir()).unwrap();
+    let kept = budget::read_times(&budget::times_dir_in(&records)).unwrap();
     assert_eq!(kept["spawn"].len(), 3, "{kept:?}");
     assert!(kept["spawn"]["spawn/fake/10000"].seconds.is_none());
 }

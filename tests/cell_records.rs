@@ -33,6 +33,10 @@ fn an_interrupted_run_keeps_the_cells_that_finished() {
     }));
     assert!(interrupted.is_err(), "the fake interruption did not happen");
     assert_eq!(ids(&t), ["heap_per_task/a/10", "heap_per_task/a/20"]);
+    // The cells' times go with the records, not into the working directory's target/ (where they would show
+    // in the user's `taskbench limits`).
+    let times = taskbench::budget::read_times(&taskbench::budget::times_dir_in(&t.records)).unwrap();
+    assert_eq!(times["heap_per_task"].len(), 2, "{times:?}");
     let g = gather(&t.criterion, &t.records).unwrap();
     assert_eq!(g.summary.benchmarks.len(), 2);
     assert!(
@@ -73,9 +77,23 @@ fn runs_in_which_criterion_writes_no_result_write_no_records() {
     assert_eq!((log.measured_cells, log.skipped_cells), (0, 0));
     let log = run(&t, &[&A, &MISSING], &[10], &[], |c| c.profile_time(Some(Duration::from_millis(20))), |_| 256.0);
     assert_eq!((log.measured_cells, log.skipped_cells), (0, 0));
-    assert!(!t.records.exists(), "records written: {:?}", ids(&t));
+    assert!(!t.records.join("cells").exists(), "records written: {:?}", ids(&t));
     // The same run measuring: the cell and the skip are recorded.
     let log = run(&t, &[&A, &MISSING], &[10], &[], |c| c, |_| 256.0);
     assert_eq!((log.measured_cells, log.skipped_cells), (1, 1));
     assert_eq!(ids(&t), ["heap_per_task/a/10", "heap_per_task/missing/10"]);
+}
+
+/// Fails on: a group's models ordered by the newest run alone, so that a run of one model moves it first in
+/// every table, chart and legend (the overview page shows every cell measured so far, often from such runs).
+#[test]
+fn a_run_of_one_model_after_a_full_run_keeps_the_models_order() {
+    let t = target();
+    run(&t, &[&A, &B], &[10], &[], |c| c, |_| 256.0);
+    run(&t, &[&B], &[10], &[], |c| c, |_| 300.0);
+    let g = gather(&t.criterion, &t.records).unwrap();
+    let models: Vec<&str> = g.summary.groups[0].models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(models, ["a", "b"]);
+    let ids: Vec<&str> = g.summary.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["heap_per_task/a/10", "heap_per_task/b/10"]);
 }

@@ -15,7 +15,7 @@ use taskbench::results::machine::Machine;
 use taskbench::results::noise::{self, Basis, DiffRule};
 use taskbench::results::run::{self, SaveOptions};
 use taskbench::results::summary::{Bench, Interval};
-use taskbench::results::{export, readme, report};
+use taskbench::results::{export, findings, readme, report, thousands};
 
 const MODELS: &[&str] = &["thread", "tokio-mt", "tokio-ct", "async-std", "smol", "may", "floor", "goroutine"];
 const NS: &[usize] = &[10_000, 100_000, 1_000_000];
@@ -27,6 +27,8 @@ const GROUPS: &[(&str, &str)] = &[
     ("heap_per_task", "bytes/task"),
     ("rss_per_task", "bytes/task"),
 ];
+/// A README holding nothing but the generated sections' markers.
+const MARKERS: &str = "<!-- findings:begin -->\n<!-- findings:end -->\n<!-- results:begin -->\n<!-- results:end -->\n";
 const GROUP_NAMES: &[&str] = &["spawn", "spawn_cold", "spawn_join", "spawn_join_cold", "heap_per_task", "rss_per_task"];
 
 /// A per-task value for a fake benchmark, different per model, N and group.
@@ -650,7 +652,7 @@ fn bimodal_cells_are_flagged_and_unimodal_ones_are_not() {
     assert!(!r.summary.bench("rss_per_task/floor/10000").unwrap().bimodal);
 
     let file = f.root.join("README.md");
-    fs::write(&file, "<!-- results:begin -->\n<!-- results:end -->\n").unwrap();
+    fs::write(&file, MARKERS).unwrap();
     readme::update(&file, &r, false).unwrap();
     let text = fs::read_to_string(&file).unwrap();
     let smol_row = text.lines().find(|l| l.starts_with("| smol | 10,000 |")).unwrap();
@@ -780,9 +782,12 @@ fn readme_section_is_regenerated_between_the_markers() {
     let e = err_text(readme::update(&file, &r, false));
     assert!(e.contains("README.md") && e.contains("results:begin"), "{e}");
     fs::write(&file, "# T\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\nafter\n").unwrap();
+    let e = err_text(readme::update(&file, &r, false));
+    assert!(e.contains("README.md") && e.contains("findings:begin"), "{e}");
+    fs::write(&file, "# T\n\n<!-- findings:begin -->\n<!-- findings:end -->\n\n<!-- results:begin -->\nold\n<!-- results:end -->\n\nafter\n").unwrap();
     assert_eq!(readme::update(&file, &r, false).unwrap(), readme::Outcome::Updated);
     let text = fs::read_to_string(&file).unwrap();
-    assert!(text.starts_with("# T\n\n<!-- results:begin -->\n") && text.ends_with("<!-- results:end -->\n\nafter\n"));
+    assert!(text.starts_with("# T\n\n<!-- findings:begin -->\n") && text.ends_with("<!-- results:end -->\n\nafter\n"));
     assert!(!text.contains("\nold\n"), "the old section is gone");
     assert!(
         text.contains(
@@ -799,6 +804,155 @@ fn readme_section_is_regenerated_between_the_markers() {
     assert!(text.contains("results/m/a/summary.json"), "{text}");
     assert!(text.contains("Fake CPU 9000"));
     assert_eq!(readme::update(&file, &r, true).unwrap(), readme::Outcome::AlreadyCurrent);
+}
+
+// ---- the README's findings and memory chart ----
+
+/// The `<text>` labels of an SVG with their x and y, in order (a label's text up to its first tag).
+fn svg_texts(svg: &str) -> Vec<(f64, f64, String)> {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[at..].split('"').next()?.parse().ok()
+    };
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let (tag, rest) = t.split_once('>')?;
+            let text = rest.split('<').next()?.to_string();
+            // A rotated label has neither (NaN).
+            Some((attr(tag, "x").unwrap_or(f64::NAN), attr(tag, "y").unwrap_or(f64::NAN), text))
+        })
+        .collect()
+}
+
+/// Fails on: a model missing from the chart or its legend, two lines for one model (or one for two), the
+/// kernel line drawn without kernel cells or missing with them, and axes that are not logarithmic.
+#[test]
+fn memory_chart_has_one_line_per_model_and_log_axes() {
+    let f = fixture(1.0, 0.01);
+    // Kernel memory for thread at every N it ran (10^4), as the kernel_per_task group records it.
+    write_criterion(&f.criterion, "kernel_per_task", "thread", 10_000, 12_288.0, 0.0, false);
+    let run_info = RunInfo { cells: vec!["kernel_per_task/thread/10000".into()], ..fake_run(1_795_728_600_000) };
+    write_cell(&f.records, &fake_cell("kernel_per_task", "bytes/task", "thread", 10_000, None, &run_info)).unwrap();
+    let r = run::load(&run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
+    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let svg = findings::chart_svg(&r, &c).expect("a chart");
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.ends_with("</svg>\n"));
+    let lines: Vec<&str> = svg.split("<polyline ").skip(1).map(|l| &l[..l.find("/>").unwrap()]).collect();
+    let solid: Vec<&&str> = lines.iter().filter(|l| !l.contains("stroke-dasharray")).collect();
+    let dashed: Vec<&&str> = lines.iter().filter(|l| l.contains("stroke-dasharray")).collect();
+    assert_eq!(solid.len(), MODELS.len(), "one RSS line per model");
+    assert_eq!(dashed.len(), 1, "RSS + kernel for thread alone");
+    let color = |l: &str| l.split("stroke=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let mut colors: Vec<String> = solid.iter().map(|l| color(l)).collect();
+    colors.sort();
+    colors.dedup();
+    assert_eq!(colors.len(), MODELS.len(), "a colour per model");
+    let thread_color = color(solid[0]);
+    assert_eq!(color(dashed[0]), thread_color, "the kernel line in thread's colour");
+    // Every RSS point on its line: thread ran at 10^4 only, may up to 10^5, the others at every N.
+    let points = |l: &str| l.split("points=\"").nth(1).unwrap().split('"').next().unwrap().split(' ').count();
+    let counts: Vec<usize> = solid.iter().map(|l| points(l)).collect();
+    assert_eq!(counts, [1, 3, 3, 3, 3, 2, 3, 3], "in the run's model order");
+
+    let texts = svg_texts(&svg);
+    let has = |t: &str| texts.iter().any(|(_, _, s)| s == t);
+    for m in MODELS {
+        assert!(has(m), "{m} in the legend: {texts:?}");
+    }
+    assert!(has("RSS") && has("RSS + kernel"), "the line styles in the legend");
+    assert!(texts.iter().any(|(_, _, s)| s.starts_with("N (tasks)") && s.contains("log scale")));
+    assert!(texts.iter().any(|(_, _, s)| s.contains("per live task, bytes (log scale)")));
+    // Log axes: the ticks 10k, 100k, 1M equally far apart across; each power-of-two tick equally far up.
+    let x: Vec<f64> = ["10k", "100k", "1M"].iter().map(|t| texts.iter().find(|(_, _, s)| s == t).unwrap().0).collect();
+    assert!(((x[1] - x[0]) - (x[2] - x[1])).abs() < 0.2, "{x:?}");
+    let y: Vec<f64> = texts.iter().filter(|(_, _, s)| s.ends_with(" B") || s.ends_with(" KiB")).map(|t| t.1).collect();
+    assert!(y.len() >= 4, "{texts:?}");
+    let steps: Vec<f64> = y.windows(2).map(|w| w[0] - w[1]).collect();
+    assert!(steps.iter().all(|d| *d > 10.0 && (d - steps[0]).abs() < 0.2), "ticks a power of two apart: {y:?}");
+
+    // Without kernel cells, no dashed line and no style legend.
+    let g = fixture(1.0, 0.01);
+    let r = run::load(&run::save(&opts(&g, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
+    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let svg = findings::chart_svg(&r, &c).unwrap();
+    assert_eq!(svg.matches("<polyline ").count(), MODELS.len());
+    assert!(!svg.contains("<polyline points=\"\" ") && !svg_texts(&svg).iter().any(|t| t.2 == "RSS + kernel"));
+    assert!(!svg.split("<polyline ").skip(1).any(|l| l[..l.find("/>").unwrap()].contains("stroke-dasharray")));
+}
+
+/// The committed run the README names.
+fn readme_run() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("results/amd-epyc-2c-24g/2026-11-27T1323Z-aa1")
+}
+
+/// Fails on: findings with figures that are not the run's (typed, or read from the wrong cell).
+#[test]
+fn findings_carry_the_committed_runs_figures() {
+    let r = run::load(&readme_run()).unwrap();
+    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let bullets = findings::bullets(&c);
+    assert!((3..=6).contains(&bullets.len()), "{bullets:?}");
+    let figure = |id: &str| thousands(r.summary.bench(id).unwrap_or_else(|| panic!("{id}")).per_task.point);
+    let said = |text: &str| assert!(bullets.iter().any(|b| b.contains(text)), "{text:?} in none of {bullets:#?}");
+    said(&format!("from {} B of RSS (floor", figure("rss_per_task/floor/1000000")));
+    said(&format!("the cheapest runtime is smol, at {} B", figure("rss_per_task/smol/1000000")));
+    said(&format!("A live goroutine takes {} B of RSS at 10^6", figure("rss_per_task/goroutine/1000000")));
+    said(&format!("a {} B stack", figure("heap_per_task/goroutine-stack/1000000")));
+    said(&format!("thread takes {} B of RSS", figure("rss_per_task/thread/10000")));
+    said(&format!("{} ns per task (async-std)", figure("spawn/async-std/100000")));
+}
+
+/// Fails on: `readme --check` passing while the chart or the findings are not what the run generates.
+#[test]
+fn binary_readme_check_fails_on_a_stale_chart_or_stale_findings() {
+    let f = fixture(1.0, 0.01);
+    assert_eq!(taskbench(&f.root, &["save", "--name", "a", "--machine", "m"]).0, 0);
+    fs::write(f.root.join("README.md"), format!("x\n{MARKERS}")).unwrap();
+    let svg = f.results.join("m/a").join(findings::CHART_FILE);
+    let check = || taskbench(&f.root, &["readme", "results/m/a", "--check"]);
+    let (code, _, err) = check();
+    assert_ne!(code, 0);
+    assert!(err.contains("README.md (its generated sections)") && err.contains("memory.svg (missing)"), "{err}");
+    assert!(!svg.exists(), "--check wrote the chart");
+    let (code, _, err) = taskbench(&f.root, &["readme", "results/m/a"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = check();
+    assert_eq!(code, 0, "{err}");
+    let readme = fs::read_to_string(f.root.join("README.md")).unwrap();
+    assert!(readme.contains("](results/m/a/memory.svg)"), "the chart linked from the README: {readme}");
+
+    // The chart edited, then gone.
+    let good = fs::read_to_string(&svg).unwrap();
+    fs::write(&svg, good.replace("#1f77b4", "#000000")).unwrap();
+    let (code, _, err) = check();
+    assert!(code != 0 && err.contains("memory.svg (the chart)") && !err.contains("README.md"), "{err}");
+    fs::remove_file(&svg).unwrap();
+    let (code, _, err) = check();
+    assert!(code != 0 && err.contains("memory.svg (missing)"), "{err}");
+    assert_eq!(taskbench(&f.root, &["readme", "results/m/a"]).0, 0);
+    assert_eq!(fs::read_to_string(&svg).unwrap(), good);
+
+    // A finding edited by hand.
+    let begin = readme.find("\n- ").unwrap() + 3;
+    fs::write(f.root.join("README.md"), format!("{}At 10^9{}", &readme[..begin], &readme[begin + 7..])).unwrap();
+    let (code, _, err) = check();
+    assert!(code != 0 && err.contains("README.md (its generated sections)") && !err.contains("memory.svg"), "{err}");
+
+    // The run changed under both: a figure of the chart and of the findings.
+    assert_eq!(taskbench(&f.root, &["readme", "results/m/a"]).0, 0);
+    let summary = f.results.join("m/a/summary.json");
+    let text = fs::read_to_string(&summary).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for b in json["benchmarks"].as_array_mut().unwrap() {
+        if b["group"] == "rss_per_task" {
+            let v = b["per_task"]["point"].as_f64().unwrap();
+            b["per_task"]["point"] = json!(v * 2.0);
+        }
+    }
+    fs::write(&summary, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let (code, _, err) = check();
+    assert!(code != 0 && err.contains("README.md") && err.contains("memory.svg (the chart)"), "{err}");
 }
 
 #[test]
@@ -986,7 +1140,7 @@ fn binary_save_compare_report_readme_end_to_end() {
     assert_eq!(code, 0, "{err}");
     assert!(fs::read_to_string(f.root.join("report.html")).unwrap().contains("<svg"));
 
-    fs::write(f.root.join("README.md"), "x\n<!-- results:begin -->\n<!-- results:end -->\n").unwrap();
+    fs::write(f.root.join("README.md"), format!("x\n{MARKERS}")).unwrap();
     let (code, _, err) = taskbench(&f.root, &["readme", "results/m/a", "--check"]);
     assert_ne!(code, 0, "stale section fails --check");
     assert!(err.contains("README.md"), "{err}");

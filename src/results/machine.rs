@@ -29,6 +29,17 @@ pub const TRACKED_CRATES: &[&str] = &[
     "criterion",
 ];
 
+/// The project folder: where `Cargo.lock` and `.git` are read from for machine.json. The working folder when
+/// it holds a `Cargo.toml` (cargo runs benches there), else the one this build came from.
+pub fn project_dir() -> std::path::PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    if cwd.join("Cargo.toml").is_file() {
+        cwd
+    } else {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+}
+
 /// The machine a run was made on. Missing values are `null` in JSON.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Machine {

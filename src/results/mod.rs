@@ -19,17 +19,23 @@
 //! - [`run`]: save a run folder atomically, and load one back with clear errors;
 //! - [`noise`]: the one rule for a real difference between runs, and the flags for a suspect sample set;
 //! - [`compare`]: runs side by side, machine differences first, with ratios and the noise rule;
+//! - [`chart`]: log-log SVG charts, for the report and the README's memory chart;
 //! - [`report`]: a self-contained HTML page with log-log charts;
+//! - [`overview`]: the page every bench leaves in Criterion's folder, for every cell measured so far;
 //! - [`readme`]: the README's results section, regenerated from a saved run;
+//! - [`findings`]: the README's opening sentences and memory chart, generated from a saved run;
 //! - [`export`]: the formats other tools read (`critcmp`, `bencher`).
 //!
 //! Every command computes its whole output before writing anything, and writes through [`write_atomic`], so
 //! bad input leaves nothing behind and a crash leaves no half-written file.
 
+pub mod chart;
 pub mod compare;
 pub mod export;
+pub mod findings;
 pub mod machine;
 pub mod noise;
+pub mod overview;
 pub mod readme;
 pub mod report;
 pub mod run;

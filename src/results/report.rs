@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
+use super::chart::{model_colors, Key, LogLog, Point, Series, DASHES};
 use super::compare::{
     compare, in_runs, legend, ratio_cell, same_fields, Cell, Comparison, GroupTable, FLAG_MARK, REAL_MARK,
 };
@@ -18,14 +19,7 @@ use super::noise::{Basis, DiffRule};
 use super::run::Run;
 use super::summary::{Interval, Total, KERNEL_GROUP};
 use super::{human, iso8601, now_unix, per_task_label, relative_to, thousands, write_atomic};
-
-/// Colours for models, in registry order; distinguishable and readable on white.
-const PALETTE: &[&str] = &[
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
-    "#393b79", "#637939",
-];
-/// Dash patterns for runs A, B, C, ...
-const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
+use crate::record::criterion_cell_dir;
 
 /// Builds the page for `runs` and writes it to `out`, marking differences by `rule`. `criterion_home` is where
 /// to look for Criterion's pages besides the folder recorded in each run.
@@ -43,6 +37,24 @@ pub fn write_report(runs: &[Run], rule: &DiffRule, out: &Path, criterion_home: O
 
 /// The page as a string. `out_dir` is where it will be written: links are made relative to it.
 pub fn render(runs: &[Run], rule: &DiffRule, out_dir: &Path, criterion_home: Option<&Path>) -> Result<String> {
+    render_page(runs, rule, out_dir, criterion_home, None)
+}
+
+/// Plain text under the page's title, for a page that is not a saved run's: what it covers, and a list.
+#[derive(Debug, Clone, Default)]
+pub struct Intro {
+    pub text: String,
+    pub items: Vec<String>,
+}
+
+/// [`render`], with an [`Intro`] under the title.
+pub fn render_page(
+    runs: &[Run],
+    rule: &DiffRule,
+    out_dir: &Path,
+    criterion_home: Option<&Path>,
+    intro: Option<&Intro>,
+) -> Result<String> {
     let c = compare(runs, rule)?;
     let links = Links::find(runs, out_dir, criterion_home);
     let colors = model_colors(&c);
@@ -62,6 +74,16 @@ pub fn render(runs: &[Run], rule: &DiffRule, out_dir: &Path, criterion_home: Opt
         iso8601(now_unix()),
         env!("CARGO_PKG_VERSION")
     );
+    if let Some(intro) = intro {
+        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(&intro.text));
+        if !intro.items.is_empty() {
+            h.push_str("<ul class=\"skipped\">");
+            for item in &intro.items {
+                let _ = write!(h, "<li>{}</li>", esc(item));
+            }
+            h.push_str("</ul>\n");
+        }
+    }
 
     runs_section(&mut h, &c);
     if c.runs.len() > 1 {
@@ -380,196 +402,69 @@ fn ci_pct(v: &Interval) -> String {
     }
 }
 
-fn model_colors(c: &Comparison) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut models: Vec<&str> = c.configs.iter().map(|(m, _)| m.as_str()).collect();
-    for g in &c.groups {
-        for r in &g.rows {
-            if !models.contains(&r.model.as_str()) {
-                models.push(&r.model);
-            }
-        }
-    }
-    for (i, m) in models.into_iter().enumerate() {
-        out.insert(m.to_string(), PALETTE[i % PALETTE.len()].to_string());
-    }
-    out
-}
-
-/// A log-log SVG chart of one group: per-task value against N.
+/// A log-log SVG chart of one group: per-task value against N, a colour per model and a dash pattern per run.
 fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> String {
-    const W: f64 = 1060.0;
-    const H: f64 = 400.0;
-    const L: f64 = 78.0;
-    const R: f64 = 770.0;
-    const T: f64 = 16.0;
-    const B: f64 = 350.0;
-    let mut pts: Vec<(usize, &str, usize, Interval)> = Vec::new();
+    let mut series: BTreeMap<(usize, String), Vec<Point>> = BTreeMap::new();
     let mut not_drawn = Vec::new();
+    let multi = c.runs.len() > 1;
     for row in &g.rows {
         for (i, cell) in row.cells.iter().enumerate() {
-            if let Some(cl) = cell {
-                if cl.per_task.point > 0.0 {
-                    pts.push((i, &row.model, row.n, cl.per_task));
-                } else {
-                    not_drawn.push(format!("{} {} N={}", c.runs[i].letter, row.model, row.n));
-                }
+            let Some(cl) = cell else { continue };
+            if cl.per_task.point > 0.0 {
+                let who = if multi { format!("{}: ", c.runs[i].letter) } else { String::new() };
+                let v = cl.per_task;
+                let tip =
+                    format!("{who}{}, N={}: {} ({})", row.model, row.n, human(v.point, &g.unit), ci_text(&v, &g.unit));
+                series.entry((i, row.model.clone())).or_default().push(Point { n: row.n, value: v, tip });
+            } else {
+                not_drawn.push(format!("{} {} N={}", c.runs[i].letter, row.model, row.n));
             }
         }
     }
-    if pts.is_empty() {
+    if series.is_empty() {
         return "<p class=\"skipped\">No positive values to chart.</p>".to_string();
     }
-    let ns: Vec<usize> = {
-        let mut v: Vec<usize> = pts.iter().map(|p| p.2).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let (x0, x1) = pad_range((ns[0] as f64).log10(), (ns[ns.len() - 1] as f64).log10(), 0.08, 0.5);
-    let lows = pts.iter().map(|p| if p.3.lower > 0.0 { p.3.lower } else { p.3.point });
-    let highs = pts.iter().map(|p| p.3.upper.max(p.3.point));
-    let ymin = lows.fold(f64::INFINITY, f64::min).log10();
-    let ymax = highs.fold(f64::NEG_INFINITY, f64::max).log10();
-    let (y0, y1) = pad_range(ymin, ymax, 0.06, 1.0);
-    let sx = |n: f64| L + (n.log10() - x0) / (x1 - x0) * (R - L);
-    let sy = |v: f64| B - (v.log10() - y0) / (y1 - y0) * (B - T);
-
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" \
-         aria-label=\"{} per task against N, log-log\">",
-        esc(&g.group)
-    );
-    let _ = write!(
-        s,
-        "<rect x=\"{L}\" y=\"{T}\" width=\"{}\" height=\"{}\" fill=\"#fcfcfc\" stroke=\"#bbb\"/>",
-        R - L,
-        B - T
-    );
-    for v in y_ticks(y0, y1, &g.unit) {
-        let y = sy(v);
-        let _ = write!(
-            s,
-            "<line x1=\"{L}\" x2=\"{R}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e6e6e6\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            L - 6.0,
-            y + 4.0,
-            esc(&tick_label(v, &g.unit))
-        );
-    }
-    for &n in &ns {
-        let x = sx(n as f64);
-        let _ = write!(
-            s,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{T}\" y2=\"{B}\" stroke=\"#e6e6e6\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            B + 16.0,
-            short_n(n)
-        );
-    }
-    let _ = write!(
-        s,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">N (tasks), log scale</text>\
-         <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{} (log scale)</text>",
-        (L + R) / 2.0,
-        B + 38.0,
-        (T + B) / 2.0,
-        esc(per_task_label(&g.unit))
-    );
-
-    // One line per model and run; CI bars and markers on top.
-    let mut series: BTreeMap<(usize, String), Vec<(usize, Interval)>> = BTreeMap::new();
-    for (i, m, n, v) in &pts {
-        series.entry((*i, m.to_string())).or_default().push((*n, *v));
-    }
-    let multi = c.runs.len() > 1;
-    for ((run, model), mut line) in series {
-        line.sort_by_key(|p| p.0);
-        let color = colors.get(&model).map(String::as_str).unwrap_or("#000");
-        let dash = DASHES[run % DASHES.len()];
-        let path: Vec<String> = line.iter().map(|(n, v)| format!("{:.1},{:.1}", sx(*n as f64), sy(v.point))).collect();
-        let _ = write!(
-            s,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{}/>",
-            path.join(" "),
-            if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") }
-        );
-        for (n, v) in &line {
-            let (x, y) = (sx(*n as f64), sy(v.point));
-            if v.lower > 0.0 && v.upper > v.lower {
-                let (ya, yb) = (sy(v.lower), sy(v.upper));
-                let _ = write!(
-                    s,
-                    "<path d=\"M{x:.1} {ya:.1}V{yb:.1}M{:.1} {ya:.1}h6M{:.1} {yb:.1}h6\" stroke=\"{color}\" stroke-width=\"1.2\"/>",
-                    x - 3.0,
-                    x - 3.0
-                );
-            }
-            let who = if multi { format!("{}: ", c.runs[run].letter) } else { String::new() };
-            let tip = format!("{who}{model}, N={n}: {} ({})", human(v.point, &g.unit), ci_text(v, &g.unit));
-            let _ = write!(s, "{}", marker(run, x, y, color, &tip));
-        }
-    }
-
+    let color = |m: &str| colors.get(m).cloned().unwrap_or_else(|| "#000".into());
+    let series = series
+        .into_iter()
+        .map(|((run, model), points)| Series {
+            color: color(&model),
+            dash: DASHES[run % DASHES.len()],
+            marker: run,
+            points,
+        })
+        .collect();
     // Legend: colours are models; with several runs, dash patterns are runs.
-    let lx = R + 24.0;
-    let mut ly = T + 10.0;
     let mut models: Vec<&String> = g.rows.iter().map(|r| &r.model).collect();
     models.dedup();
-    for m in models {
-        let color = colors.get(m).map(String::as_str).unwrap_or("#000");
-        let _ = write!(
-            s,
-            "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{color}\" stroke-width=\"3\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            lx + 26.0,
-            lx + 32.0,
-            ly + 4.0,
-            esc(m)
-        );
-        ly += 18.0;
-    }
+    let mut keys: Vec<Key> =
+        models.into_iter().map(|m| Key { color: color(m), text: m.clone(), ..Key::default() }).collect();
     if multi {
-        ly += 8.0;
-        for (i, r) in c.runs.iter().enumerate() {
-            let dash = DASHES[i % DASHES.len()];
-            let _ = write!(
-                s,
-                "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"#333\" stroke-width=\"2\"{}/>{}\
-                 <text x=\"{:.1}\" y=\"{:.1}\">{}<title>{}</title></text>",
-                lx + 26.0,
-                if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") },
-                marker(i, lx + 13.0, ly, "#333", &r.label),
-                lx + 32.0,
-                ly + 4.0,
-                esc(&format!("{}: {}", r.letter, ellipsize(&run_name(&r.label), 30))),
-                esc(&r.label)
-            );
-            ly += 18.0;
-        }
+        keys.extend(c.runs.iter().enumerate().map(|(i, r)| Key {
+            color: "#333".into(),
+            dash: DASHES[i % DASHES.len()],
+            marker: Some(i),
+            text: format!("{}: {}", r.letter, ellipsize(&run_name(&r.label), 30)),
+            title: Some(r.label.clone()),
+            space_above: i == 0,
+            ..Key::default()
+        }));
     }
-    s.push_str("</svg>");
+    let chart = LogLog {
+        unit: g.unit.clone(),
+        y_label: format!("{} (log scale)", per_task_label(&g.unit)),
+        aria: format!("{} per task against N, log-log", g.group),
+        legend_width: 290.0,
+        series,
+        keys,
+        header: Vec::new(),
+        footer: Vec::new(),
+    };
+    let mut s = chart.svg();
     if !not_drawn.is_empty() {
         let _ = write!(s, "<p class=\"skipped\">Not drawn (value ≤ 0): {}.</p>", esc(&not_drawn.join(", ")));
     }
     s
-}
-
-/// Run A: filled circle, B: hollow circle, C: filled square, D: hollow square, ...
-fn marker(run: usize, x: f64, y: f64, color: &str, tip: &str) -> String {
-    let fill = if run % 2 == 0 { color } else { "#fff" };
-    let tip = format!("<title>{}</title>", esc(tip));
-    if (run / 2) % 2 == 0 {
-        format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{fill}\" stroke=\"{color}\" stroke-width=\"1.5\">{tip}</circle>")
-    } else {
-        format!(
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"{fill}\" stroke=\"{color}\" stroke-width=\"1.5\">{tip}</rect>",
-            x - 4.0,
-            y - 4.0
-        )
-    }
 }
 
 /// The run part of `machine/run`: the machine is in the runs table.
@@ -582,72 +477,6 @@ fn ellipsize(s: &str, max: usize) -> String {
         s.to_string()
     } else {
         format!("…{}", s.chars().skip(s.chars().count() - (max - 1)).collect::<String>())
-    }
-}
-
-/// Widens `[a, b]` (log10 units) by `frac` of its span on each side, or to at least `min_span`.
-fn pad_range(a: f64, b: f64, frac: f64, min_span: f64) -> (f64, f64) {
-    let span = b - a;
-    if span < min_span {
-        let mid = (a + b) / 2.0;
-        (mid - min_span / 2.0, mid + min_span / 2.0)
-    } else {
-        (a - span * frac, b + span * frac)
-    }
-}
-
-/// Tick values inside `[10^y0, 10^y1]`: 1-2-5 steps for time, powers of two for bytes, thinned to at most 9.
-fn y_ticks(y0: f64, y1: f64, unit: &str) -> Vec<f64> {
-    let (lo, hi) = (10f64.powf(y0), 10f64.powf(y1));
-    let mut ticks = Vec::new();
-    if unit.starts_with("bytes") {
-        let mut k = lo.log2().floor() as i32;
-        while 2f64.powi(k) <= hi {
-            let v = 2f64.powi(k);
-            if v >= lo {
-                ticks.push(v);
-            }
-            k += 1;
-        }
-    } else {
-        let mut e = y0.floor() as i32;
-        while 10f64.powi(e) <= hi {
-            for m in [1.0, 2.0, 5.0] {
-                let v = m * 10f64.powi(e);
-                if v >= lo && v <= hi {
-                    ticks.push(v);
-                }
-            }
-            e += 1;
-        }
-        // Many decades: keep the powers of ten only.
-        if ticks.len() > 9 {
-            ticks.retain(|v| (v.log10() - v.log10().round()).abs() < 1e-9);
-        }
-    }
-    let step = ticks.len().div_ceil(9).max(1);
-    if step > 1 {
-        ticks = ticks.into_iter().enumerate().filter(|(i, _)| i % step == 0).map(|(_, v)| v).collect();
-    }
-    ticks
-}
-
-/// `1 KiB`, `256 B`, `2 µs`: [`human`] without trailing zeros.
-fn tick_label(v: f64, unit: &str) -> String {
-    let s = human(v, unit);
-    let (num, u) = s.split_once(' ').unwrap_or((&s, ""));
-    let num = if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.') } else { num };
-    format!("{num} {u}")
-}
-
-/// `10k`, `1M`, `250`.
-fn short_n(n: usize) -> String {
-    if n >= 1_000_000 && n % 1_000_000 == 0 {
-        format!("{}M", n / 1_000_000)
-    } else if n >= 1000 && n % 1000 == 0 {
-        format!("{}k", n / 1000)
-    } else {
-        n.to_string()
     }
 }
 
@@ -687,14 +516,10 @@ impl Links {
             for b in &run.summary.benchmarks {
                 let Some(raw) = &b.raw else { continue };
                 let Ok(saved) = fs::read(run.path.join(raw).join("estimates.json")) else { continue };
-                // raw is "criterion/<group>/<model>/<N>/new": the benchmark's folder under Criterion's home.
-                let Some(bench_dir) = Path::new(raw).strip_prefix("criterion").ok().and_then(Path::parent) else {
-                    continue;
-                };
                 for home in &homes {
-                    let page = home.join(bench_dir).join("report").join("index.html");
-                    let same =
-                        fs::read(home.join(bench_dir).join("new").join("estimates.json")).is_ok_and(|b| b == saved);
+                    let bench_dir = criterion_cell_dir(home, &b.group, &b.model, b.n);
+                    let page = bench_dir.join("report").join("index.html");
+                    let same = fs::read(bench_dir.join("new").join("estimates.json")).is_ok_and(|b| b == saved);
                     if same && page.is_file() {
                         if let Some(link) = href(out_dir, &page) {
                             cells.insert((i, b.id.clone()), link);
@@ -738,17 +563,6 @@ fn url_path(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticks() {
-        let t = y_ticks(2.0, 3.0, "ns/task");
-        assert_eq!(t, vec![100.0, 200.0, 500.0, 1000.0]);
-        let t = y_ticks(1.0f64.log10() + 2.0, 4.0, "bytes/task");
-        assert!(t.contains(&128.0) && t.contains(&8192.0));
-        assert_eq!(tick_label(1024.0, "bytes/task"), "1 KiB");
-        assert_eq!(tick_label(2000.0, "ns/task"), "2 µs");
-        assert_eq!(short_n(1_000_000), "1M");
-    }
 
     #[test]
     fn escaping() {

@@ -12,6 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use super::machine::Machine;
 use super::summary::{self, Summary};
 use super::{read_versioned, run_stamp, to_json, write_atomic, MACHINE_SCHEMA};
+use crate::record::criterion_cell_dir;
 
 /// What `taskbench save` needs to know.
 #[derive(Debug, Clone)]
@@ -47,10 +48,7 @@ pub struct Saved {
 /// Saves the current Criterion output as a run of `machine`. See the module docs.
 pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     let gathered = summary::gather(&opts.criterion_home, &opts.records_dir)?;
-    if let Some(cores) = gathered.bench_usable_cores {
-        // What the benches ran with, not what this save process has; the folder name stays the machine's.
-        machine.available_parallelism = cores;
-    }
+    as_benched(&mut machine, &gathered);
     if let Some(m) = &opts.machine_name {
         check_name(m, "machine name")?;
         machine.slug = m.clone();
@@ -119,6 +117,35 @@ pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     }
     sync_dir(&machine_dir);
     Ok(Saved { path: target, summary, warnings: gathered.warnings, provenance: gathered.provenance, replaced })
+}
+
+/// The machine as the benches ran on it: the cores their processes could use, when the records say. The
+/// folder name stays the machine's.
+fn as_benched(machine: &mut Machine, gathered: &summary::Gathered) {
+    if let Some(cores) = gathered.bench_usable_cores {
+        machine.available_parallelism = cores;
+    }
+}
+
+/// Every cell recorded so far, gathered as [`save`] gathers it, as a run called `name` that is not saved:
+/// its folder is Criterion's, and each benchmark's files are Criterion's own (`raw` is absolute). With it,
+/// which cells came from which bench run (one line per run and group).
+pub fn unsaved(
+    criterion_home: &Path,
+    records_dir: &Path,
+    mut machine: Machine,
+    name: &str,
+) -> Result<(Run, Vec<String>)> {
+    let gathered = summary::gather(criterion_home, records_dir)?;
+    as_benched(&mut machine, &gathered);
+    let mut summary = gathered.summary;
+    summary.machine = machine.slug.clone();
+    summary.run = name.to_string();
+    let home = PathBuf::from(&summary.criterion_home);
+    for b in &mut summary.benchmarks {
+        b.raw = Some(criterion_cell_dir(&home, &b.group, &b.model, b.n).join("new").to_string_lossy().into_owned());
+    }
+    Ok((Run { path: home, machine, summary }, gathered.provenance))
 }
 
 struct RemoveOnDrop(PathBuf);

@@ -29,7 +29,7 @@ use super::noise::{is_bimodal, mean_far_from_median};
 use super::{
     from_versioned, group_rank, iso8601, read_json, read_versioned_value, OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA,
 };
-use crate::record::{read_cells, safe, split_id, CellRecord};
+use crate::record::{read_cells, safe, split_id, CellRecord, RunInfo};
 
 /// One saved run's numbers. See the module docs.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -224,10 +224,18 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
     for (group, cells) in by_group {
         let newest =
             cells.iter().max_by_key(|c| (c.run.started_unix_ms, c.written_at_unix)).expect("a group has cells");
-        // Models in the newest run's order (the registry's), then any others by name.
+        // Models in the order the runs planned them (the registry's), the run that planned the most first (a
+        // filtered run after a full one must not reorder the group), then any others by name.
         let mut models: Vec<ModelInfo> = Vec::new();
-        let planned: Vec<String> =
-            newest.run.cells.iter().filter_map(|id| split_id(group, id).ok()).map(|(model, _)| model).collect();
+        let mut runs: Vec<&RunInfo> = cells.iter().map(|c| &c.run).collect();
+        runs.sort_by_key(|r| (std::cmp::Reverse(r.cells.len()), std::cmp::Reverse(r.started_unix_ms)));
+        runs.dedup_by(|a, b| a.id == b.id);
+        let planned: Vec<String> = runs
+            .iter()
+            .flat_map(|r| r.cells.iter())
+            .filter_map(|id| split_id(group, id).ok())
+            .map(|(model, _)| model)
+            .collect();
         let mut order: Vec<&str> = planned.iter().map(String::as_str).collect();
         let mut names: Vec<&str> = cells.iter().map(|c| c.model.as_str()).collect();
         names.sort();

@@ -1,0 +1,480 @@
+//! Log-log line charts of a per-task value against N, as SVG: the one place charts are drawn. The report
+//! draws one per group inside its page ([`LogLog::svg`]); `taskbench readme` writes the memory chart
+//! ([`memory`]) as a file of its own beside the committed run ([`LogLog::document`]).
+//!
+//! Output is deterministic (fixed rounding, no dates), so a chart checked into the repository can be compared
+//! byte for byte with what the run generates.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::compare::{Comparison, GroupTable};
+use super::human;
+use super::report::esc;
+use super::summary::{Interval, Total, KERNEL_GROUP, RSS_GROUP};
+
+/// Colours for models, in the run's model order; distinguishable and readable on white.
+pub const PALETTE: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+    "#393b79", "#637939",
+];
+/// Dash patterns: runs A, B, C, ... in the report; RSS and RSS + kernel in the memory chart.
+pub const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
+
+/// One drawn value: the median per task with its interval, and the tooltip.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub n: usize,
+    pub value: Interval,
+    pub tip: String,
+}
+
+/// One line: a colour, a dash pattern, a marker style ([`marker`]) and its points (any order).
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub color: String,
+    pub dash: &'static str,
+    pub marker: usize,
+    pub points: Vec<Point>,
+}
+
+/// One legend entry: a line sample, an optional marker, the text (`note` in grey after it) and a tooltip.
+#[derive(Debug, Clone, Default)]
+pub struct Key {
+    pub color: String,
+    pub dash: &'static str,
+    pub marker: Option<usize>,
+    pub text: String,
+    pub note: String,
+    pub title: Option<String>,
+    /// Starts a new block of entries (runs after models, line styles after models).
+    pub space_above: bool,
+}
+
+/// A chart: per-task values (in `unit`) against N, both axes logarithmic, the legend on the right.
+#[derive(Debug, Clone)]
+pub struct LogLog {
+    /// The per-task unit of every value (`ns/task`, `bytes/task`): it picks the ticks and their labels.
+    pub unit: String,
+    pub y_label: String,
+    pub aria: String,
+    /// Room for the legend, right of the plot.
+    pub legend_width: f64,
+    pub series: Vec<Series>,
+    pub keys: Vec<Key>,
+    /// Lines above the plot, the first one bold; drawn only by [`LogLog::document`].
+    pub header: Vec<String>,
+    /// Lines below the plot, in grey; drawn only by [`LogLog::document`].
+    pub footer: Vec<String>,
+}
+
+const W: f64 = 1060.0;
+const L: f64 = 78.0;
+const PLOT_H: f64 = 334.0;
+const LINE: f64 = 18.0;
+const GAP: f64 = 8.0;
+/// The page's text style, for the chart drawn on its own.
+const STYLE: &str = "text{font:12px system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;fill:#333}";
+
+impl LogLog {
+    /// The chart as an `<svg>` element for a page whose CSS styles its text.
+    pub fn svg(&self) -> String {
+        self.draw(false)
+    }
+
+    /// The chart as an SVG file of its own: header and footer lines, a white background and its own text style.
+    pub fn document(&self) -> String {
+        let mut s = self.draw(true);
+        s.push('\n');
+        s
+    }
+
+    fn draw(&self, standalone: bool) -> String {
+        let header = if standalone { self.header.len() as f64 * LINE + 8.0 } else { 0.0 };
+        let footer = if standalone { self.footer.len() as f64 * LINE } else { 0.0 };
+        let (r, t) = (W - self.legend_width, 16.0 + header);
+        let b = t + PLOT_H;
+        let gaps = self.keys.iter().filter(|k| k.space_above).count() as f64 * GAP;
+        let legend_bottom = t + 10.0 + self.keys.len() as f64 * LINE + gaps;
+        let h = (b + 50.0).max(legend_bottom + 8.0) + footer;
+        let pts: Vec<&Point> = self.series.iter().flat_map(|s| &s.points).filter(|p| p.value.point > 0.0).collect();
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" \
+             aria-label=\"{}\">",
+            esc(&self.aria)
+        );
+        if standalone {
+            let _ = write!(s, "<style>{STYLE}</style><rect width=\"{W}\" height=\"{h}\" fill=\"#fff\"/>");
+            for (i, line) in self.header.iter().enumerate() {
+                let weight = if i == 0 { " style=\"font-size:15px;font-weight:bold\"" } else { "" };
+                let _ = write!(s, "<text x=\"{L}\" y=\"{:.1}\"{weight}>{}</text>", 20.0 + i as f64 * LINE, esc(line));
+            }
+        }
+        if pts.is_empty() {
+            let _ = write!(s, "<text x=\"{L}\" y=\"{:.1}\">No positive values to chart.</text></svg>", t + 20.0);
+            return s;
+        }
+        let mut ns: Vec<usize> = pts.iter().map(|p| p.n).collect();
+        ns.sort_unstable();
+        ns.dedup();
+        let (x0, x1) = pad_range((ns[0] as f64).log10(), (ns[ns.len() - 1] as f64).log10(), 0.08, 0.5);
+        let lows = pts.iter().map(|p| if p.value.lower > 0.0 { p.value.lower } else { p.value.point });
+        let highs = pts.iter().map(|p| p.value.upper.max(p.value.point));
+        let ymin = lows.fold(f64::INFINITY, f64::min).log10();
+        let ymax = highs.fold(f64::NEG_INFINITY, f64::max).log10();
+        let (y0, y1) = pad_range(ymin, ymax, 0.06, 1.0);
+        let sx = |n: f64| L + (n.log10() - x0) / (x1 - x0) * (r - L);
+        let sy = |v: f64| b - (v.log10() - y0) / (y1 - y0) * (b - t);
+
+        let _ = write!(
+            s,
+            "<rect x=\"{L}\" y=\"{t}\" width=\"{}\" height=\"{}\" fill=\"#fcfcfc\" stroke=\"#bbb\"/>",
+            r - L,
+            b - t
+        );
+        for v in y_ticks(y0, y1, &self.unit) {
+            let y = sy(v);
+            let _ = write!(
+                s,
+                "<line x1=\"{L}\" x2=\"{r}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e6e6e6\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                L - 6.0,
+                y + 4.0,
+                esc(&tick_label(v, &self.unit))
+            );
+        }
+        for &n in &ns {
+            let x = sx(n as f64);
+            let _ = write!(
+                s,
+                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#e6e6e6\"/>\
+                 <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                b + 16.0,
+                short_n(n)
+            );
+        }
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">N (tasks), log scale</text>\
+             <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+            (L + r) / 2.0,
+            b + 38.0,
+            (t + b) / 2.0,
+            esc(&self.y_label)
+        );
+
+        // Lines first, then interval bars and markers on top.
+        for series in &self.series {
+            let mut line: Vec<&Point> = series.points.iter().filter(|p| p.value.point > 0.0).collect();
+            line.sort_by_key(|p| p.n);
+            let color = &series.color;
+            let path: Vec<String> =
+                line.iter().map(|p| format!("{:.1},{:.1}", sx(p.n as f64), sy(p.value.point))).collect();
+            let _ = write!(
+                s,
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{}/>",
+                path.join(" "),
+                dasharray(series.dash)
+            );
+            for p in line {
+                let (x, y) = (sx(p.n as f64), sy(p.value.point));
+                let v = p.value;
+                if v.lower > 0.0 && v.upper > v.lower {
+                    let (ya, yb) = (sy(v.lower), sy(v.upper));
+                    let _ = write!(
+                        s,
+                        "<path d=\"M{x:.1} {ya:.1}V{yb:.1}M{:.1} {ya:.1}h6M{:.1} {yb:.1}h6\" stroke=\"{color}\" stroke-width=\"1.2\"/>",
+                        x - 3.0,
+                        x - 3.0
+                    );
+                }
+                s.push_str(&marker(series.marker, x, y, color, &p.tip));
+            }
+        }
+
+        let lx = r + 24.0;
+        let mut ly = t + 10.0;
+        for k in &self.keys {
+            if k.space_above {
+                ly += GAP;
+            }
+            let _ = write!(
+                s,
+                "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"{}\"{}/>",
+                lx + 26.0,
+                k.color,
+                if k.dash.is_empty() && k.marker.is_none() { 3 } else { 2 },
+                dasharray(k.dash)
+            );
+            if let Some(m) = k.marker {
+                s.push_str(&marker(m, lx + 13.0, ly, &k.color, k.title.as_deref().unwrap_or(&k.text)));
+            }
+            let note = if k.note.is_empty() {
+                String::new()
+            } else {
+                format!("<tspan fill=\"#777\"> {}</tspan>", esc(&k.note))
+            };
+            let title = k.title.as_ref().map(|t| format!("<title>{}</title>", esc(t))).unwrap_or_default();
+            let _ =
+                write!(s, "<text x=\"{:.1}\" y=\"{:.1}\">{}{note}{title}</text>", lx + 32.0, ly + 4.0, esc(&k.text));
+            ly += LINE;
+        }
+        if standalone {
+            let top = h - footer;
+            for (i, line) in self.footer.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    "<text x=\"{L}\" y=\"{:.1}\" style=\"fill:#666\">{}</text>",
+                    top + 4.0 + i as f64 * LINE,
+                    esc(line)
+                );
+            }
+        }
+        s.push_str("</svg>");
+        s
+    }
+}
+
+fn dasharray(dash: &str) -> String {
+    if dash.is_empty() {
+        String::new()
+    } else {
+        format!(" stroke-dasharray=\"{dash}\"")
+    }
+}
+
+/// Style 0: filled circle, 1: hollow circle, 2: filled square, 3: hollow square, ...
+pub fn marker(style: usize, x: f64, y: f64, color: &str, tip: &str) -> String {
+    let fill = if style % 2 == 0 { color } else { "#fff" };
+    let tip = format!("<title>{}</title>", esc(tip));
+    if (style / 2) % 2 == 0 {
+        format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{fill}\" stroke=\"{color}\" stroke-width=\"1.5\">{tip}</circle>")
+    } else {
+        format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"{fill}\" stroke=\"{color}\" stroke-width=\"1.5\">{tip}</rect>",
+            x - 4.0,
+            y - 4.0
+        )
+    }
+}
+
+/// A colour per model, in the comparison's model order (the registry's), so a model keeps its colour in
+/// every chart of a run.
+pub fn model_colors(c: &Comparison) -> BTreeMap<String, String> {
+    let mut models: Vec<&str> = c.configs.iter().map(|(m, _)| m.as_str()).collect();
+    for g in &c.groups {
+        for r in &g.rows {
+            if !models.contains(&r.model.as_str()) {
+                models.push(&r.model);
+            }
+        }
+    }
+    models.into_iter().enumerate().map(|(i, m)| (m.to_string(), PALETTE[i % PALETTE.len()].to_string())).collect()
+}
+
+/// The memory chart of one run (the first of `c`; `totals` are its [`super::summary::Summary::totals`]): RSS
+/// per task against N for every model, and RSS + kernel, dashed in the model's colour, where the run has both.
+/// Calibration controls are left out (the footer names them). `None` when the run has no RSS cell.
+pub fn memory(c: &Comparison, totals: &[Total], header: Vec<String>) -> Option<LogLog> {
+    let rss = c.groups.iter().find(|g| g.group == RSS_GROUP)?;
+    let colors = model_colors(c);
+    let controls: Vec<&str> = crate::models::controls().iter().map(|m| m.name()).collect();
+    let unit = rss.unit.clone();
+    let mut models: Vec<&str> = rss.rows.iter().map(|r| r.model.as_str()).collect();
+    models.dedup();
+    let left_out: Vec<&str> = models.iter().copied().filter(|m| controls.contains(m)).collect();
+    models.retain(|m| !controls.contains(m));
+
+    let mut series = Vec::new();
+    // (largest RSS value drawn, key): the legend lists models top to bottom as their lines end.
+    let mut keyed: Vec<(f64, Key)> = Vec::new();
+    let mut any_total = false;
+    for model in models {
+        let color = colors.get(model).cloned().unwrap_or_else(|| "#000".into());
+        let values = first_run_values(rss, model);
+        let Some(&(last_n, last)) = values.last() else { continue };
+        // A sum of two medians has no interval of its own: none is drawn.
+        let with_kernel: Vec<(usize, Interval)> = totals
+            .iter()
+            .filter(|t| t.model == model)
+            .map(|t| {
+                let b = t.bytes();
+                (t.n, Interval { point: b, lower: b, upper: b, standard_error: 0.0, ..last })
+            })
+            .collect();
+        let point = |n: usize, v: Interval, what: &str| Point {
+            n,
+            value: v,
+            tip: format!("{model}, N={n}: {} {what} per task", human(v.point, &unit)),
+        };
+        let mut note = format!("{} at {}", human(last.point, &unit), short_n(last_n));
+        if let Some((_, total)) = with_kernel.iter().find(|(n, _)| *n == last_n) {
+            note.push_str(&format!(", {} with kernel", human(total.point, &unit)));
+        }
+        // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
+        if !with_kernel.is_empty() {
+            any_total = true;
+            series.push(Series {
+                color: color.clone(),
+                dash: DASHES[1],
+                marker: 1,
+                points: with_kernel.iter().map(|(n, v)| point(*n, *v, "RSS + kernel")).collect(),
+            });
+        }
+        series.push(Series {
+            color: color.clone(),
+            dash: DASHES[0],
+            marker: 0,
+            points: values.iter().map(|(n, v)| point(*n, *v, "RSS")).collect(),
+        });
+        if rss.skipped.iter().any(|(who, s)| who.contains(&0) && s.model == model && s.n > last_n) {
+            note.push_str(", skipped above");
+        }
+        keyed.push((last.point, Key { color, text: model.to_string(), note, ..Key::default() }));
+    }
+    if series.is_empty() {
+        return None;
+    }
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut keys: Vec<Key> = keyed.into_iter().map(|(_, k)| k).collect();
+    let mut y_label = "RSS per live task, bytes (log scale)".to_string();
+    if any_total {
+        y_label = "memory per live task, bytes (log scale)".to_string();
+        keys.push(Key {
+            color: "#555".into(),
+            marker: Some(0),
+            text: "RSS".into(),
+            space_above: true,
+            ..Key::default()
+        });
+        keys.push(Key {
+            color: "#555".into(),
+            dash: DASHES[1],
+            marker: Some(1),
+            text: "RSS + kernel".into(),
+            note: format!("({KERNEL_GROUP})"),
+            ..Key::default()
+        });
+    }
+    let mut footer = vec![
+        "Points are medians of Criterion's samples (bars: their confidence interval, mostly narrower than the dot); \
+         every task is alive and parked when memory is read."
+            .to_string(),
+    ];
+    if !left_out.is_empty() {
+        footer.push(format!("Calibration controls left out: {}.", left_out.join(", ")));
+    }
+    Some(LogLog {
+        unit,
+        y_label,
+        aria: "memory per live task against N, log-log".into(),
+        legend_width: legend_width(&keys),
+        series,
+        keys,
+        header,
+        footer,
+    })
+}
+
+/// Room for the legend's longest entry (about 6.5 px a character at 12 px), within bounds that leave the plot
+/// most of the width.
+fn legend_width(keys: &[Key]) -> f64 {
+    let chars = keys.iter().map(|k| k.text.chars().count() + 1 + k.note.chars().count()).max().unwrap_or(0);
+    (chars as f64 * 6.5 + 56.0).clamp(220.0, 420.0)
+}
+
+/// A model's values in the first run of a group, by N.
+fn first_run_values(g: &GroupTable, model: &str) -> Vec<(usize, Interval)> {
+    let mut v: Vec<(usize, Interval)> = g
+        .rows
+        .iter()
+        .filter(|r| r.model == model)
+        .filter_map(|r| r.cells.first()?.as_ref().map(|c| (r.n, c.per_task)))
+        .collect();
+    v.sort_by_key(|(n, _)| *n);
+    v
+}
+
+/// Widens `[a, b]` (log10 units) by `frac` of its span on each side, or to at least `min_span`.
+fn pad_range(a: f64, b: f64, frac: f64, min_span: f64) -> (f64, f64) {
+    let span = b - a;
+    if span < min_span {
+        let mid = (a + b) / 2.0;
+        (mid - min_span / 2.0, mid + min_span / 2.0)
+    } else {
+        (a - span * frac, b + span * frac)
+    }
+}
+
+/// Tick values inside `[10^y0, 10^y1]`: 1-2-5 steps for time, powers of two for bytes, thinned to at most 9.
+fn y_ticks(y0: f64, y1: f64, unit: &str) -> Vec<f64> {
+    let (lo, hi) = (10f64.powf(y0), 10f64.powf(y1));
+    let mut ticks = Vec::new();
+    if unit.starts_with("bytes") {
+        let mut k = lo.log2().floor() as i32;
+        while 2f64.powi(k) <= hi {
+            let v = 2f64.powi(k);
+            if v >= lo {
+                ticks.push(v);
+            }
+            k += 1;
+        }
+    } else {
+        let mut e = y0.floor() as i32;
+        while 10f64.powi(e) <= hi {
+            for m in [1.0, 2.0, 5.0] {
+                let v = m * 10f64.powi(e);
+                if v >= lo && v <= hi {
+                    ticks.push(v);
+                }
+            }
+            e += 1;
+        }
+        // Many decades: keep the powers of ten only.
+        if ticks.len() > 9 {
+            ticks.retain(|v| (v.log10() - v.log10().round()).abs() < 1e-9);
+        }
+    }
+    let step = ticks.len().div_ceil(9).max(1);
+    if step > 1 {
+        ticks = ticks.into_iter().enumerate().filter(|(i, _)| i % step == 0).map(|(_, v)| v).collect();
+    }
+    ticks
+}
+
+/// `1 KiB`, `256 B`, `2 µs`: [`human`] without trailing zeros.
+fn tick_label(v: f64, unit: &str) -> String {
+    let s = human(v, unit);
+    let (num, u) = s.split_once(' ').unwrap_or((&s, ""));
+    let num = if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.') } else { num };
+    format!("{num} {u}")
+}
+
+/// `10k`, `1M`, `250`.
+pub fn short_n(n: usize) -> String {
+    if n >= 1_000_000 && n % 1_000_000 == 0 {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1000 && n % 1000 == 0 {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks() {
+        let t = y_ticks(2.0, 3.0, "ns/task");
+        assert_eq!(t, vec![100.0, 200.0, 500.0, 1000.0]);
+        let t = y_ticks(1.0f64.log10() + 2.0, 4.0, "bytes/task");
+        assert!(t.contains(&128.0) && t.contains(&8192.0));
+        assert_eq!(tick_label(1024.0, "bytes/task"), "1 KiB");
+        assert_eq!(tick_label(2000.0, "ns/task"), "2 µs");
+        assert_eq!(short_n(1_000_000), "1M");
+    }
+}

@@ -1,0 +1,46 @@
+//! The page a bench run leaves for people to open first: `taskbench report`'s page for every cell measured so
+//! far, in Criterion's folder beside its own index (`<criterion home>/taskbench.html`). Each bench binary
+//! rewrites it as it finishes ([`after_bench`]), from the records of every group, not only its own, and saves
+//! nothing under `results/`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::machine::{project_dir, Machine};
+use super::noise::DiffRule;
+use super::{report, run, write_atomic};
+
+/// The page's file name in Criterion's folder (Criterion's own index is `report/index.html`).
+pub const PAGE: &str = "taskbench.html";
+/// The run name the page shows: the cells are not a saved run.
+pub const RUN_NAME: &str = "measured-so-far";
+
+/// Writes the overview of every cell recorded in `records_dir` whose result Criterion keeps in
+/// `criterion_home`, and returns its path.
+pub fn write(criterion_home: &Path, records_dir: &Path, machine: Machine) -> Result<PathBuf> {
+    let (run, provenance) = run::unsaved(criterion_home, records_dir, machine, RUN_NAME)?;
+    let intro = report::Intro {
+        text: format!(
+            "Every cell measured so far in {}, the latest run of each, read from the records in {}. Nothing here \
+             is saved: `taskbench save` keeps these cells under results/. Each bench rewrites this page as it \
+             finishes. The cells came from these bench runs:",
+            run.summary.criterion_home,
+            records_dir.display()
+        ),
+        items: provenance,
+    };
+    let html = report::render_page(&[run], &DiffRule::default(), criterion_home, None, Some(&intro))?;
+    let out = criterion_home.join(PAGE);
+    write_atomic(&out, html.as_bytes())?;
+    Ok(std::path::absolute(&out).unwrap_or(out))
+}
+
+/// What a bench binary prints last, once it has measured a cell: the overview's path, or why it could not be
+/// written (the measurements stand in Criterion's folder either way, so this never fails the bench).
+pub fn after_bench(criterion_home: &Path, records_dir: &Path) -> String {
+    match write(criterion_home, records_dir, Machine::collect(&project_dir())) {
+        Ok(page) => format!("overview of every cell measured so far: {}", page.display()),
+        Err(e) => format!("warning: could not write the overview page {}: {e:#}", criterion_home.join(PAGE).display()),
+    }
+}
