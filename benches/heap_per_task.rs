@@ -26,6 +26,7 @@ const HEAP: GroupSpec = GroupSpec {
     temperature: Temperature::Cold,
     reads_memory: true,
     only: None,
+    state_sizes: None,
 };
 
 fn main() {

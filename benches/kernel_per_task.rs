@@ -21,6 +21,7 @@ const KERNEL: GroupSpec = GroupSpec {
     temperature: Temperature::Cold,
     reads_memory: true,
     only: Some(KERNEL_SHARE),
+    state_sizes: None,
 };
 
 fn main() {

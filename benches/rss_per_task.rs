@@ -20,6 +20,7 @@ const RSS: GroupSpec = GroupSpec {
     temperature: Temperature::Cold,
     reads_memory: true,
     only: None,
+    state_sizes: None,
 };
 
 fn main() {

@@ -18,6 +18,7 @@ const SPAWN: GroupSpec = GroupSpec {
     temperature: Temperature::Warm,
     reads_memory: false,
     only: None,
+    state_sizes: None,
 };
 
 fn main() {

@@ -17,6 +17,7 @@ const SPAWN_COLD: GroupSpec = GroupSpec {
     temperature: Temperature::Cold,
     reads_memory: false,
     only: None,
+    state_sizes: None,
 };
 
 fn main() {

@@ -16,6 +16,7 @@ const SPAWN_JOIN: GroupSpec = GroupSpec {
     temperature: Temperature::Warm,
     reads_memory: false,
     only: None,
+    state_sizes: None,
 };
 
 fn main() {

@@ -15,6 +15,7 @@ const SPAWN_JOIN_COLD: GroupSpec = GroupSpec {
     temperature: Temperature::Cold,
     reads_memory: false,
     only: None,
+    state_sizes: None,
 };
 
 fn main() {

@@ -75,7 +75,10 @@ pub fn budget_from_env() -> Result<Option<Duration>> {
 /// What a cell's processes and Criterion run for one `group/model/N` cell: enough to count its full iterations.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
+    /// The number of tasks each iteration runs.
     pub n: usize,
+    /// The last part of the cell's id: `n`, or in the state groups K ([`Plan::keyed_by`]).
+    pub id_n: usize,
     pub temperature: Temperature,
     /// Criterion's sample size.
     pub samples: usize,
@@ -92,12 +95,18 @@ impl Plan {
     pub fn new(spec: &GroupSpec, needs: &Needs, n: usize, samples: usize, measurement_time: Duration) -> Self {
         Plan {
             n,
+            id_n: n,
             temperature: spec.temperature,
             samples,
             measurement_time,
             samples_per_process: cell::samples_per_process(n, spec.reads_memory),
             warm_up_iterations: warm_up_iterations(spec.temperature, spec.reads_memory, needs.in_child_process),
         }
+    }
+
+    /// The plan of a cell whose id ends in `id_n` rather than in its number of tasks (the state groups' K).
+    pub fn keyed_by(self, id_n: usize) -> Self {
+        Plan { id_n, ..self }
     }
 
     /// Full iterations run by the processes of a cell that made `calls` Criterion calls asking for `measured`
@@ -266,7 +275,7 @@ impl CellBudget {
         self.in_processes.set(Duration::ZERO);
         match est.and_then(|e| over_budget(&self.group, model, &e, self.budget)) {
             Some(why) => {
-                self.keep(model, plan.n, None);
+                self.keep(model, plan, None);
                 Err(why)
             }
             None => Ok(()),
@@ -295,7 +304,7 @@ impl CellBudget {
         if time.calls > 0 {
             self.ran(model, time);
         }
-        self.keep(model, plan.n, Some(wall.as_secs_f64()));
+        self.keep(model, &plan, Some(wall.as_secs_f64()));
     }
 
     /// Adds a cell that ran to those later cells are estimated from (tests feed synthetic times here).
@@ -304,12 +313,13 @@ impl CellBudget {
     }
 
     /// Adds the cell to the group's times file; a failure to write it costs only `limits` its figure.
-    fn keep(&mut self, model: &str, n: usize, seconds: Option<f64>) {
+    fn keep(&mut self, model: &str, plan: &Plan, seconds: Option<f64>) {
         let estimate_s = self.pending_estimate.take();
         let Some(dir) = &self.store else { return };
         let cell = StoredCell {
             model: model.into(),
-            n,
+            n: plan.n,
+            id_n: (plan.id_n != plan.n).then_some(plan.id_n),
             seconds,
             estimate_s,
             at_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
@@ -334,7 +344,11 @@ pub fn times_dir_in(records: &Path) -> PathBuf {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredCell {
     pub model: String,
+    /// The cell's number of tasks.
     pub n: usize,
+    /// The last part of its id where that is not `n` (the state groups' K): cells are kept by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_n: Option<usize>,
     /// Wall seconds of the cell; `None` when it was skipped over the budget.
     pub seconds: Option<f64>,
     /// The estimate made before it ran or was skipped; `None` when no smaller N had run.
@@ -349,7 +363,7 @@ fn store_cell(dir: &Path, group: &str, cell: StoredCell) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(format!("{group}.json"));
     let mut times = read_group(&path).unwrap_or_default();
-    times.insert(format!("{group}/{}/{}", cell.model, cell.n), cell);
+    times.insert(format!("{group}/{}/{}", cell.model, cell.id_n.unwrap_or(cell.n)), cell);
     crate::results::write_atomic(&path, &serde_json::to_vec_pretty(&times)?)
 }
 

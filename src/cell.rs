@@ -28,6 +28,9 @@ use anyhow::{anyhow, bail, Context, Result};
 
 /// Names the cell (`group/model/N`) a child process measures.
 pub const CELL_ENV: &str = "TASKBENCH_CELL";
+/// The number of tasks a child runs, for a cell whose id does not end in it (the state groups end in K): the
+/// parent chose it once for the model's row, so every process of every cell of the row runs the same N.
+pub const TASKS_ENV: &str = "TASKBENCH_CELL_TASKS";
 /// Untimed full iterations a warm timing child runs before it measures.
 pub const WARM_UP_ITERATIONS: u64 = 2;
 /// A memory reading depends on the heap's state, not on the clock, and repeats to the byte once one parked
@@ -60,6 +63,13 @@ pub fn requested_cell() -> Option<String> {
     std::env::var(CELL_ENV).ok()
 }
 
+/// The number of tasks this cell's process was told to run ([`TASKS_ENV`]): an error when it was told none
+/// or something that is not a count.
+pub fn requested_tasks() -> Result<usize> {
+    let text = std::env::var(TASKS_ENV).map_err(|_| anyhow!("{TASKS_ENV} is not set: the parent names N"))?;
+    text.parse().map_err(|_| anyhow!("{TASKS_ENV}={text:?} is not a task count"))
+}
+
 /// Parent side: the processes measuring one cell. Warm samples reuse a process for as many calls as the
 /// caller says; cold iterations each get their own.
 pub struct CellProcesses {
@@ -90,18 +100,23 @@ impl CellProcesses {
     }
 
     /// The summed value of `iters` iterations of cell `id`, measured in child processes. A warm child serves
-    /// `samples_per_process` calls; a cold iteration always has a process of its own.
-    pub fn measure(&mut self, id: &str, iters: u64, samples_per_process: u32) -> Result<f64> {
+    /// `samples_per_process` calls; a cold iteration always has a process of its own. `tasks` is the N the
+    /// children run when `id` does not end in it ([`TASKS_ENV`]).
+    pub fn measure(&mut self, id: &str, tasks: Option<usize>, iters: u64, samples_per_process: u32) -> Result<f64> {
         match self.temperature {
-            Temperature::Warm => self.ask(id, iters, samples_per_process),
-            Temperature::Cold => (0..iters).map(|_| self.ask(id, 1, 1)).sum(),
+            Temperature::Warm => self.ask(id, tasks, iters, samples_per_process),
+            Temperature::Cold => (0..iters).map(|_| self.ask(id, tasks, 1, 1)).sum(),
         }
     }
 
-    fn ask(&mut self, id: &str, iters: u64, serves: u32) -> Result<f64> {
-        if self.current.as_ref().is_none_or(|(cell, _)| cell != id) {
+    fn ask(&mut self, id: &str, tasks: Option<usize>, iters: u64, serves: u32) -> Result<f64> {
+        let key = match tasks {
+            Some(n) => format!("{id} with {n} tasks"),
+            None => id.to_string(),
+        };
+        if self.current.as_ref().is_none_or(|(cell, _)| *cell != key) {
             self.finish();
-            self.current = Some((id.to_string(), ChildCell::start(id, &self.args)?));
+            self.current = Some((key, ChildCell::start(id, tasks, &self.args)?));
             self.started += 1;
         }
         let (_, child) = self.current.as_mut().expect("started above");
@@ -128,9 +143,14 @@ impl Drop for CellProcesses {
 }
 
 impl ChildCell {
-    fn start(id: &str, args: &[String]) -> Result<ChildCell> {
+    fn start(id: &str, tasks: Option<usize>, args: &[String]) -> Result<ChildCell> {
         let exe = std::env::current_exe().context("finding the bench binary to re-execute")?;
-        let mut child = Command::new(&exe)
+        let mut command = Command::new(&exe);
+        match tasks {
+            Some(n) => command.env(TASKS_ENV, n.to_string()),
+            None => command.env_remove(TASKS_ENV),
+        };
+        let mut child = command
             .args(args)
             .env(CELL_ENV, id)
             .stdin(Stdio::piped())

@@ -3,7 +3,8 @@
 //!
 //! The data flow: a bench binary (`benches/`) names its group and hands it to [`suite`], which picks the
 //! models and N values, skips what the machine or the time budget cannot hold ([`limits`], [`budget`]), and
-//! measures every `group/model/N` cell in fresh processes ([`cell`]). In each, a model ([`models`]) runs one
+//! measures every `group/model/N` cell in fresh processes ([`cell`]; the state groups' cells are
+//! `group/model/K`, K bytes held by each task, at one N per model). In each, a model ([`models`]) runs one
 //! of two experiments with the harness's gate and tallies ([`gate`]), timed by the harness or read by an
 //! observer ([`measure`]); the suite records each cell beside Criterion's output ([`record`]). `taskbench
 //! save` keeps a run under `results/`, and `compare`, `report` and `readme` read saved runs ([`results`]).

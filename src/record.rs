@@ -40,6 +40,10 @@ pub struct CellRecord {
     pub caveat: Option<String>,
     /// Why the cell did not run (the line printed for it); `None` when Criterion measured it.
     pub skipped: Option<String>,
+    /// The number of tasks, for a group whose id ends in something else (the state groups end in K, the
+    /// bytes each task holds); `None` where `n` is the number of tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<usize>,
     pub run: RunInfo,
     /// Seconds since the Unix epoch when the record was written.
     pub written_at_unix: u64,
@@ -97,6 +101,9 @@ pub struct ModelRecord {
     pub name: String,
     pub config: String,
     pub caveat: Option<String>,
+    /// The model's number of tasks in a group whose id ends in something else ([`CellRecord::tasks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<usize>,
 }
 
 /// A benchmark that did not run, with the one line printed for it.
@@ -340,6 +347,7 @@ fn legacy_cells(path: &Path) -> Result<Vec<CellRecord>> {
             config: m.map(|m| m.config.clone()).unwrap_or_default(),
             caveat: m.and_then(|m| m.caveat.clone()),
             skipped,
+            tasks: None,
             run: run.clone(),
             written_at_unix: rec.written_at_unix,
         })

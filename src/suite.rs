@@ -116,7 +116,13 @@ fn groups_with_extra_row(name: &str) -> Option<String> {
 fn known_rows() -> String {
     let models = models::registry().into_iter().chain(models::controls()).map(|m| m.name());
     let extra = EXTRA_ROWS.iter().flat_map(|(_, rows)| rows.iter().map(|r| r.name));
-    models.chain(extra).collect::<Vec<_>>().join(", ")
+    let mut names: Vec<&str> = Vec::new();
+    for name in models.chain(extra) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join(", ")
 }
 
 /// The models and extra rows for this run: those `TASKBENCH_MODELS` names (comma-separated, see
@@ -214,6 +220,12 @@ pub struct GroupSpec {
     /// The models this group applies to, by what a task needs (`None`: every model). The others are named
     /// in one line and not measured.
     pub only: Option<ModelsWhere>,
+    /// The state groups: every parked task holds K bytes across its park point, K from this list, and the
+    /// ids end in K (`group/model/K`). Each row runs one N at every K ([`state_tasks`]: the largest that fits
+    /// this machine, up to [`STATE_MAX_N`] or the largest `TASKBENCH_N`), recorded with its cells. A K a
+    /// task's stack cannot hold is skipped with one line ([`models::state_fits`]). `None`: the ids end in N,
+    /// one cell per `TASKBENCH_N` value.
+    pub state_sizes: Option<&'static [usize]>,
 }
 
 /// A subset of the models, by what one task needs, and its description for the line naming the others.
@@ -229,6 +241,36 @@ pub const KERNEL_SHARE: ModelsWhere = ModelsWhere {
     applies: |needs| needs.threads_per_task > 0 || needs.maps_per_task > 0 || needs.in_child_process,
     describe: "models whose tasks are threads or own a stack mapping, and Go",
 };
+
+/// The most tasks a state group's row runs: 10^5, fewer where the machine holds fewer, or the largest
+/// `TASKBENCH_N` when that is smaller (a smoke run at 10^4 stays short).
+pub const STATE_MAX_N: usize = 100_000;
+
+/// The fewest tasks a state group's row runs (unless `TASKBENCH_N` asks for fewer): below this RSS growth no
+/// longer stands clear of what the allocator and the runtime touch anyway. A row that fits fewer is skipped.
+pub const STATE_MIN_N: usize = 1000;
+
+/// What a task holding `k` bytes takes: `needs` with `2·K` more resident bytes (a generous bound: a goroutine's
+/// stack doubles to hold it, a boxed future is a second allocation).
+pub fn holding_needs(needs: &limits::Needs, k: usize) -> limits::Needs {
+    limits::Needs { bytes_per_task: needs.bytes_per_task + 2 * k as u64, ..*needs }
+}
+
+/// The N a state group's row runs at every K: the largest that fits this machine with the preflight's margin
+/// while each task holds `largest_k`, up to `cap`. The tightest limit when that is fewer than [`STATE_MIN_N`]
+/// (or than `cap`, when `cap` is smaller).
+pub fn state_tasks(
+    needs: &limits::Needs,
+    largest_k: usize,
+    cap: usize,
+    snap: &Snapshot,
+) -> Result<usize, limits::Shortfall> {
+    let needs = holding_needs(needs, largest_k);
+    let fits = limits::max_tasks(&needs, snap).map_or(cap, |(max, _)| usize::try_from(max).unwrap_or(usize::MAX));
+    let n = cap.min(fits);
+    limits::check(&needs, n.max(STATE_MIN_N.min(cap)), snap)?;
+    Ok(n)
+}
 
 /// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples. Criterion's own warm-up is
 /// one short call: each sample's process warms itself (see [`crate::cell`]), so Criterion's warm-up only
@@ -422,9 +464,10 @@ pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[Ex
     let filter = Filter::from_args(std::env::args());
     let processes = RefCell::new(CellProcesses::new(spec.temperature));
     let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
-    run_group_with(c, spec, &n_values, &models, &extra, &filter, &mut log, |id, iters| {
+    run_group_with(c, spec, &n_values, &models, &extra, &filter, &mut log, |id, tasks, iters| {
         let (_, _, n) = split_id(id)?;
-        processes.borrow_mut().measure(id, iters, cell::samples_per_process(n, spec.reads_memory))
+        let spp = cell::samples_per_process(tasks.unwrap_or(n), spec.reads_memory);
+        processes.borrow_mut().measure(id, tasks, iters, spp)
     });
     let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
     if log.measured_cells == 0 {
@@ -447,6 +490,20 @@ pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[Ex
 
 /// The models `spec` applies to; the others are named in one line.
 fn applicable(spec: &GroupSpec, models: Vec<&'static dyn TaskModel>) -> Vec<&'static dyn TaskModel> {
+    let is_control = |m: &&'static dyn TaskModel| models::controls().iter().any(|c| c.name() == m.name());
+    let models = if spec.state_sizes.is_some() && models.iter().any(is_control) {
+        // A control holds a payload of its own; here every row holds the group's K.
+        let (controls, models): (Vec<_>, Vec<_>) = models.into_iter().partition(is_control);
+        let names: Vec<&str> = controls.iter().map(|m| m.name()).collect();
+        say(&format!(
+            "{} holds K bytes in every model's task; not the calibration controls {}",
+            spec.name,
+            names.join(", ")
+        ));
+        models
+    } else {
+        models
+    };
     let Some(only) = spec.only else { return models };
     let (kept, left): (Vec<_>, Vec<_>) = models.into_iter().partition(|m| (only.applies)(&m.needs()));
     if !left.is_empty() {
@@ -464,6 +521,10 @@ struct Row<'a> {
     caveat: Option<&'static str>,
     available: Result<(), String>,
     needs: limits::Needs,
+    /// The task's own stack, where it has one (see [`TaskModel::stack`]).
+    stack: Option<models::TaskStack>,
+    /// The number of tasks of a state group's row ([`state_tasks`]); `None` where ids end in N.
+    tasks: Option<usize>,
     measure: Box<dyn Fn(usize) -> Result<f64> + 'a>,
 }
 
@@ -484,6 +545,8 @@ fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow], measure: 
                 caveat: model.caveat(),
                 available,
                 needs: model.needs(),
+                stack: model.stack(),
+                tasks: None,
                 measure: Box::new(move |n| measure(model, n)) as Box<dyn Fn(usize) -> Result<f64>>,
             }
         })
@@ -494,6 +557,8 @@ fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow], measure: 
             caveat: x.caveat,
             available: (x.available)(),
             needs: x.needs,
+            stack: None,
+            tasks: None,
             measure: Box::new(x.measure),
         }))
         .collect()
@@ -561,7 +626,8 @@ pub fn split_id(id: &str) -> Result<(&str, &str, usize)> {
 }
 
 /// [`run_group`] with its inputs spelled out; `sample` measures `iters` iterations of a cell by id (in
-/// fresh processes when the benches run). Each cell is recorded in `log` as it finishes.
+/// fresh processes when the benches run), given the number of tasks where the id does not end in it (the
+/// state groups). Each cell is recorded in `log` as it finishes.
 #[allow(clippy::too_many_arguments)]
 pub fn run_group_with<M: CellValue>(
     c: &mut Runners<M>,
@@ -571,7 +637,7 @@ pub fn run_group_with<M: CellValue>(
     extra: &[&ExtraRow],
     filter: &Filter,
     log: &mut CellLog,
-    sample: impl Fn(&str, u64) -> Result<f64>,
+    sample: impl Fn(&str, Option<usize>, u64) -> Result<f64>,
 ) {
     let mut budget = CellBudget::from_env(spec.name, log.records_dir()).unwrap_or_else(|e| {
         say(&format!("{e:#}"));
@@ -580,15 +646,20 @@ pub fn run_group_with<M: CellValue>(
     // Rows measure nothing here (their processes do); they give names, settings and limits.
     let rows = rows(models, extra, |_, _| Ok(0.0));
     let is_control = |name: &str| models::controls().iter().any(|c| c.name() == name);
+    // The last part of each cell's id: N, or in a state group K.
     let cells_of = |row: &Row<'_>| -> Vec<usize> {
-        n_values.iter().copied().filter(|&n| !is_control(row.name) || n <= CONTROLS_MAX_N).collect()
+        match spec.state_sizes {
+            Some(sizes) => sizes.to_vec(),
+            None => n_values.iter().copied().filter(|&n| !is_control(row.name) || n <= CONTROLS_MAX_N).collect(),
+        }
     };
+    let state_cap = n_values.iter().copied().max().unwrap_or(STATE_MAX_N).min(STATE_MAX_N);
     let planned =
         rows.iter().flat_map(|r| cells_of(r).into_iter().map(move |n| format!("{}/{}/{n}", spec.name, r.name)));
     log.plan(n_values, models::available_cores(), planned.collect());
     let Runners { plots, no_plots, criterion_home } = c;
     let mut group = plots.benchmark_group(spec.name);
-    for row in rows {
+    for mut row in rows {
         let wanted: Vec<usize> =
             cells_of(&row).into_iter().filter(|n| filter.matches(&format!("{}/{}/{n}", spec.name, row.name))).collect();
         if wanted.is_empty() {
@@ -601,41 +672,73 @@ pub fn run_group_with<M: CellValue>(
             }
             continue;
         }
+        if spec.state_sizes.is_some() {
+            // One N for every K of the row, sized for the largest K its stack holds: the figures at
+            // different K differ by the state alone.
+            let fits = |k: &usize| models::stack_fits(row.name, row.stack.as_ref(), *k).is_ok();
+            let largest = wanted.iter().copied().filter(fits).max().unwrap_or(0);
+            match state_tasks(&row.needs, largest, state_cap, &Snapshot::live()) {
+                Ok(n) => {
+                    row.tasks = Some(n);
+                    row.config = format!("{}; N = {n} tasks at every K", row.config);
+                }
+                Err(short) => {
+                    for k in wanted {
+                        say(&format!("skip {}/{}/{k}: {short}", spec.name, row.name));
+                        noted(log.skipped(cell_record(spec, &row, k), short.to_string()));
+                    }
+                    continue;
+                }
+            }
+        }
         let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
         say(&format!("{} {}: {}{caveat}", spec.name, row.name, row.config));
-        for n in wanted {
-            let id = format!("{}/{}/{n}", spec.name, row.name);
-            if let Err(short) = limits::check(&row.needs, n, &Snapshot::live()) {
+        for x in wanted {
+            let id = format!("{}/{}/{x}", spec.name, row.name);
+            // The tasks each iteration runs, and what each takes from the machine.
+            let (n, needs) = match row.tasks {
+                Some(n) => (n, holding_needs(&row.needs, x)),
+                None => (x, row.needs),
+            };
+            if row.tasks.is_some() {
+                if let Err(why) = models::stack_fits(row.name, row.stack.as_ref(), x) {
+                    say(&format!("skip {id}: {why}"));
+                    noted(log.skipped(cell_record(spec, &row, x), why));
+                    continue;
+                }
+            }
+            if let Err(short) = limits::check(&needs, n, &Snapshot::live()) {
                 say(&format!("skip {id}: {short}"));
-                noted(log.skipped(cell_record(spec, &row, n), short.to_string()));
+                noted(log.skipped(cell_record(spec, &row, x), short.to_string()));
                 continue;
             }
-            let plan = Plan::new(spec, &row.needs, n, cell_sample_size(spec, n), measurement_time(n));
+            let plan = Plan::new(spec, &row.needs, n, cell_sample_size(spec, n), measurement_time(n)).keyed_by(x);
             if let Err(why) = budget.check(row.name, &plan) {
                 say(&format!("skip {id}: {why}"));
-                noted(log.skipped(cell_record(spec, &row, n), why));
+                noted(log.skipped(cell_record(spec, &row, x), why));
                 continue;
             }
             let started = Instant::now();
-            let cell_dir = criterion_cell_dir(criterion_home, spec.name, row.name, n);
+            let cell_dir = criterion_cell_dir(criterion_home, spec.name, row.name, x);
+            let tasks = row.tasks;
             let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
-                b.iter_custom(|iters| M::from_cell(or_fail(&id, budget.sample(iters, || sample(&id, iters)))))
+                b.iter_custom(|iters| M::from_cell(or_fail(&id, budget.sample(iters, || sample(&id, tasks, iters)))))
             };
             let plain = match no_plots.as_mut().filter(|_| plots_at_risk(&cell_dir)) {
                 Some(no_plots) => {
                     let mut alone = no_plots.benchmark_group(spec.name);
-                    set_up(&mut alone, spec, n).bench_with_input(BenchmarkId::new(row.name, n), &n, bench);
+                    set_up(&mut alone, spec, n).bench_with_input(BenchmarkId::new(row.name, x), &x, bench);
                     alone.finish();
                     true
                 }
                 None => {
-                    set_up(&mut group, spec, n).bench_with_input(BenchmarkId::new(row.name, n), &n, bench);
+                    set_up(&mut group, spec, n).bench_with_input(BenchmarkId::new(row.name, x), &x, bench);
                     false
                 }
             };
             budget.finish(row.name, plan, started.elapsed());
-            if log.measured(cell_record(spec, &row, n)).unwrap_or_else(|e| noted::<bool>(Err(e))) && plain {
-                match write_plain_page(&cell_dir, spec, row.name, n) {
+            if log.measured(cell_record(spec, &row, x)).unwrap_or_else(|e| noted::<bool>(Err(e))) && plain {
+                match write_plain_page(&cell_dir, spec, row.name, x) {
                     Ok(page) => say(&format!(
                         "{id}: its last samples were all identical, so Criterion's plots were off for it (Criterion \
                          0.8 panics drawing a t-test of identical samples); its page is drawn by taskbench: {}",
@@ -656,9 +759,9 @@ fn set_up<'g, 'c, M: Measurement>(
     spec: &GroupSpec,
     n: usize,
 ) -> &'g mut BenchmarkGroup<'c, M> {
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
+    // A state group's ids end in K, and K = 0 has no place on a log axis.
+    let scale = if spec.state_sizes.is_some() { AxisScale::Linear } else { AxisScale::Logarithmic };
+    group.sampling_mode(SamplingMode::Flat).plot_config(PlotConfiguration::default().summary_scale(scale));
     if spec.per_task_throughput {
         group.throughput(Throughput::Elements(n as u64));
     }
@@ -676,6 +779,7 @@ fn cell_sample_size(spec: &GroupSpec, n: usize) -> usize {
 
 fn cell_record(spec: &GroupSpec, row: &Row<'_>, n: usize) -> CellRecord {
     CellRecord {
+        tasks: row.tasks,
         id: format!("{}/{}/{n}", spec.name, row.name),
         group: spec.name.into(),
         model: row.name.into(),
@@ -735,6 +839,20 @@ pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind
     }
 }
 
+/// One state-group iteration: a parked run of the N tasks the parent chose for the row
+/// ([`cell::requested_tasks`]), each holding `k` bytes, read as [`memory_holding`] reads it.
+pub fn state_memory(model: &'static dyn TaskModel, k: usize, kind: MemoryKind) -> Result<f64> {
+    memory_holding(model, cell::requested_tasks()?, k, kind)
+}
+
+/// A parked run of `n` tasks each holding `k` bytes ([`TaskModel::run_holding`]), read by a
+/// [`MemoryObserver`], as bytes per task.
+pub fn memory_holding(model: &dyn TaskModel, n: usize, k: usize, kind: MemoryKind) -> Result<f64> {
+    let mut observer = MemoryObserver::new(kind);
+    model.run_holding(n, k, &mut observer)?;
+    observer.per_task(n)
+}
+
 /// Readings of the kernel's share a cell may discard (see [`memory_per_task`]).
 pub const KERNEL_ATTEMPTS: usize = 8;
 
@@ -766,8 +884,20 @@ pub const SEED_METHOD: ExtraRow = ExtraRow {
 /// The extra rows of `heap_per_task`.
 pub const HEAP_EXTRA_ROWS: [ExtraRow; 2] = [GOROUTINE_STACK, SEED_METHOD];
 
+/// `state_heap`'s row beside the goroutine's: Go's `StackInuse` growth per goroutine holding K bytes, which
+/// the heap row cannot see (the array is on the goroutine's stack, which Go grows by doubling).
+pub const GOROUTINE_STACK_HOLDING: ExtraRow = ExtraRow {
+    caveat: Some("not heap: Go's StackInuse growth per live goroutine holding K bytes, shown beside its heap row"),
+    measure: |k| state_memory(&models::goroutine::MODEL, k, MemoryKind::RuntimeStacks),
+    ..GOROUTINE_STACK
+};
+
+/// The extra rows of `state_heap`.
+pub const STATE_HEAP_EXTRA_ROWS: [ExtraRow; 1] = [GOROUTINE_STACK_HOLDING];
+
 /// Every group's extra rows: what `TASKBENCH_MODELS` accepts besides the models (see [`parse_models`]).
-pub const EXTRA_ROWS: &[(&str, &[ExtraRow])] = &[("heap_per_task", &HEAP_EXTRA_ROWS)];
+pub const EXTRA_ROWS: &[(&str, &[ExtraRow])] =
+    &[("heap_per_task", &HEAP_EXTRA_ROWS), ("state_heap", &STATE_HEAP_EXTRA_ROWS)];
 
 /// The `heap_per_task/goroutine-stack/<N>` value: Go's `StackInuse` growth per live goroutine, read in the
 /// same kind of run as the heap row. Stacks are not heap; the row stands beside it so the two add up to what
@@ -920,7 +1050,7 @@ mod tests {
         assert_eq!(s.models.iter().map(|m| m.name()).collect::<Vec<_>>(), ["goroutine"]);
         assert!(s.extra.is_empty());
         assert_eq!(s.notes.len(), 1);
-        assert!(s.notes[0].contains("goroutine-stack is a row of heap_per_task only"), "{}", s.notes[0]);
+        assert!(s.notes[0].contains("goroutine-stack is a row of heap_per_task, state_heap only"), "{}", s.notes[0]);
         // The bench that has the row runs it, with nothing to note.
         let s = parse_models("goroutine,goroutine-stack", &["goroutine-stack"]).unwrap();
         assert_eq!(s.extra, ["goroutine-stack"]);

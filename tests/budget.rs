@@ -21,6 +21,7 @@ const SPAWN: GroupSpec = GroupSpec {
     temperature: Temperature::Warm,
     reads_memory: false,
     only: None,
+    state_sizes: None,
 };
 const SPAWN_COLD: GroupSpec = GroupSpec { name: "spawn_cold", temperature: Temperature::Cold, ..SPAWN };
 const HEAP: GroupSpec =
@@ -191,7 +192,7 @@ fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
         &[],
         &Filter::from_args(Vec::<String>::new()),
         &mut log,
-        |id: &str, iters: u64| {
+        |id: &str, _: Option<usize>, iters: u64| {
             let n: f64 = id.rsplit('/').next().unwrap().parse().unwrap();
             std::thread::sleep(Duration::from_secs_f64(iters as f64 * n * 1e-4));
             Ok(1000.0 * iters as f64)

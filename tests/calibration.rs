@@ -1,6 +1,7 @@
 //! Trust in the instrument. Calibration: a floor task holding a known payload must measure, over the plain
-//! floor task, that payload within 1% on the heap and, on RSS, what glibc's chunk sizes say. Plausibility: every model's heap
-//! and RSS per task is positive and in the range its kind allows.
+//! floor task, that payload within 1% on the heap and, on RSS, what glibc's chunk sizes say; and a floor task
+//! holding K bytes across its park point (the state groups' body) must read K over K = 0, so the compiler kept
+//! the state. Plausibility: every model's heap and RSS per task is positive and in the range its kind allows.
 //!
 //! Heap and RSS are process-wide, so the tests in this file take turns (one lock). Every run is preceded by
 //! the benches' preflight: what does not fit this machine is skipped with a `SKIPPED` line saying which limit
@@ -9,10 +10,12 @@
 use std::io::Write;
 use std::sync::Mutex;
 
+use taskbench::gate::Rendezvous;
 use taskbench::limits::{check, Snapshot};
 use taskbench::measure::{alloc, CountingAllocator, MemoryKind, MemoryObserver};
-use taskbench::models::body::Payload;
-use taskbench::models::{self, by_name, TaskModel};
+use taskbench::models::body::{Body, Holding, Inline, OnGate, Payload};
+use taskbench::models::{self, by_name, TaskModel, STATE_SIZES};
+use taskbench::suite::{holding_needs, memory_holding};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -79,6 +82,118 @@ fn heap_calibration_measures_each_payload_within_one_percent() {
         eprintln!("heap calibration {name}: {measured:.1} B over floor for a {payload} B payload");
         assert!(error < 0.01, "{name}: measured {measured:.1} B for a {payload} B payload ({:.2}% off)", error * 100.0);
     }
+}
+
+/// The size and alignment of the future a stackless task holding `K` bytes runs: what its task's
+/// allocation holds.
+fn holding_future<const K: usize>() -> (usize, usize) {
+    let rv: &'static Rendezvous = Box::leak(Box::new(Rendezvous::new()));
+    let future = Holding::<OnGate, Inline<K>>::new(rv, OnGate).into_future();
+    (std::mem::size_of_val(&future), std::mem::align_of_val(&future))
+}
+
+/// Bytes per task of `n` tasks each holding `k` bytes, the median of a few runs after one warm-up run.
+fn per_task_holding(model: &dyn TaskModel, kind: MemoryKind, n: usize, k: usize) -> f64 {
+    let mut runs: Vec<f64> = (0..4)
+        .map(|_| memory_holding(model, n, k, kind).unwrap_or_else(|e| panic!("{} holding {k} B: {e:#}", model.name())))
+        .skip(1)
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    runs[runs.len() / 2]
+}
+
+/// async-task (the floor's tasks, and smol's and async-std's) boxes a future of this many bytes or more: the
+/// task then holds a pointer to it, and the future is an allocation of its own.
+const ASYNC_TASK_BOXES_FROM: usize = 2048;
+
+/// The state groups' body on the floor: a `[u8; K]` written before the park point and read after must sit in
+/// the task's future, so the future grows by K up to its alignment, and the task's heap by exactly what the
+/// future grows by while the future is inline in the task's allocation. From 2 KiB async-task boxes the
+/// future: the heap then grows by the future's growth plus the same few bytes at every K (the task's pointer
+/// to its boxed future). RSS grows by what glibc's chunks say of those allocations. A state the compiler
+/// dropped (or held twice) reads 0 (or 2K) and fails.
+#[test]
+fn floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let test = "floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0";
+    let floor = row("floor");
+    let largest = *STATE_SIZES.last().unwrap();
+    if let Err(short) = check(&holding_needs(&floor.needs(), largest), N_RSS, &Snapshot::live()) {
+        let _ = writeln!(std::io::stderr(), "SKIPPED calibration::{test} for floor/{N_RSS}: {short}");
+        return;
+    }
+    let futures = [
+        holding_future::<0>(),
+        holding_future::<64>(),
+        holding_future::<512>(),
+        holding_future::<4096>(),
+        holding_future::<16384>(),
+    ];
+    let (base_future, _) = futures[0];
+    assert!(base_future < ASYNC_TASK_BOXES_FROM, "the K = 0 future is inline: {base_future} B");
+    let base_heap = per_task_holding(floor, MemoryKind::Heap, N, 0);
+    let base_rss = fresh_state_rss(N_RSS, 0);
+    let mut box_pointer = None;
+    for (&k, &(future, align)) in STATE_SIZES.iter().zip(&futures).skip(1) {
+        let by_future = (future - base_future) as f64;
+        assert!((by_future - k as f64).abs() < align as f64, "holding {k} B grew the future by {by_future} B");
+        let heap = per_task_holding(floor, MemoryKind::Heap, N, k);
+        let grew = heap - base_heap;
+        let rss = fresh_state_rss(N_RSS, k) - base_rss;
+        let chunk = |bytes: f64| glibc_chunk(bytes.round() as usize) as f64;
+        let boxed = future >= ASYNC_TASK_BOXES_FROM;
+        // The task's allocations: one, or the task and its boxed future.
+        let chunks = if boxed { chunk(heap - future as f64) + chunk(future as f64) } else { chunk(heap) };
+        let chunks = chunks - chunk(base_heap);
+        eprintln!(
+            "floor holding {k} B: heap +{grew:.1} B (future +{by_future} B, align {align}{}), rss +{rss:.1} B \
+             (chunks say +{chunks})",
+            if boxed { ", boxed" } else { "" }
+        );
+        if boxed {
+            // What the task holds besides its future's growth: a pointer, the same at every K.
+            let extra = grew - by_future;
+            assert!((8.0..=16.5).contains(&extra), "floor holding {k} B: heap +{grew} B, its future +{by_future} B");
+            let first = *box_pointer.get_or_insert(extra);
+            assert!(
+                (extra - first).abs() < 0.5,
+                "floor holding {k} B: +{extra} B besides the future, {first} B before"
+            );
+        } else {
+            assert!((grew - by_future).abs() < 0.5, "floor holding {k} B: heap +{grew} B, its future +{by_future} B");
+        }
+        assert!((rss - chunks).abs() <= 8.0, "floor holding {k} B: rss +{rss:.1} B; its chunks say +{chunks} B");
+    }
+    assert!(box_pointer.is_some(), "no size reached async-task's boxing: the test covers one layout only");
+}
+
+const FRESH_STATE: &str = "TASKBENCH_FRESH_FLOOR_STATE";
+
+/// RSS per floor task holding `k` bytes, read as a state cell reads it: the first burst of `n` in a fresh
+/// process (this test binary, re-run), so the other tests' heaps neither disturb it nor are disturbed by its
+/// hundreds of megabytes.
+fn fresh_state_rss(n: usize, k: usize) -> f64 {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "fresh_process_floor_state_rss", "--ignored", "--nocapture"])
+        .env(FRESH_STATE, format!("{n} {k}"))
+        .output()
+        .expect("re-running the test binary");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().find_map(|l| l.strip_prefix("floor-state-rss ")).and_then(|v| v.trim().parse().ok()).unwrap_or_else(
+        || panic!("the fresh process gave no figure for K = {k}: {text}{}", String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
+/// The fresh process of [`fresh_state_rss`]: the warm-up a cold cell makes, then one burst of N floor tasks
+/// holding K bytes.
+#[test]
+#[ignore = "run by floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0 in a fresh process"]
+fn fresh_process_floor_state_rss() {
+    let Some(asked) = std::env::var(FRESH_STATE).ok() else { return };
+    let (n, k) = asked.split_once(' ').and_then(|(n, k)| Some((n.parse().ok()?, k.parse().ok()?))).unwrap();
+    let floor = row("floor");
+    floor.run_spawn_join(floor.warm_up_tasks()).unwrap();
+    println!("floor-state-rss {}", memory_holding(floor, n, k, MemoryKind::Rss).unwrap());
 }
 
 /// The bytes glibc's malloc takes for one allocation of `size` bytes on 64-bit Linux: the size plus its 8-byte

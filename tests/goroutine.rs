@@ -9,10 +9,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
+use taskbench::measure::MemoryKind;
 use taskbench::models::goroutine::{
     available_with_path, find_go, go_version, seed_method_bytes_per_goroutine, GO_MISSING, MODEL,
 };
 use taskbench::models::{MemorySource, Observer, TaskModel};
+use taskbench::suite::memory_holding;
 
 /// True when Go is usable; otherwise prints a skip line (or panics under `TASKBENCH_REQUIRE_GO`).
 fn go_present(test: &str) -> bool {
@@ -105,6 +107,27 @@ fn parked_1000_are_all_alive_with_their_stacks() {
         "StackInuse grew by {grew} bytes for {n} parked goroutines (2 KiB minimum stack each)"
     );
     assert!(parked.heap.unwrap() > before.heap.unwrap(), "a fresh probe allocates a g struct per goroutine");
+}
+
+/// Goroutines holding a `[K]byte` across the park point: Go grows a stack by doubling until the frame fits, so
+/// 2000 goroutines holding 4 KiB take 8 KiB stacks and holding 16 KiB take 32 KiB, where K = 0 takes Go's 2 KiB.
+/// Fails on: a hold the probe ignores, an array the compiler dropped (its frame, hence the stack, stays small;
+/// and the sum the goroutines read back after release, which the model checks, is wrong), and a size outside
+/// the list reaching the probe.
+#[test]
+fn goroutines_holding_k_bytes_grow_their_stacks_as_go_does() {
+    if !go_present("goroutines_holding_k_bytes_grow_their_stacks_as_go_does") {
+        return;
+    }
+    let n = 2000;
+    let slack = SPAN_SLACK as f64 / n as f64;
+    for (k, stack) in [(0, 2048.0), (4096, 8192.0), (16384, 32768.0)] {
+        let grew = memory_holding(&MODEL, n, k, MemoryKind::RuntimeStacks).expect("run_holding");
+        eprintln!("goroutines holding {k} B: StackInuse +{grew:.0} B each");
+        assert!(grew >= stack - slack && grew <= 2.0 * stack + slack, "holding {k} B: stacks grew by {grew} B each");
+    }
+    let e = MODEL.run_holding(10, 100, &mut Recorder::default()).unwrap_err();
+    assert!(e.to_string().contains("not one of the state sizes"), "{e:#}");
 }
 
 #[test]

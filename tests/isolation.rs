@@ -49,6 +49,9 @@ impl TaskModel for Fake {
     fn run_spawn_join(&self, _: usize) -> Result<Duration> {
         Ok(Duration::from_nanos(1))
     }
+    fn run_holding(&self, n: usize, _: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        self.run_parked(n, observer)
+    }
 }
 
 const SPEC: GroupSpec = GroupSpec {
@@ -60,6 +63,7 @@ const SPEC: GroupSpec = GroupSpec {
     temperature: Temperature::Warm,
     reads_memory: false,
     only: None,
+    state_sizes: None,
 };
 const COLD: GroupSpec = GroupSpec { name: "spawn_cold", temperature: Temperature::Cold, ..SPEC };
 
@@ -83,14 +87,14 @@ fn processes(temperature: Temperature) -> CellProcesses {
 fn a_cell_hands_criterion_the_same_values_alone_and_after_a_heavy_cell() {
     let alone: Vec<f64> = {
         let mut p = processes(Temperature::Warm);
-        (0..4).map(|_| p.measure("spawn/light/10", 3, 2).unwrap()).collect()
+        (0..4).map(|_| p.measure("spawn/light/10", None, 3, 2).unwrap()).collect()
     };
     let after_heavy: Vec<f64> = {
         let mut p = processes(Temperature::Warm);
         for _ in 0..3 {
-            p.measure("spawn/heavy/10", 3, 2).unwrap();
+            p.measure("spawn/heavy/10", None, 3, 2).unwrap();
         }
-        (0..4).map(|_| p.measure("spawn/light/10", 3, 2).unwrap()).collect()
+        (0..4).map(|_| p.measure("spawn/light/10", None, 3, 2).unwrap()).collect()
     };
     assert_eq!(alone, after_heavy, "the light cell's values depend on the heavy cell measured before it");
     // Two warm-up iterations ran before the first sample: it sums iterations 3, 4 and 5 of its process
@@ -102,15 +106,15 @@ fn a_cell_hands_criterion_the_same_values_alone_and_after_a_heavy_cell() {
 fn cold_mode_starts_a_fresh_process_for_every_iteration() {
     let mut p = processes(Temperature::Cold);
     // Every iteration is the first of its process, so each reads 1 + 0.
-    assert_eq!(p.measure("spawn_cold/light/10", 5, 2).unwrap(), 5.0);
+    assert_eq!(p.measure("spawn_cold/light/10", None, 5, 2).unwrap(), 5.0);
     assert_eq!(p.started, 5);
-    assert_eq!(p.measure("spawn_cold/light/10", 3, 2).unwrap(), 3.0);
+    assert_eq!(p.measure("spawn_cold/light/10", None, 3, 2).unwrap(), 3.0);
     assert_eq!(p.started, 8);
 }
 
 #[test]
 fn a_failing_cell_is_an_error_naming_it() {
     let mut p = processes(Temperature::Warm);
-    let err = p.measure("spawn/no-such-model/10", 1, 1).unwrap_err();
+    let err = p.measure("spawn/no-such-model/10", None, 1, 1).unwrap_err();
     assert!(format!("{err:#}").contains("spawn/no-such-model/10"), "{err:#}");
 }

@@ -316,6 +316,9 @@ impl TaskModel for Leaky {
     fn run_spawn_join(&self, _: usize) -> Result<Duration> {
         bail!("not used")
     }
+    fn run_holding(&self, _: usize, _: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
+        bail!("not used")
+    }
 }
 
 #[test]
@@ -430,8 +433,9 @@ fn another_groups_row_in_the_model_list_is_noted_and_the_bench_goes_on() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr
-            .contains("taskbench: TASKBENCH_MODELS: goroutine-stack is a row of heap_per_task only; it does not apply"),
+        stderr.contains(
+            "taskbench: TASKBENCH_MODELS: goroutine-stack is a row of heap_per_task, state_heap only; it does"
+        ),
         "{stderr}"
     );
 }
@@ -467,6 +471,7 @@ fn child_runs_a_group() {
         temperature: Temperature::Warm,
         reads_memory: false,
         only: None,
+        state_sizes: None,
     };
     run_group(&mut Runners::from_args(criterion::Criterion::default), &SPEC, &[], std::time::SystemTime::now());
 }

@@ -26,6 +26,7 @@ const SPAWN: GroupSpec = GroupSpec {
     temperature: Temperature::Warm,
     reads_memory: false,
     only: None,
+    state_sizes: None,
 };
 const SPAWN_JOIN: GroupSpec =
     GroupSpec { name: "spawn_join", value_is: "time to spawn N trivial tasks and wait until all have run", ..SPAWN };

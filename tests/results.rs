@@ -134,6 +134,7 @@ fn fake_cell(group: &str, unit: &str, model: &str, n: usize, skipped: Option<Str
         config: format!("{model} with 2 workers"),
         caveat: (model == "async-std").then(|| "discontinued upstream (RUSTSEC-2025-0052)".to_string()),
         skipped,
+        tasks: None,
         run: run.clone(),
         written_at_unix: 1_795_728_605,
     }
@@ -402,7 +403,12 @@ fn older_per_group_records_are_still_read() {
         unit: "ns".into(),
         value_is: "fake spawn value".into(),
         n_values: NS.to_vec(),
-        models: vec![ModelRecord { name: "tokio-mt".into(), config: "tokio-mt with 2 workers".into(), caveat: None }],
+        models: vec![ModelRecord {
+            name: "tokio-mt".into(),
+            config: "tokio-mt with 2 workers".into(),
+            caveat: None,
+            tasks: None,
+        }],
         ran: vec!["spawn/tokio-mt/10000".into()],
         skipped: vec![Skipped {
             id: "spawn/tokio-mt/100000".into(),
@@ -804,6 +810,88 @@ fn readme_section_is_regenerated_between_the_markers() {
     assert!(text.contains("results/m/a/summary.json"), "{text}");
     assert!(text.contains("Fake CPU 9000"));
     assert_eq!(readme::update(&file, &r, true).unwrap(), readme::Outcome::AlreadyCurrent);
+}
+
+/// The state group `state_rss` of a fake run beside the other groups: floor and goroutine at 10^5 tasks, may at
+/// 29,205 with K = 16,384 skipped for its stack. Floor grows by K, goroutine by 2K (its stack doubles).
+fn write_state_rss(f: &Fixture) {
+    const KS: [usize; 5] = [0, 64, 512, 4096, 16384];
+    let rows: [(&str, usize, f64, f64); 3] =
+        [("floor", 100_000, 200.0, 1.0), ("may", 29_205, 7800.0, 1.0), ("goroutine", 100_000, 2700.0, 2.0)];
+    let run = RunInfo {
+        cells: rows.iter().flat_map(|(m, ..)| KS.iter().map(move |k| format!("state_rss/{m}/{k}"))).collect(),
+        ..fake_run(1_795_728_700_000)
+    };
+    for (model, tasks, base, per_byte) in rows {
+        for k in KS {
+            let skipped = (model == "may" && k == 16384).then(|| {
+                "holding 16384 B on a task's stack needs 2·K + 2 KiB = 34816 B (the state may be built, then moved: \
+                 two copies), but a may task's stack is 32768 B"
+                    .to_string()
+            });
+            if skipped.is_none() {
+                write_criterion(&f.criterion, "state_rss", model, k, base + per_byte * k as f64, 0.0, false);
+            }
+            let mut cell = fake_cell("state_rss", "bytes/task", model, k, skipped, &run);
+            cell.tasks = Some(tasks);
+            cell.config = format!("{}; N = {tasks} tasks at every K", cell.config);
+            write_cell(&f.records, &cell).unwrap();
+        }
+    }
+}
+
+/// Fails on: state cells in the main table (it is keyed by N, and K is not N), a state table without a
+/// model's N or a skipped K, a report chart of the state group on an N axis or with K = 0 dropped silently,
+/// and a finding that does not say how each model grows with K.
+#[test]
+fn state_groups_get_their_own_table_a_k_axis_and_a_finding() {
+    let f = fixture(1.0, 0.01);
+    write_state_rss(&f);
+    let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let r = run::load(&path).unwrap();
+    let section = readme::section(&r, &f.root);
+    let (main, state) = section.split_at(section.find("Holding state").expect("a state section"));
+    assert!(
+        main.contains(
+            "| model | N | heap B/task | RSS B/task | spawn ns/task | spawn cold | spawn+join | spawn+join cold |\n"
+        ),
+        "{main}"
+    );
+    for k in ["0", "64", "512", "4,096", "16,384"] {
+        assert!(!main.contains(&format!("| floor | {k} |")), "K = {k} in the main table: {main}");
+    }
+    assert!(!main.contains("state_rss"), "{main}");
+    assert!(
+        state.contains("`state_rss`, RSS B/task:\n\n| model | N | K = 0 | K = 64 | K = 512 | K = 4,096 | K = 16,384 |"),
+        "{state}"
+    );
+    assert!(state.contains("| floor | 100,000 | 200 | 264 | 712 | 4,296 | 16,584 |"), "{state}");
+    assert!(state.contains("| may | 29,205 | 7,800 | 7,864 | 8,312 | 11,896 | skipped |"), "{state}");
+    assert!(state.contains("| goroutine | 100,000 | 2,700 | 2,828 | 3,724 | 10,892 | 35,468 |"), "{state}");
+    assert!(state.contains("- may, K = 16,384 (state_rss): holding 16384 B on a task's stack"), "{state}");
+
+    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let said = findings::bullets(&c).into_iter().find(|b| b.contains("state_rss")).expect("a state finding");
+    assert!(
+        said.contains(
+            "per byte held: 1.00 B for floor; 2.00 B for goroutine; 1.00 B for may (at K = 4,096, the largest it ran)"
+        ),
+        "{said}"
+    );
+    let text = compare::render(&c, Format::Terminal);
+    assert!(text.contains("N, the same at every K: floor 100,000, may 29,205, goroutine 100,000."), "{text}");
+
+    let out = f.root.join("report.html");
+    report::write_report(std::slice::from_ref(&r), &DiffRule::default(), &out, None).unwrap();
+    let html = fs::read_to_string(&out).unwrap();
+    let start = html.find("<section id=\"g-state_rss\">").expect("a state_rss section");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    assert!(section.contains("K, bytes each task holds across its park point, log scale"), "{section}");
+    assert!(!section.contains("N (tasks)"), "{section}");
+    assert!(section.contains(">16 KiB</text>") && section.contains(">64 B</text>"), "K ticks in bytes");
+    assert!(section.contains("At K = 0 (each task holding nothing"), "{section}");
+    assert!(section.contains("floor 200 B") && section.contains("goroutine 2.64 KiB"), "{section}");
+    assert!(section.contains("<th class=\"num\">K</th>"), "{section}");
 }
 
 // ---- the README's findings and memory chart ----

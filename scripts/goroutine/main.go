@@ -5,16 +5,19 @@
 // a request it cannot serve gets `error <message>`.
 //
 //	hello go=<runtime.Version()> gomaxprocs=<n> pid=<pid> godebug=<GODEBUG or ->
-//	parked N limit_ms=L   -> baseline heap=<HeapAlloc> stack=<StackInuse>            (after runtime.GC)
+//	parked N limit_ms=L [hold=K] -> baseline heap=<HeapAlloc> stack=<StackInuse>     (after runtime.GC)
 //	spawn                 -> parked spawn_ns=<ns> arrived=<n> heap=<> stack=<> goroutines=<NumGoroutine>
 //	spawn nomem           -> the same, without the memory reading (heap=0 stack=0): a timing run skips the
 //	                         runtime.GC() that would scan N live stacks (seconds at 10^6)
-//	release               -> joined finished=<n>
+//	release               -> joined finished=<n> held=<sum of every byte the goroutines held, read after release>
 //	abort                 -> aborted finished=<n>    (instead of spawn or release: ends the experiment)
 //	spawn_join N limit_ms=L -> spawn_join ns=<ns> finished=<n>
 //
 // A parked goroutine counts itself in `arrived` and then blocks receiving from a channel that `release`
-// closes. Only the spawn loop is timed. The memory readings are taken after runtime.GC(), while all N
+// closes. With hold=K (one of 0, 64, 512, 4096, 16384) each goroutine first fills a local [K]byte array with
+// 0x5a, and reads all of it after it is released: the array lives on the goroutine's stack across the park
+// point (a 16 KiB frame grows a 2 KiB stack to 32 KiB), and `held` is N*K*0x5a only if none of it was
+// dropped. Only the spawn loop is timed. The memory readings are taken after runtime.GC(), while all N
 // goroutines are alive: HeapAlloc does not include goroutine stacks, which are in StackInuse.
 //
 // If a wait for goroutines exceeds its limit the probe replies `error ...` and exits: goroutines still
@@ -62,13 +65,83 @@ func reset(n int) {
 
 // parkOne is the body of a parked goroutine: count itself, block on the gate, count itself finished.
 func parkOne() {
+	arrive()
+	<-gate
+	done()
+}
+
+func arrive() {
 	if atomic.AddInt64(&arrived, 1) == target {
 		close(allArrived)
 	}
-	<-gate
+}
+
+func done() {
 	if atomic.AddInt64(&finished, 1) == target {
 		close(allDone)
 	}
+}
+
+// The bodies of goroutines that hold K bytes across the park point, by K: an array's length is a constant in
+// Go, so one function per size. 0 holds nothing and is parkOne itself. Top-level functions: `go body()`
+// allocates no closure.
+var holding = map[int]func(){0: parkOne, 64: hold64, 512: hold512, 4096: hold4096, 16384: hold16384}
+
+// held is the sum of every byte the holding goroutines read back after their release.
+var held uint64
+
+// keep reads a held array after the park point, before the goroutine counts itself done (so `held` is
+// complete once every goroutine is). It does not retain b, so the array stays on the stack.
+func keep(b []byte) {
+	var sum uint64
+	for _, x := range b {
+		sum += uint64(x)
+	}
+	atomic.AddUint64(&held, sum)
+}
+
+func hold64() {
+	var a [64]byte
+	for i := range a {
+		a[i] = 0x5a
+	}
+	arrive()
+	<-gate
+	keep(a[:])
+	done()
+}
+
+func hold512() {
+	var a [512]byte
+	for i := range a {
+		a[i] = 0x5a
+	}
+	arrive()
+	<-gate
+	keep(a[:])
+	done()
+}
+
+func hold4096() {
+	var a [4096]byte
+	for i := range a {
+		a[i] = 0x5a
+	}
+	arrive()
+	<-gate
+	keep(a[:])
+	done()
+}
+
+func hold16384() {
+	var a [16384]byte
+	for i := range a {
+		a[i] = 0x5a
+	}
+	arrive()
+	<-gate
+	keep(a[:])
+	done()
 }
 
 // trivial is the body of a spawn_join goroutine.
@@ -110,28 +183,37 @@ func memory() (heap, stack uint64) {
 	return m.HeapAlloc, m.StackInuse
 }
 
-// parse reads `N limit_ms=L` (limit optional, default 60 s).
-func parse(args []string) (int, time.Duration, error) {
+// parse reads `N limit_ms=L hold=K` (limit optional, default 60 s; hold optional, default 0 and allowed
+// only where withHold).
+func parse(args []string, withHold bool) (int, time.Duration, int, error) {
 	if len(args) < 1 {
-		return 0, 0, fmt.Errorf("missing task count")
+		return 0, 0, 0, fmt.Errorf("missing task count")
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil || n < 0 {
-		return 0, 0, fmt.Errorf("bad task count %q", args[0])
+		return 0, 0, 0, fmt.Errorf("bad task count %q", args[0])
 	}
-	limit := 60 * time.Second
+	limit, hold := 60*time.Second, 0
 	for _, a := range args[1:] {
+		if v := strings.TrimPrefix(a, "hold="); v != a && withHold {
+			k, err := strconv.Atoi(v)
+			if _, known := holding[k]; err != nil || !known {
+				return 0, 0, 0, fmt.Errorf("bad hold %q (one of 0, 64, 512, 4096, 16384)", a)
+			}
+			hold = k
+			continue
+		}
 		v := strings.TrimPrefix(a, "limit_ms=")
 		if v == a {
-			return 0, 0, fmt.Errorf("unknown argument %q", a)
+			return 0, 0, 0, fmt.Errorf("unknown argument %q", a)
 		}
 		ms, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || ms <= 0 {
-			return 0, 0, fmt.Errorf("bad limit %q", a)
+			return 0, 0, 0, fmt.Errorf("bad limit %q", a)
 		}
 		limit = time.Duration(ms) * time.Millisecond
 	}
-	return n, limit, nil
+	return n, limit, hold, nil
 }
 
 type phase int
@@ -151,7 +233,7 @@ func serve() {
 
 	in := bufio.NewScanner(os.Stdin)
 	state := idle
-	n := 0
+	n, hold := 0, 0
 	var limit time.Duration
 
 	// finish releases the parked goroutines (if any) and waits for every spawned one to finish.
@@ -176,11 +258,12 @@ func serve() {
 		switch {
 		case cmd == "parked" && state == idle:
 			var err error
-			if n, limit, err = parse(args); err != nil {
+			if n, limit, hold, err = parse(args, true); err != nil {
 				reply("error parked: %v", err)
 				continue
 			}
 			reset(n)
+			held = 0
 			heap, stack := memory()
 			state = baseline
 			reply("baseline heap=%d stack=%d", heap, stack)
@@ -191,9 +274,16 @@ func serve() {
 				finish()
 				continue
 			}
+			body := holding[hold]
 			start := time.Now()
-			for i := 0; i < n; i++ {
-				go parkOne()
+			if hold == 0 {
+				for i := 0; i < n; i++ {
+					go parkOne()
+				}
+			} else {
+				for i := 0; i < n; i++ {
+					go body()
+				}
 			}
 			spawn := time.Since(start)
 			state = parked
@@ -210,12 +300,13 @@ func serve() {
 			reply("parked spawn_ns=%d arrived=%d heap=%d stack=%d goroutines=%d",
 				spawn.Nanoseconds(), atomic.LoadInt64(&arrived), heap, stack, runtime.NumGoroutine())
 		case cmd == "release" && state == parked:
-			reply("joined finished=%d", finish())
+			finished := finish()
+			reply("joined finished=%d held=%d", finished, atomic.LoadUint64(&held))
 		case cmd == "abort" && state != idle:
 			reply("aborted finished=%d", finish())
 		case cmd == "spawn_join" && state == idle:
 			var err error
-			if n, limit, err = parse(args); err != nil {
+			if n, limit, _, err = parse(args, false); err != nil {
 				reply("error spawn_join: %v", err)
 				continue
 			}

@@ -7,6 +7,8 @@
 //!   observer with the child's pid (the observer reads the child's RSS itself). `StackInuse` is not part of
 //!   `HeapAlloc`: goroutine stacks are only in the stack figure, their `g` structs and channel waiters
 //!   (`sudog`s) only in the heap figure.
+//! - `run_holding`: `run_parked` with every goroutine holding a `[K]byte` array on its stack, written before
+//!   it blocks and read after (the probe's `hold=K`), so its stack grows as Go grows stacks: by doubling.
 //! - `run_spawn_join`: the spawn loop plus the wait until every trivial goroutine has run, like the Rust side.
 //! - [`seed_method_bytes_per_goroutine`]: the origin blog post's method, reproduced exactly in a fresh process:
 //!   `MemStats.Alloc` before and after `wg.Wait()`, no GC forced. It reads memory after the goroutines have
@@ -14,7 +16,8 @@
 //!   as its own row so the difference can be seen.
 //!
 //! What is not measured: the goroutines' share of the Go runtime's fixed cost (the baseline is taken after the
-//! runtime is up and collected), and anything a goroutine would hold beyond blocking on a channel.
+//! runtime is up and collected), and anything a goroutine would hold beyond blocking on a channel (and, in
+//! `run_holding`, its array).
 //!
 //! A `run_parked` whose observer reads memory runs in a fresh Go process, started before the baseline and
 //! outside every clock; timing-only runs (the `spawn` group) use the long-lived process, warm like every
@@ -36,7 +39,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::{wait_limit, MemorySource, Observer, ParkedRun, SpawnSite, TaskModel};
+use super::{wait_limit, MemorySource, Observer, ParkedRun, SpawnSite, TaskModel, STATE_SIZES};
 use crate::limits::Needs;
 
 /// The line [`TaskModel::available`] returns when `go` is not on `PATH`.
@@ -115,6 +118,20 @@ impl Goroutine {
     }
 }
 
+impl Goroutine {
+    /// The parked experiment, each goroutine holding `hold` bytes on its stack when asked.
+    fn parked_holding(&self, n: usize, hold: Option<usize>, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        if !observer.reads_memory() {
+            // A timing run: the warm, reused process, as every other model is timed warm.
+            return self.with_server(|c| parked(c, n, hold, observer));
+        }
+        let probe = self.probe().map_err(|e| anyhow!(e))?;
+        // A memory run: a fresh process each time; see the module docs for what a reused one gets wrong.
+        let mut child = Child::start(&probe.binary)?;
+        parked(&mut child, n, hold, observer)
+    }
+}
+
 impl Default for Goroutine {
     fn default() -> Self {
         Self::new()
@@ -164,14 +181,14 @@ impl TaskModel for Goroutine {
     }
 
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
-        if !observer.reads_memory() {
-            // A timing run: the warm, reused process, as every other model is timed warm.
-            return self.with_server(|c| parked(c, n, observer));
+        self.parked_holding(n, None, observer)
+    }
+
+    fn run_holding(&self, n: usize, k: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        if !STATE_SIZES.contains(&k) {
+            bail!("{k} B is not one of the state sizes {STATE_SIZES:?}");
         }
-        let probe = self.probe().map_err(|e| anyhow!(e))?;
-        // A memory run: a fresh process each time; see the module docs for what a reused one gets wrong.
-        let mut child = Child::start(&probe.binary)?;
-        parked(&mut child, n, observer)
+        self.parked_holding(n, Some(k), observer)
     }
 
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
@@ -212,13 +229,14 @@ impl MemorySource for ChildMemory {
     }
 }
 
-fn parked(child: &mut Child, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+fn parked(child: &mut Child, n: usize, hold: Option<usize>, observer: &mut dyn Observer) -> Result<ParkedRun> {
     let limit = wait_limit(n);
     let pid = child.hello.pid;
     let memory =
         |r: &Reply| -> Result<ChildMemory> { Ok(ChildMemory { heap: r.num("heap")?, stack: r.num("stack")?, pid }) };
 
-    let base = child.request(&format!("parked {n} limit_ms={}", child_limit_ms(limit)), "baseline", limit)?;
+    let asked = hold.map(|k| format!(" hold={k}")).unwrap_or_default();
+    let base = child.request(&format!("parked {n} limit_ms={}{asked}", child_limit_ms(limit)), "baseline", limit)?;
     if let Err(e) = observer.before_spawn(&memory(&base)?) {
         // The observer's error is the one to report; the probe is dropped (killed) either way.
         let _ = child.request("abort", "aborted", limit);
@@ -239,8 +257,18 @@ fn parked(child: &mut Child, n: usize, observer: &mut dyn Observer) -> Result<Pa
     if finished != n as u64 {
         bail!("expected exactly {n} goroutines; {arrived} parked and {finished} finished");
     }
+    // Every goroutine read back its whole array after the park point: the state was held, not dropped.
+    if let Some(k) = hold {
+        let (read, expected) = (joined.num("held")?, (n * k) as u64 * HELD_BYTE);
+        if read != expected {
+            bail!("{n} goroutines holding {k} B read back {read} in all after release, expected {expected}");
+        }
+    }
     Ok(ParkedRun { spawn_time: Duration::from_nanos(parked.num("spawn_ns")?), parked: n })
 }
+
+/// The byte the probe's holding goroutines fill their arrays with.
+const HELD_BYTE: u64 = 0x5a;
 
 /// The probe's own bound on a wait: a little under ours, so that its error line arrives before our timeout.
 fn child_limit_ms(limit: Duration) -> u128 {

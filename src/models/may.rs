@@ -19,7 +19,7 @@ use may::coroutine::{Builder, JoinHandle};
 use may::sync::SyncFlag;
 
 use super::body::{Body, ParkPoint};
-use super::{available_cores, leak, Runtime};
+use super::{available_cores, leak, Runtime, TaskStack};
 use crate::gate::Rendezvous;
 use crate::limits::Needs;
 
@@ -63,6 +63,14 @@ impl Runtime for May {
             bytes_per_task: self.stack_bytes as u64 + 4096,
             in_child_process: false,
         }
+    }
+
+    fn stack(&self) -> Option<TaskStack> {
+        Some(TaskStack {
+            bytes: self.stack_bytes as u64,
+            bigger: "a may row with a bigger stack is one line in the registry (`may::May` in src/models/mod.rs)"
+                .into(),
+        })
     }
 
     fn available(&self) -> Result<(), String> {

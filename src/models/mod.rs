@@ -7,6 +7,9 @@
 //! - [`TaskModel::run_spawn_join`] ([`spawn_join_experiment`]): spawn `n` trivial tasks and time until every
 //!   one has finished.
 //!
+//! [`TaskModel::run_holding`] is the parked experiment with every task holding `K` bytes across its park
+//! point ([`STATE_SIZES`]): inside its future, or on its own stack where [`TaskModel::stack`] leaves room.
+//!
 //! Both verify that exactly `n` tasks ran (and, for `run_parked`, were parked at once); a shortfall is an
 //! error, never a number. Every wait is bounded by [`wait_limit`], so a hung runtime fails instead of hanging.
 //! The tasks run the harness's bodies ([`body`]), so no model types its own.
@@ -62,6 +65,52 @@ pub trait TaskModel: Sync {
     fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun>;
     /// Spawn `n` trivial tasks and return the time until all of them have finished.
     fn run_spawn_join(&self, n: usize) -> Result<Duration>;
+    /// [`TaskModel::run_parked`] with every task holding `k` bytes across its park point, written before it and
+    /// read after ([`body::Holding`] with [`Inline<K>`]); `k` is one of [`STATE_SIZES`]. A `k` the task's stack
+    /// cannot hold ([`state_fits`]) is an error, never a stack overflow.
+    fn run_holding(&self, n: usize, k: usize, observer: &mut dyn Observer) -> Result<ParkedRun>;
+    /// The stack each task runs on, for a task with a fixed stack of its own (a thread, a coroutine); `None`
+    /// for stackless tasks, and for goroutines, whose stacks grow.
+    fn stack(&self) -> Option<TaskStack> {
+        None
+    }
+}
+
+/// A task's own stack: its size, and how a user gets a bigger one (for the line that skips a state it cannot
+/// hold).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskStack {
+    pub bytes: u64,
+    pub bigger: String,
+}
+
+/// The state sizes `K` of the state groups: bytes each parked task holds across its park point. `0` is the
+/// same body holding nothing, the base every other size is read against.
+pub const STATE_SIZES: [usize; 5] = [0, 64, 512, 4096, 16384];
+
+/// Stack a task needs to hold `k` bytes on it: the state may be built and then moved (two copies), and the
+/// body's own frames (the parked body uses about 1.1 KiB of a may stack in a release build) get 2 KiB.
+pub const fn stack_to_hold(k: usize) -> u64 {
+    2 * k as u64 + 2048
+}
+
+/// `Ok` when `model`'s tasks can hold `k` bytes; else the reason, naming the stack and how to get a bigger one.
+pub fn state_fits(model: &dyn TaskModel, k: usize) -> Result<(), String> {
+    stack_fits(model.name(), model.stack().as_ref(), k)
+}
+
+/// [`state_fits`] for the tasks of the row `name`, whose stack is `stack` (`None`: stackless, or growing).
+pub fn stack_fits(name: &str, stack: Option<&TaskStack>, k: usize) -> Result<(), String> {
+    match stack {
+        Some(stack) if stack_to_hold(k) > stack.bytes => Err(format!(
+            "holding {k} B on a task's stack needs 2·K + 2 KiB = {} B (the state may be built, then moved: two \
+             copies), but a {name} task's stack is {} B; {}",
+            stack_to_hold(k),
+            stack.bytes,
+            stack.bigger
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// What differs between the Rust models: how a model starts, spawns one task running a harness-given
@@ -98,6 +147,10 @@ pub trait Runtime: Sync + 'static {
     /// What each parked task holds across its park point.
     fn payload(&self) -> Payload {
         Payload::None
+    }
+    /// See [`TaskModel::stack`].
+    fn stack(&self) -> Option<TaskStack> {
+        None
     }
     /// Builds and starts the model on first use and returns what spawns need. Called before every run,
     /// before the memory baseline and outside every clock.
@@ -149,6 +202,24 @@ impl<R: Runtime> TaskModel for R {
     }
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         spawn_join_experiment(self, n)
+    }
+    fn run_holding(&self, n: usize, k: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        state_fits(self, k).map_err(|why| anyhow!(why))?;
+        fn holding<R: Runtime, const K: usize>(model: &R, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+            parked_experiment(model, n, observer, Holding::<_, Inline<K>>::new)
+        }
+        // One body per size, typed at compile time, so the state is a plain array in the future or the frame.
+        match k {
+            0 => holding::<R, 0>(self, n, observer),
+            64 => holding::<R, 64>(self, n, observer),
+            512 => holding::<R, 512>(self, n, observer),
+            4096 => holding::<R, 4096>(self, n, observer),
+            16384 => holding::<R, 16384>(self, n, observer),
+            _ => bail!("{k} B is not one of the state sizes {STATE_SIZES:?}"),
+        }
+    }
+    fn stack(&self) -> Option<TaskStack> {
+        Runtime::stack(self)
     }
 }
 

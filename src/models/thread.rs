@@ -10,8 +10,14 @@ use std::thread::{Builder, JoinHandle};
 use anyhow::{anyhow, Context, Result};
 
 use super::body::{Body, OnGate};
-use super::Runtime;
+use super::{Runtime, TaskStack};
 use crate::limits::{thread_stack_bytes, thread_stack_resident_bytes, Needs};
+
+/// The stack std gives a thread spawned without a size: `RUST_MIN_STACK` when it is set to a number of bytes,
+/// else 2 MiB (std's default).
+fn default_stack() -> usize {
+    std::env::var("RUST_MIN_STACK").ok().and_then(|v| v.parse().ok()).unwrap_or(2 << 20)
+}
 
 pub struct Thread {
     pub name: &'static str,
@@ -46,6 +52,14 @@ impl Runtime for Thread {
         let stack = thread_stack_resident_bytes().min(mapped);
         // Plus the kernel's per-thread memory (not in RSS but not free either).
         Needs { maps_per_task: 4, threads_per_task: 1, bytes_per_task: stack + (16 << 10), in_child_process: false }
+    }
+
+    fn stack(&self) -> Option<TaskStack> {
+        let bigger = match self.stack {
+            Some(_) => "the `thread` row runs the same tasks on std's default stack".to_string(),
+            None => "set RUST_MIN_STACK=<bytes> for a bigger default stack".to_string(),
+        };
+        Some(TaskStack { bytes: thread_stack_bytes(self.stack.unwrap_or_else(default_stack)), bigger })
     }
 
     fn start(&self) -> Result<Option<usize>> {

@@ -51,9 +51,46 @@ pub struct Key {
     pub space_above: bool,
 }
 
-/// A chart: per-task values (in `unit`) against N, both axes logarithmic, the legend on the right.
+/// What the x axis counts: N tasks, or K bytes each task holds (the state groups). Either way logarithmic,
+/// so a point at 0 is not drawn: the caller lists it beside the chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum XAxis {
+    #[default]
+    Tasks,
+    BytesHeld,
+}
+
+impl XAxis {
+    /// The axis for a group's ids (`N`, or `K` in the state groups).
+    pub fn of_group(group: &str) -> XAxis {
+        if super::summary::is_state_group(group) {
+            XAxis::BytesHeld
+        } else {
+            XAxis::Tasks
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            XAxis::Tasks => "N (tasks), log scale",
+            XAxis::BytesHeld => "K, bytes each task holds across its park point, log scale",
+        }
+    }
+
+    fn tick(self, x: usize) -> String {
+        match self {
+            XAxis::Tasks => short_n(x),
+            XAxis::BytesHeld => tick_label(x as f64, "bytes"),
+        }
+    }
+}
+
+/// A chart: per-task values (in `unit`) against N (or K: [`XAxis`]), both axes logarithmic, the legend on
+/// the right.
 #[derive(Debug, Clone)]
 pub struct LogLog {
+    /// What the x axis counts.
+    pub x: XAxis,
     /// The per-task unit of every value (`ns/task`, `bytes/task`): it picks the ticks and their labels.
     pub unit: String,
     pub y_label: String,
@@ -97,7 +134,9 @@ impl LogLog {
         let gaps = self.keys.iter().filter(|k| k.space_above).count() as f64 * GAP;
         let legend_bottom = t + 10.0 + self.keys.len() as f64 * LINE + gaps;
         let h = (b + 50.0).max(legend_bottom + 8.0) + footer;
-        let pts: Vec<&Point> = self.series.iter().flat_map(|s| &s.points).filter(|p| p.value.point > 0.0).collect();
+        // Both axes are logarithmic: a point at zero (K = 0) or below has no place on them.
+        let drawn = |p: &&Point| p.value.point > 0.0 && p.n > 0;
+        let pts: Vec<&Point> = self.series.iter().flat_map(|s| &s.points).filter(drawn).collect();
         let mut s = String::new();
         let _ = write!(
             s,
@@ -152,22 +191,23 @@ impl LogLog {
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#e6e6e6\"/>\
                  <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
                 b + 16.0,
-                short_n(n)
+                esc(&self.x.tick(n))
             );
         }
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">N (tasks), log scale</text>\
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
              <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
             (L + r) / 2.0,
             b + 38.0,
+            self.x.label(),
             (t + b) / 2.0,
             esc(&self.y_label)
         );
 
         // Lines first, then interval bars and markers on top.
         for series in &self.series {
-            let mut line: Vec<&Point> = series.points.iter().filter(|p| p.value.point > 0.0).collect();
+            let mut line: Vec<&Point> = series.points.iter().filter(drawn).collect();
             line.sort_by_key(|p| p.n);
             let color = &series.color;
             let path: Vec<String> =
@@ -367,6 +407,7 @@ pub fn memory(c: &Comparison, totals: &[Total], header: Vec<String>) -> Option<L
         footer.push(format!("Calibration controls left out: {}.", left_out.join(", ")));
     }
     Some(LogLog {
+        x: XAxis::Tasks,
         unit,
         y_label,
         aria: "memory per live task against N, log-log".into(),

@@ -14,7 +14,7 @@ use anyhow::{bail, Result};
 
 use super::noise::{DiffRule, Verdict, MEAN_MEDIAN_LIMIT};
 use super::run::Run;
-use super::summary::{model_order, Bench, GroupSummary, Interval, SkippedInfo};
+use super::summary::{id_param, model_order, Bench, GroupSummary, Interval, SkippedInfo};
 use super::{group_rank, human, per_task_label, sig3};
 
 /// The mark for a real difference.
@@ -65,11 +65,14 @@ pub struct GroupTable {
     pub rows: Vec<Row>,
     /// Skipped benchmarks, each with the indices of the runs that skipped it for that reason.
     pub skipped: Vec<(Vec<usize>, SkippedInfo)>,
+    /// A state group's number of tasks per model (its rows' `n` is K); empty elsewhere.
+    pub tasks: Vec<(String, usize)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Row {
     pub model: String,
+    /// The last part of the cell's id: N, or K in a state group.
     pub n: usize,
     /// One per run; `None` where the run has no result.
     pub cells: Vec<Option<Cell>>,
@@ -270,7 +273,14 @@ pub fn compare(runs: &[Run], rule: &DiffRule) -> Result<Comparison> {
                 Row { model, n, cells }
             })
             .collect();
-        groups.push(GroupTable { group: g, unit, value_is, rows, skipped });
+        // A state group's N per model, from the first run that recorded it.
+        let mut tasks: Vec<(String, usize)> = Vec::new();
+        for m in runs.iter().filter_map(|r| r.summary.group(&g)).flat_map(|gs| &gs.models) {
+            if let (Some(n), false) = (m.tasks, tasks.iter().any(|(name, _)| *name == m.name)) {
+                tasks.push((m.name.clone(), n));
+            }
+        }
+        groups.push(GroupTable { group: g, unit, value_is, rows, skipped, tasks });
     }
     Ok(Comparison {
         runs: headers,
@@ -497,9 +507,12 @@ fn render_terminal(c: &Comparison) -> String {
     for g in &c.groups {
         let _ = writeln!(out, "{} ({}): {}", g.group, per_task_label(&g.unit), g.value_is);
         let header: Vec<String> =
-            ["model".to_string(), "N".to_string()].into_iter().chain(columns(c, &g.unit)).collect();
+            ["model".to_string(), id_param(&g.group).to_string()].into_iter().chain(columns(c, &g.unit)).collect();
         let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, &g.unit, true)).collect();
         text_table(&mut out, &header, &rows, 1);
+        if let Some(line) = tasks_line(g) {
+            let _ = writeln!(out, "  {line}");
+        }
         for (who, s) in &g.skipped {
             let _ = writeln!(out, "  skipped{}: {}: {}", in_runs(c, who), s.id, s.reason);
         }
@@ -510,6 +523,15 @@ fn render_terminal(c: &Comparison) -> String {
     }
     let _ = writeln!(out, "{}", legend(c));
     out
+}
+
+/// A state group's N per model, in one line (`None` elsewhere): its rows are by K, at one N per model.
+pub fn tasks_line(g: &GroupTable) -> Option<String> {
+    if g.tasks.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = g.tasks.iter().map(|(m, n)| format!("{m} {}", super::thousands(*n as f64))).collect();
+    Some(format!("N, the same at every K: {}.", each.join(", ")))
 }
 
 /// ` in A, B` for the runs listed; nothing for a single-run comparison.
@@ -583,9 +605,12 @@ fn render_markdown(c: &Comparison) -> String {
     for g in &c.groups {
         let _ = writeln!(out, "**{}** ({}): {}\n", g.group, per_task_label(&g.unit), md_escape(&g.value_is));
         let header: Vec<String> =
-            ["model".to_string(), "N".to_string()].into_iter().chain(columns(c, &g.unit)).collect();
+            ["model".to_string(), id_param(&g.group).to_string()].into_iter().chain(columns(c, &g.unit)).collect();
         let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, &g.unit, false)).collect();
         md_table(&mut out, &header, &rows, 1);
+        if let Some(line) = tasks_line(g) {
+            let _ = writeln!(out, "\n{line}");
+        }
         if !g.skipped.is_empty() {
             let _ = writeln!(out);
             for (who, s) in &g.skipped {

@@ -12,7 +12,7 @@ use super::chart;
 use super::compare::{Cell, Comparison, GroupTable, FLAG_MARK};
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
-use super::summary::{KERNEL_GROUP, RSS_GROUP};
+use super::summary::{KERNEL_GROUP, RSS_GROUP, STATE_RSS_GROUP};
 use super::{relative_to, thousands};
 use crate::limits::Needs;
 use crate::models;
@@ -86,7 +86,7 @@ pub fn chart_svg(run: &Run, c: &Comparison) -> Option<String> {
 /// The sentences, in the order the README gives them; each needs its figures in the run.
 pub fn bullets(c: &Comparison) -> Vec<String> {
     let f = Figures(c);
-    [stackless(&f), tokio(&f), goroutine(&f), stackful(&f), spawn(&f)].into_iter().flatten().collect()
+    [stackless(&f), tokio(&f), goroutine(&f), stackful(&f), spawn(&f), state(&f)].into_iter().flatten().collect()
 }
 
 /// The first run's cells of a comparison, by group, model and N.
@@ -374,6 +374,51 @@ fn spawn(f: &Figures) -> Option<String> {
     }
     s.push('.');
     Some(s)
+}
+
+/// How each model's RSS grows with the state its tasks hold: from K = 0 to the largest K it ran, per byte
+/// held, models with the same growth (to two decimals) and the same largest K together, the largest K first.
+fn state(f: &Figures) -> Option<String> {
+    let g = f.group(STATE_RSS_GROUP)?;
+    let mut models: Vec<&str> = Vec::new();
+    for r in &g.rows {
+        if !models.contains(&r.model.as_str()) {
+            models.push(&r.model);
+        }
+    }
+    // (largest K, growth per byte held as printed) -> models.
+    let mut grouped: Vec<((usize, String), Vec<&str>)> = Vec::new();
+    for m in models {
+        let (Some(base), Some(k)) = (f.value(STATE_RSS_GROUP, m, 0), f.largest_n(STATE_RSS_GROUP, m)) else {
+            continue;
+        };
+        let Some(top) = f.value(STATE_RSS_GROUP, m, k).filter(|_| k > 0) else { continue };
+        let key = (k, format!("{:.2}", (top - base) / k as f64));
+        match grouped.iter_mut().find(|(have, _)| *have == key) {
+            Some((_, ms)) => ms.push(m),
+            None => grouped.push((key, vec![m])),
+        }
+    }
+    grouped.sort_by(|a, b| b.0 .0.cmp(&a.0 .0).then(a.0 .1.cmp(&b.0 .1)));
+    let largest = grouped.first()?.0 .0;
+    let parts: Vec<String> = grouped
+        .iter()
+        .map(|((k, per_byte), ms)| {
+            let names: Vec<String> = ms.iter().map(|m| m.to_string()).collect();
+            let at = if *k == largest {
+                String::new()
+            } else {
+                format!(" (at K = {}, the largest it ran)", thousands(*k as f64))
+            };
+            format!("{per_byte} B for {}{at}", join_and(&names))
+        })
+        .collect();
+    Some(format!(
+        "Holding K bytes across the park point (`{STATE_RSS_GROUP}`, K = 0 to {}, one N per model) adds to a task's \
+         RSS, per byte held: {}.",
+        thousands(largest as f64),
+        parts.join("; ")
+    ))
 }
 
 /// `a`, `a and b`, `a, b and c`.

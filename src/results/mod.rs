@@ -309,10 +309,20 @@ pub fn per_task_label(unit: &str) -> &str {
     }
 }
 
-/// The order groups appear in, everywhere: time first, then memory. Unknown groups sort after, by name.
+/// The order groups appear in, everywhere: time first, then memory, then the state a task holds. Unknown
+/// groups sort after, by name.
 pub fn group_rank(group: &str) -> (usize, String) {
-    let known =
-        ["spawn", "spawn_cold", "spawn_join", "spawn_join_cold", "heap_per_task", "rss_per_task", "kernel_per_task"];
+    let known = [
+        "spawn",
+        "spawn_cold",
+        "spawn_join",
+        "spawn_join_cold",
+        "heap_per_task",
+        "rss_per_task",
+        "kernel_per_task",
+        "state_heap",
+        "state_rss",
+    ];
     (known.iter().position(|g| *g == group).unwrap_or(known.len()), group.to_string())
 }
 

@@ -18,7 +18,7 @@ use super::compare::{compare, FLAG_MARK};
 use super::findings;
 use super::noise::{DiffRule, MEAN_MEDIAN_LIMIT};
 use super::run::Run;
-use super::summary::{model_order, KERNEL_GROUP};
+use super::summary::{is_state_group, model_order, GroupSummary, KERNEL_GROUP};
 use super::{group_rank, relative_to, thousands, write_atomic};
 
 pub const BEGIN: &str = "<!-- results:begin -->";
@@ -96,8 +96,8 @@ pub fn replace_between(text: &str, begin: &str, end: &str, body: &str) -> Result
 /// The column header for a group.
 fn column(group: &str, unit: &str) -> String {
     match group {
-        "heap_per_task" => "heap B/task".to_string(),
-        "rss_per_task" => "RSS B/task".to_string(),
+        "heap_per_task" | "state_heap" => "heap B/task".to_string(),
+        "rss_per_task" | "state_rss" => "RSS B/task".to_string(),
         "kernel_per_task" => "kernel B/task".to_string(),
         // The first time column carries the unit for the others.
         "spawn" => "spawn ns/task".to_string(),
@@ -151,8 +151,10 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
     );
     let _ = writeln!(out);
 
-    let mut groups: Vec<(&str, &str)> = s.groups.iter().map(|g| (g.group.as_str(), g.unit.as_str())).collect();
-    for b in &s.benchmarks {
+    // The state groups' ids end in K, not N: they have tables of their own, after this one.
+    let mut groups: Vec<(&str, &str)> =
+        s.groups.iter().filter(|g| !is_state_group(&g.group)).map(|g| (g.group.as_str(), g.unit.as_str())).collect();
+    for b in s.benchmarks.iter().filter(|b| !is_state_group(&b.group)) {
         if !groups.iter().any(|(g, _)| *g == b.group) {
             groups.push((&b.group, &b.unit));
         }
@@ -161,7 +163,7 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
     let order = model_order(&s.groups);
     let mut rows: BTreeMap<(usize, String, usize), BTreeMap<&str, String>> = BTreeMap::new();
     let mut any_flagged = false;
-    for b in &s.benchmarks {
+    for b in s.benchmarks.iter().filter(|b| !is_state_group(&b.group)) {
         let key = (order.get(&b.model).copied().unwrap_or(usize::MAX), b.model.clone(), b.n);
         let bytes = b.per_task_unit.starts_with("bytes");
         let mut cell = number(b.per_task.point, bytes);
@@ -171,7 +173,7 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
         }
         rows.entry(key).or_default().insert(&b.group, cell);
     }
-    for g in &s.groups {
+    for g in s.groups.iter().filter(|g| !is_state_group(&g.group)) {
         for sk in &g.skipped {
             let key = (order.get(&sk.model).copied().unwrap_or(usize::MAX), sk.model.clone(), sk.n);
             rows.entry(key).or_default().entry(&g.group).or_insert_with(|| "skipped".to_string());
@@ -217,7 +219,7 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
 
     // One line per (model, N, reason), naming the groups it applies to.
     let mut skipped: BTreeMap<(usize, String, usize, String), Vec<&str>> = BTreeMap::new();
-    for g in &s.groups {
+    for g in s.groups.iter().filter(|g| !is_state_group(&g.group)) {
         for sk in &g.skipped {
             let key = (order.get(&sk.model).copied().unwrap_or(usize::MAX), sk.model.clone(), sk.n, sk.reason.clone());
             skipped.entry(key).or_default().push(&g.group);
@@ -229,11 +231,96 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
             let _ = writeln!(out, "- {model}, N = {} ({}): {}", number(*n as f64, true), gs.join(", "), reason.trim());
         }
     }
+    out.push_str(&state_tables(run, &order, any_flagged));
     let caveats = s.caveats();
     if !caveats.is_empty() {
         let _ = writeln!(out, "\nCaveats:");
         for (model, c) in &caveats {
             let _ = writeln!(out, "- {model}: {c}");
+        }
+    }
+    out
+}
+
+/// The Ks and the groups a state row skipped for one reason.
+type SkippedAt<'a> = (Vec<usize>, Vec<&'a str>);
+
+/// The state groups' tables: one per group, a row per model (with its N), a column per K, then which cells
+/// were skipped and why. Empty when the run has no state group. `flag_explained`: the main table already
+/// said what [`FLAG_MARK`] means.
+fn state_tables(run: &Run, order: &BTreeMap<String, usize>, flag_explained: bool) -> String {
+    let s = &run.summary;
+    let mut out = String::new();
+    let groups: Vec<&GroupSummary> = s.groups.iter().filter(|g| is_state_group(&g.group)).collect();
+    if groups.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nHolding state: bytes per task while each of N tasks holds K bytes across its park point (a `[u8; K]` \
+         written before it and read after: in the future, on the task's own stack, or on a goroutine's stack). N \
+         is one per model, the same at every K."
+    );
+    // (model order, model, reason) -> the Ks and the groups skipped for it.
+    let mut skips: BTreeMap<(usize, String, String), SkippedAt<'_>> = BTreeMap::new();
+    let mut any_flagged = false;
+    for g in groups {
+        let mut ks: Vec<usize> = s.benchmarks.iter().filter(|b| b.group == g.group).map(|b| b.n).collect();
+        ks.extend(g.skipped.iter().map(|sk| sk.n));
+        ks.sort_unstable();
+        ks.dedup();
+        let mut models: Vec<&str> =
+            s.benchmarks.iter().filter(|b| b.group == g.group).map(|b| b.model.as_str()).collect();
+        models.extend(g.skipped.iter().map(|sk| sk.model.as_str()));
+        models.sort_by_key(|m| (order.get(*m).copied().unwrap_or(usize::MAX), m.to_string()));
+        models.dedup();
+        let _ = write!(out, "\n`{}`, {}:\n\n| model | N |", g.group, column(&g.group, &g.unit));
+        for k in &ks {
+            let _ = write!(out, " K = {} |", number(*k as f64, true));
+        }
+        let _ = write!(out, "\n|---|---:|");
+        out.push_str(&"---:|".repeat(ks.len()));
+        out.push('\n');
+        for m in models {
+            let tasks = g.models.iter().find(|info| info.name == m).and_then(|info| info.tasks);
+            let _ = write!(out, "| {m} | {} |", tasks.map_or("—".to_string(), |n| number(n as f64, true)));
+            for k in &ks {
+                let cell = match s.benchmarks.iter().find(|b| b.group == g.group && b.model == m && b.n == *k) {
+                    Some(b) if b.bimodal || b.mean_median => {
+                        any_flagged = true;
+                        format!("{} {FLAG_MARK}", number(b.per_task.point, true))
+                    }
+                    Some(b) => number(b.per_task.point, true),
+                    None if g.skipped.iter().any(|sk| sk.model == m && sk.n == *k) => "skipped".to_string(),
+                    None => "—".to_string(),
+                };
+                let _ = write!(out, " {cell} |");
+            }
+            out.push('\n');
+        }
+        for sk in &g.skipped {
+            let key = (order.get(&sk.model).copied().unwrap_or(usize::MAX), sk.model.clone(), sk.reason.clone());
+            let (ks, gs) = skips.entry(key).or_default();
+            if !ks.contains(&sk.n) {
+                ks.push(sk.n);
+            }
+            if !gs.contains(&g.group.as_str()) {
+                gs.push(&g.group);
+            }
+        }
+    }
+    if any_flagged && !flag_explained {
+        let _ = writeln!(
+            out,
+            "\n{FLAG_MARK}: the samples split into two clusters, or the mean and median differ by more than {:.0}%.",
+            MEAN_MEDIAN_LIMIT * 100.0
+        );
+    }
+    if !skips.is_empty() {
+        let _ = writeln!(out, "\nSkipped in the state groups:");
+        for ((_, model, reason), (ks, gs)) in &skips {
+            let ks: Vec<String> = ks.iter().map(|k| number(*k as f64, true)).collect();
+            let _ = writeln!(out, "- {model}, K = {} ({}): {}", ks.join(", "), gs.join(", "), reason.trim());
         }
     }
     out

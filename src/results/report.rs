@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::chart::{model_colors, Key, LogLog, Point, Series, DASHES};
+use super::chart::{model_colors, Key, LogLog, Point, Series, XAxis, DASHES};
 use super::compare::{
-    compare, in_runs, legend, ratio_cell, same_fields, Cell, Comparison, GroupTable, FLAG_MARK, REAL_MARK,
+    compare, in_runs, legend, ratio_cell, same_fields, tasks_line, Cell, Comparison, GroupTable, FLAG_MARK, REAL_MARK,
 };
 use super::noise::{Basis, DiffRule};
 use super::run::Run;
-use super::summary::{Interval, Total, KERNEL_GROUP};
+use super::summary::{id_param, Interval, Total, KERNEL_GROUP};
 use super::{human, iso8601, now_unix, per_task_label, relative_to, thousands, write_atomic};
 use crate::record::criterion_cell_dir;
 
@@ -112,8 +112,8 @@ pub fn render_page(
     let _ = write!(
         h,
         "<footer><p>{}</p><p>Charts: both axes logarithmic; points are medians, bars their {:.0}% confidence interval \
-         (often narrower than the marker). Points at or below zero cannot be drawn on a log axis and are listed \
-         under their chart. The numbers come from each run's <code>summary.json</code>.</p></footer>\n\
+         (often narrower than the marker). Points at or below zero, and a state group's K = 0, cannot be drawn on a \
+         log axis and are listed under their chart. The numbers come from each run's <code>summary.json</code>.</p></footer>\n\
          </main>\n</body>\n</html>\n",
         esc(&legend(&c)),
         c.confidence_level * 100.0
@@ -258,9 +258,12 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
         esc(unit),
         esc(&g.value_is)
     );
+    if let Some(line) = tasks_line(g) {
+        let _ = write!(h, "<p class=\"desc\">{}</p>", esc(&line));
+    }
     h.push_str(&chart(c, g, colors));
     let multi = c.runs.len() > 1;
-    h.push_str("<table><tr><th>model</th><th class=\"num\">N</th>");
+    let _ = write!(h, "<table><tr><th>model</th><th class=\"num\">{}</th>", id_param(&g.group));
     for (i, r) in c.runs.iter().enumerate() {
         let head = if multi { format!("{}: {unit}", r.letter) } else { unit.to_string() };
         let _ = write!(
@@ -406,23 +409,40 @@ fn ci_pct(v: &Interval) -> String {
 fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> String {
     let mut series: BTreeMap<(usize, String), Vec<Point>> = BTreeMap::new();
     let mut not_drawn = Vec::new();
+    let mut at_zero = Vec::new();
     let multi = c.runs.len() > 1;
+    let x = XAxis::of_group(&g.group);
     for row in &g.rows {
         for (i, cell) in row.cells.iter().enumerate() {
             let Some(cl) = cell else { continue };
-            if cl.per_task.point > 0.0 {
-                let who = if multi { format!("{}: ", c.runs[i].letter) } else { String::new() };
+            let who = if multi { format!("{}: ", c.runs[i].letter) } else { String::new() };
+            if row.n == 0 && cl.per_task.point > 0.0 {
+                // K = 0, the base of a state group: the log axis has no place for it, so it is listed.
+                at_zero.push(format!("{who}{} {}", row.model, human(cl.per_task.point, &g.unit)));
+            } else if cl.per_task.point > 0.0 {
                 let v = cl.per_task;
-                let tip =
-                    format!("{who}{}, N={}: {} ({})", row.model, row.n, human(v.point, &g.unit), ci_text(&v, &g.unit));
+                let tip = format!(
+                    "{who}{}, {}={}: {} ({})",
+                    row.model,
+                    id_param(&g.group),
+                    row.n,
+                    human(v.point, &g.unit),
+                    ci_text(&v, &g.unit)
+                );
                 series.entry((i, row.model.clone())).or_default().push(Point { n: row.n, value: v, tip });
             } else {
-                not_drawn.push(format!("{} {} N={}", c.runs[i].letter, row.model, row.n));
+                not_drawn.push(format!("{} {} {}={}", c.runs[i].letter, row.model, id_param(&g.group), row.n));
             }
         }
     }
+    let zero_line = (!at_zero.is_empty()).then(|| {
+        format!(
+            "<p class=\"skipped\">At K = 0 (each task holding nothing; a log axis has no place for it): {}.</p>",
+            esc(&at_zero.join(", "))
+        )
+    });
     if series.is_empty() {
-        return "<p class=\"skipped\">No positive values to chart.</p>".to_string();
+        return format!("<p class=\"skipped\">No positive values to chart.</p>{}", zero_line.unwrap_or_default());
     }
     let color = |m: &str| colors.get(m).cloned().unwrap_or_else(|| "#000".into());
     let series = series
@@ -451,9 +471,10 @@ fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> S
         }));
     }
     let chart = LogLog {
+        x,
         unit: g.unit.clone(),
         y_label: format!("{} (log scale)", per_task_label(&g.unit)),
-        aria: format!("{} per task against N, log-log", g.group),
+        aria: format!("{} per task against {}, log-log", g.group, id_param(&g.group)),
         legend_width: 290.0,
         series,
         keys,
@@ -461,6 +482,7 @@ fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> S
         footer: Vec::new(),
     };
     let mut s = chart.svg();
+    s.push_str(&zero_line.unwrap_or_default());
     if !not_drawn.is_empty() {
         let _ = write!(s, "<p class=\"skipped\">Not drawn (value ≤ 0): {}.</p>", esc(&not_drawn.join(", ")));
     }

@@ -246,7 +246,12 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
             }
             let latest = cells.iter().filter(|c| c.model == name).max_by_key(|c| c.run.started_unix_ms);
             if let Some(c) = latest.filter(|c| !c.config.is_empty()) {
-                models.push(ModelInfo { name: name.to_string(), config: c.config.clone(), caveat: c.caveat.clone() });
+                models.push(ModelInfo {
+                    name: name.to_string(),
+                    config: c.config.clone(),
+                    caveat: c.caveat.clone(),
+                    tasks: c.tasks,
+                });
             }
         }
         let mut skipped: Vec<SkippedInfo> = Vec::new();
@@ -561,6 +566,24 @@ impl Summary {
 
 /// The group of resident bytes per task.
 pub const RSS_GROUP: &str = "rss_per_task";
+/// The state groups: heap and RSS per task while each task holds K bytes across its park point. Their ids
+/// end in K, not N (each model runs one N, in its configuration and [`ModelInfo::tasks`]).
+pub const STATE_HEAP_GROUP: &str = "state_heap";
+pub const STATE_RSS_GROUP: &str = "state_rss";
+
+/// Whether a group's ids end in K, the bytes each task holds, rather than in N.
+pub fn is_state_group(group: &str) -> bool {
+    group == STATE_HEAP_GROUP || group == STATE_RSS_GROUP
+}
+
+/// What the last part of a group's ids is called: `K` in the state groups, `N` elsewhere.
+pub fn id_param(group: &str) -> &'static str {
+    if is_state_group(group) {
+        "K"
+    } else {
+        "N"
+    }
+}
 /// The group of the kernel's bytes per task (kernel stacks and page tables).
 pub const KERNEL_GROUP: &str = "kernel_per_task";
 

@@ -46,6 +46,9 @@ impl TaskModel for Fake {
     fn run_spawn_join(&self, _: usize) -> Result<Duration> {
         Ok(Duration::from_nanos(1))
     }
+    fn run_holding(&self, n: usize, _: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        self.run_parked(n, observer)
+    }
 }
 
 pub static A: Fake = Fake { name: "a", available: true };
@@ -62,6 +65,7 @@ pub const SPEC: GroupSpec = GroupSpec {
     temperature: Temperature::Warm,
     reads_memory: true,
     only: None,
+    state_sizes: None,
 };
 
 /// A temporary `target/`: Criterion's home and the records beside it.
@@ -106,7 +110,7 @@ pub fn run(
     std::thread::sleep(Duration::from_millis(5));
     let mut log = CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
     let args = std::iter::once("bench".to_string()).chain(filter.iter().map(|f| f.to_string()));
-    run_group_with(&mut c, &SPEC, n_values, models, &[], &Filter::from_args(args), &mut log, |id, iters| {
+    run_group_with(&mut c, &SPEC, n_values, models, &[], &Filter::from_args(args), &mut log, |id, _, iters| {
         // A sample that takes no time makes Criterion plan an iteration count that overflows (a panic in a
         // debug build, which `cargo test` is).
         std::thread::sleep(Duration::from_micros(200));

@@ -1,0 +1,34 @@
+//! `state_heap/<model>/<K>`: live heap bytes per task with all N tasks parked, each holding K bytes across
+//! its park point (K = 0, 64, 512, 4096, 16384).
+//!
+//! The state is a `[u8; K]` written before the park point and read after: inside the future of a stackless
+//! task (so it is part of the task's allocation), on the stack of a thread or coroutine (not heap: see
+//! `state_rss`), on a goroutine's stack (Go's `StackInuse`, the `goroutine-stack` row). N is one per model,
+//! the largest that fits this machine up to 10^5 (or the largest `TASKBENCH_N`), printed with the model's
+//! configuration and recorded; a K a task's stack cannot hold is skipped with one line. Every reading is a
+//! fresh process, as in `heap_per_task`.
+
+use taskbench::cell::Temperature;
+use taskbench::measure::{CountingAllocator, MemoryKind};
+use taskbench::models::STATE_SIZES;
+use taskbench::suite::{bench_main, memory_config, state_memory, GroupSpec, STATE_HEAP_EXTRA_ROWS};
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator;
+
+const STATE_HEAP: GroupSpec = GroupSpec {
+    name: "state_heap",
+    unit: "bytes/task",
+    value_is: "live heap bytes per task with N tasks parked, each holding K bytes (the id's last part is K; N is \
+               in each model's configuration)",
+    per_task_throughput: false,
+    with_controls: false,
+    temperature: Temperature::Cold,
+    reads_memory: true,
+    only: None,
+    state_sizes: Some(&STATE_SIZES),
+};
+
+fn main() {
+    bench_main(&STATE_HEAP, &STATE_HEAP_EXTRA_ROWS, |model, k| state_memory(model, k, MemoryKind::Heap), memory_config);
+}

@@ -1,0 +1,31 @@
+//! `state_rss/<model>/<K>`: resident bytes per task with all N tasks parked, each holding K bytes across its
+//! park point (K = 0, 64, 512, 4096, 16384).
+//!
+//! The figure that sees every way of holding state: a `[u8; K]` inside a stackless task's future, on a
+//! thread's or coroutine's own stack, or on a goroutine's stack, which Go grows by doubling. The array is
+//! written before the park point and read after, so its pages are resident. N is one per model, the largest
+//! that fits this machine up to 10^5 (or the largest `TASKBENCH_N`), printed with the model's configuration
+//! and recorded; a K a task's stack cannot hold is skipped with one line. Every reading is a fresh process,
+//! as in `rss_per_task`.
+
+use taskbench::cell::Temperature;
+use taskbench::measure::MemoryKind;
+use taskbench::models::STATE_SIZES;
+use taskbench::suite::{bench_main, memory_config, state_memory, GroupSpec};
+
+const STATE_RSS: GroupSpec = GroupSpec {
+    name: "state_rss",
+    unit: "bytes/task",
+    value_is: "resident bytes per task with N tasks parked, each holding K bytes (the id's last part is K; N is \
+               in each model's configuration)",
+    per_task_throughput: false,
+    with_controls: false,
+    temperature: Temperature::Cold,
+    reads_memory: true,
+    only: None,
+    state_sizes: Some(&STATE_SIZES),
+};
+
+fn main() {
+    bench_main(&STATE_RSS, &[], |model, k| state_memory(model, k, MemoryKind::Rss), memory_config);
+}
