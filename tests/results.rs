@@ -813,21 +813,35 @@ fn readme_section_is_regenerated_between_the_markers() {
 }
 
 /// The state group `state_rss` of a fake run beside the other groups: floor and goroutine at 10^5 tasks, may at
-/// 29,205 with K = 16,384 skipped for its stack. Floor grows by K, goroutine by 2K (its stack doubles).
+/// 29,205 with K = 16,384 skipped for its stack. Floor grows by K, goroutine by 2K (its stack doubles), and
+/// `state_heap` has goroutine-stack's 2 KiB and 32 KiB; may-4k, skipped from 4 KiB, reads a byte less at 512 B
+/// than at 0 (its one stack page was touched anyway).
 fn write_state_rss(f: &Fixture) {
     const KS: [usize; 5] = [0, 64, 512, 4096, 16384];
-    let rows: [(&str, usize, f64, f64); 3] =
-        [("floor", 100_000, 200.0, 1.0), ("may", 29_205, 7800.0, 1.0), ("goroutine", 100_000, 2700.0, 2.0)];
+    let rows: [(&str, usize, f64, f64); 4] = [
+        ("floor", 100_000, 200.0, 1.0),
+        ("may", 29_205, 7800.0, 1.0),
+        ("may-4k", 29_205, 4195.0, -1.0 / 512.0),
+        ("goroutine", 100_000, 2700.0, 2.0),
+    ];
     let run = RunInfo {
         cells: rows.iter().flat_map(|(m, ..)| KS.iter().map(move |k| format!("state_rss/{m}/{k}"))).collect(),
         ..fake_run(1_795_728_700_000)
     };
+    for (group, k, stack) in [("state_heap", 0, 2048.0), ("state_heap", 16384, 32768.0)] {
+        write_criterion(&f.criterion, group, "goroutine-stack", k, stack, 0.0, false);
+        let run = RunInfo { cells: vec![format!("{group}/goroutine-stack/{k}")], ..run.clone() };
+        write_cell(&f.records, &fake_cell(group, "bytes/task", "goroutine-stack", k, None, &run)).unwrap();
+    }
     for (model, tasks, base, per_byte) in rows {
         for k in KS {
-            let skipped = (model == "may" && k == 16384).then(|| {
-                "holding 16384 B on a task's stack needs 2·K + 2 KiB = 34816 B (the state may be built, then moved: \
-                 two copies), but a may task's stack is 32768 B"
-                    .to_string()
+            let stack = if model == "may" { 32768 } else { 4096 };
+            let skipped = ((model == "may" && k == 16384) || (model == "may-4k" && k >= 4096)).then(|| {
+                format!(
+                    "holding {k} B on a task's stack needs 2·K + 2 KiB = {} B (the state may be built, then moved: \
+                     two copies), but a {model} task's stack is {stack} B",
+                    2 * k + 2048
+                )
             });
             if skipped.is_none() {
                 write_criterion(&f.criterion, "state_rss", model, k, base + per_byte * k as f64, 0.0, false);
@@ -874,12 +888,17 @@ fn state_groups_get_their_own_table_a_k_axis_and_a_finding() {
     let said = findings::bullets(&c).into_iter().find(|b| b.contains("state_rss")).expect("a state finding");
     assert!(
         said.contains(
-            "per byte held: 1.00 B for floor; 2.00 B for goroutine; 1.00 B for may (at K = 4,096, the largest it ran)"
+            "per byte held: 1.00 B for floor; 2.00 B for goroutine (its stack, Go's `StackInuse`, grows from 2,048 B \
+             to 32,768 B; RSS counts the pages it touched); 1.00 B for may (at K = 4,096, the largest it ran); 0.00 B \
+             for may-4k (at K = 512, the largest it ran)."
         ),
         "{said}"
     );
     let text = compare::render(&c, Format::Terminal);
-    assert!(text.contains("N, the same at every K: floor 100,000, may 29,205, goroutine 100,000."), "{text}");
+    assert!(
+        text.contains("N, the same at every K: floor 100,000, may 29,205, may-4k 29,205, goroutine 100,000."),
+        "{text}"
+    );
 
     let out = f.root.join("report.html");
     report::write_report(std::slice::from_ref(&r), &DiffRule::default(), &out, None).unwrap();

@@ -12,7 +12,7 @@ use super::chart;
 use super::compare::{Cell, Comparison, GroupTable, FLAG_MARK};
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
-use super::summary::{KERNEL_GROUP, RSS_GROUP, STATE_RSS_GROUP};
+use super::summary::{KERNEL_GROUP, RSS_GROUP, STATE_HEAP_GROUP, STATE_RSS_GROUP};
 use super::{relative_to, thousands};
 use crate::limits::Needs;
 use crate::models;
@@ -393,7 +393,9 @@ fn state(f: &Figures) -> Option<String> {
             continue;
         };
         let Some(top) = f.value(STATE_RSS_GROUP, m, k).filter(|_| k > 0) else { continue };
-        let key = (k, format!("{:.2}", (top - base) / k as f64));
+        // A stack page already touched holds a small K for nothing: a growth that rounds to zero is 0.00, not -0.00.
+        let per_byte = (top - base) / k as f64;
+        let key = (k, format!("{:.2}", if per_byte.abs() < 0.005 { 0.0 } else { per_byte }));
         match grouped.iter_mut().find(|(have, _)| *have == key) {
             Some((_, ms)) => ms.push(m),
             None => grouped.push((key, vec![m])),
@@ -401,6 +403,16 @@ fn state(f: &Figures) -> Option<String> {
     }
     grouped.sort_by(|a, b| b.0 .0.cmp(&a.0 .0).then(a.0 .1.cmp(&b.0 .1)));
     let largest = grouped.first()?.0 .0;
+    // Go grows a goroutine's stack by doubling; RSS counts only the pages of it the goroutine touched.
+    let stack = |k: usize| f.cell(STATE_HEAP_GROUP, GOROUTINE_STACK, k);
+    let go_note = |k: usize| match (stack(0), stack(k)) {
+        (Some(at_0), Some(at_k)) => format!(
+            " (its stack, Go's `StackInuse`, grows from {} to {}; RSS counts the pages it touched)",
+            amount(at_0, "B"),
+            amount(at_k, "B")
+        ),
+        _ => String::new(),
+    };
     let parts: Vec<String> = grouped
         .iter()
         .map(|((k, per_byte), ms)| {
@@ -410,7 +422,8 @@ fn state(f: &Figures) -> Option<String> {
             } else {
                 format!(" (at K = {}, the largest it ran)", thousands(*k as f64))
             };
-            format!("{per_byte} B for {}{at}", join_and(&names))
+            let go = if ms.contains(&GOROUTINE) { go_note(*k) } else { String::new() };
+            format!("{per_byte} B for {}{at}{go}", join_and(&names))
         })
         .collect();
     Some(format!(

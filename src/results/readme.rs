@@ -185,18 +185,21 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
     let total_of = |model: &str, n: usize| {
         totals.iter().find(|t| t.model == model && t.n == n).map_or("—".to_string(), |t| number(t.bytes(), true))
     };
-    let _ = write!(out, "| model | N |");
-    for (i, (g, unit)) in groups.iter().enumerate() {
-        let _ = write!(out, " {} |", column(g, unit));
-        if total_after == Some(i) {
-            out.push_str(" RSS+kernel B/task |");
+    // A run of the state groups alone has no main table.
+    if !groups.is_empty() {
+        let _ = write!(out, "| model | N |");
+        for (i, (g, unit)) in groups.iter().enumerate() {
+            let _ = write!(out, " {} |", column(g, unit));
+            if total_after == Some(i) {
+                out.push_str(" RSS+kernel B/task |");
+            }
         }
+        let _ = write!(out, "\n|---|---:|");
+        for _ in 0..groups.len() + usize::from(total_after.is_some()) {
+            out.push_str("---:|");
+        }
+        out.push('\n');
     }
-    let _ = write!(out, "\n|---|---:|");
-    for _ in 0..groups.len() + usize::from(total_after.is_some()) {
-        out.push_str("---:|");
-    }
-    out.push('\n');
     for ((_, model, n), cells) in &rows {
         let _ = write!(out, "| {model} | {} |", number(*n as f64, true));
         for (i, (g, _)) in groups.iter().enumerate() {
