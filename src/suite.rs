@@ -422,10 +422,8 @@ pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[Ex
     let filter = Filter::from_args(std::env::args());
     let processes = RefCell::new(CellProcesses::new(spec.temperature));
     let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
-    run_group_with(c, spec, &n_values, &models, &extra, &filter, &mut log, |id, iters| {
-        let (_, _, n) = split_id(id)?;
-        processes.borrow_mut().measure(id, iters, cell::samples_per_process(n, spec.reads_memory))
-    });
+    let sampler = InProcesses { processes: &processes, spec };
+    run_group_with(c, spec, &n_values, &models, &extra, &filter, &mut log, sampler);
     let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
     if log.measured_cells == 0 {
         say(&format!(
@@ -560,6 +558,38 @@ pub fn split_id(id: &str) -> Result<(&str, &str, usize)> {
     Ok((group, model, n))
 }
 
+/// What measures a cell's samples for [`run_group_with`]: any `Fn(id, iters)` (tests), or the cell's processes.
+pub trait Sampler {
+    /// The summed value of `iters` iterations of cell `id`.
+    fn sample(&self, id: &str, iters: u64) -> Result<f64>;
+    /// Called when a cell is done, before the next cell's preflight: nothing it started may still hold memory.
+    fn cell_done(&self) {}
+}
+
+impl<F: Fn(&str, u64) -> Result<f64>> Sampler for F {
+    fn sample(&self, id: &str, iters: u64) -> Result<f64> {
+        self(id, iters)
+    }
+}
+
+/// The benches' sampler: every cell in fresh processes of this binary ([`crate::cell`]).
+struct InProcesses<'a> {
+    processes: &'a RefCell<CellProcesses>,
+    spec: &'a GroupSpec,
+}
+
+impl Sampler for InProcesses<'_> {
+    fn sample(&self, id: &str, iters: u64) -> Result<f64> {
+        let (_, _, n) = split_id(id)?;
+        self.processes.borrow_mut().measure(id, iters, cell::samples_per_process(n, self.spec.reads_memory))
+    }
+    /// A warm process that served fewer samples than it could would otherwise live on, holding its N tasks'
+    /// memory, until the next cell asks: the next cell's preflight would see that memory as taken.
+    fn cell_done(&self) {
+        self.processes.borrow_mut().finish();
+    }
+}
+
 /// [`run_group`] with its inputs spelled out; `sample` measures `iters` iterations of a cell by id (in
 /// fresh processes when the benches run). Each cell is recorded in `log` as it finishes.
 #[allow(clippy::too_many_arguments)]
@@ -571,7 +601,7 @@ pub fn run_group_with<M: CellValue>(
     extra: &[&ExtraRow],
     filter: &Filter,
     log: &mut CellLog,
-    sample: impl Fn(&str, u64) -> Result<f64>,
+    sampler: impl Sampler,
 ) {
     let mut budget = CellBudget::from_env(spec.name, log.records_dir()).unwrap_or_else(|e| {
         say(&format!("{e:#}"));
@@ -619,7 +649,7 @@ pub fn run_group_with<M: CellValue>(
             let started = Instant::now();
             let cell_dir = criterion_cell_dir(criterion_home, spec.name, row.name, n);
             let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
-                b.iter_custom(|iters| M::from_cell(or_fail(&id, budget.sample(iters, || sample(&id, iters)))))
+                b.iter_custom(|iters| M::from_cell(or_fail(&id, budget.sample(iters, || sampler.sample(&id, iters)))))
             };
             let plain = match no_plots.as_mut().filter(|_| plots_at_risk(&cell_dir)) {
                 Some(no_plots) => {
@@ -633,6 +663,7 @@ pub fn run_group_with<M: CellValue>(
                     false
                 }
             };
+            sampler.cell_done();
             budget.finish(row.name, plan, started.elapsed());
             if log.measured(cell_record(spec, &row, n)).unwrap_or_else(|e| noted::<bool>(Err(e))) && plain {
                 match write_plain_page(&cell_dir, spec, row.name, n) {
