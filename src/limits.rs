@@ -26,9 +26,10 @@ pub struct Needs {
 
 impl Needs {
     /// A stackless task: no mapping, no thread, at most about 470 B resident with its handle (tokio's 448-byte
-    /// cell is the largest measured); 1 KiB keeps twice that, so 10^7 tasks fit a machine with 24 GiB.
+    /// cell is the largest measured); 768 B keeps a 60% margin on that (and the preflight keeps half of the
+    /// available memory free besides), so 10^7 tasks fit a machine with 24 GiB.
     pub const STACKLESS: Needs =
-        Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 1024, in_child_process: false };
+        Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 768, in_child_process: false };
 }
 
 /// The machine's limits at one moment, as numbers. Built from text so tests can feed synthetic machines.

@@ -464,11 +464,8 @@ pub fn run_group<M: CellValue>(c: &mut Runners<M>, spec: &GroupSpec, extra: &[Ex
     let filter = Filter::from_args(std::env::args());
     let processes = RefCell::new(CellProcesses::new(spec.temperature));
     let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
-    run_group_with(c, spec, &n_values, &models, &extra, &filter, &mut log, |id, tasks, iters| {
-        let (_, _, n) = split_id(id)?;
-        let spp = cell::samples_per_process(tasks.unwrap_or(n), spec.reads_memory);
-        processes.borrow_mut().measure(id, tasks, iters, spp)
-    });
+    let sampler = InProcesses { processes: &processes, spec };
+    run_group_with(c, spec, &n_values, &models, &extra, &filter, &mut log, sampler);
     let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
     if log.measured_cells == 0 {
         say(&format!(
@@ -625,7 +622,42 @@ pub fn split_id(id: &str) -> Result<(&str, &str, usize)> {
     Ok((group, model, n))
 }
 
-/// [`run_group`] with its inputs spelled out; `sample` measures `iters` iterations of a cell by id (in
+/// What measures a cell's samples for [`run_group_with`]: any `Fn(id, tasks, iters)` (tests), or the cell's
+/// processes.
+pub trait Sampler {
+    /// The summed value of `iters` iterations of cell `id`; `tasks` is its number of tasks where the id does
+    /// not end in it (the state groups end in K).
+    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64>;
+    /// Called when a cell is done, before the next cell's preflight: nothing it started may still hold memory.
+    fn cell_done(&self) {}
+}
+
+impl<F: Fn(&str, Option<usize>, u64) -> Result<f64>> Sampler for F {
+    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
+        self(id, tasks, iters)
+    }
+}
+
+/// The benches' sampler: every cell in fresh processes of this binary ([`crate::cell`]).
+struct InProcesses<'a> {
+    processes: &'a RefCell<CellProcesses>,
+    spec: &'a GroupSpec,
+}
+
+impl Sampler for InProcesses<'_> {
+    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
+        let (_, _, n) = split_id(id)?;
+        let samples_per_process = cell::samples_per_process(tasks.unwrap_or(n), self.spec.reads_memory);
+        self.processes.borrow_mut().measure(id, tasks, iters, samples_per_process)
+    }
+    /// A warm process that served fewer samples than it could would otherwise live on, holding its N tasks'
+    /// memory, until the next cell asks: the next cell's preflight would see that memory as taken.
+    fn cell_done(&self) {
+        self.processes.borrow_mut().finish();
+    }
+}
+
+/// [`run_group`] with its inputs spelled out; `sampler` measures `iters` iterations of a cell by id (in
 /// fresh processes when the benches run), given the number of tasks where the id does not end in it (the
 /// state groups). Each cell is recorded in `log` as it finishes.
 #[allow(clippy::too_many_arguments)]
@@ -637,7 +669,7 @@ pub fn run_group_with<M: CellValue>(
     extra: &[&ExtraRow],
     filter: &Filter,
     log: &mut CellLog,
-    sample: impl Fn(&str, Option<usize>, u64) -> Result<f64>,
+    sampler: impl Sampler,
 ) {
     let mut budget = CellBudget::from_env(spec.name, log.records_dir()).unwrap_or_else(|e| {
         say(&format!("{e:#}"));
@@ -722,7 +754,9 @@ pub fn run_group_with<M: CellValue>(
             let cell_dir = criterion_cell_dir(criterion_home, spec.name, row.name, x);
             let tasks = row.tasks;
             let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
-                b.iter_custom(|iters| M::from_cell(or_fail(&id, budget.sample(iters, || sample(&id, tasks, iters)))))
+                b.iter_custom(|iters| {
+                    M::from_cell(or_fail(&id, budget.sample(iters, || sampler.sample(&id, tasks, iters))))
+                })
             };
             let plain = match no_plots.as_mut().filter(|_| plots_at_risk(&cell_dir)) {
                 Some(no_plots) => {
@@ -736,6 +770,7 @@ pub fn run_group_with<M: CellValue>(
                     false
                 }
             };
+            sampler.cell_done();
             budget.finish(row.name, plan, started.elapsed());
             if log.measured(cell_record(spec, &row, x)).unwrap_or_else(|e| noted::<bool>(Err(e))) && plain {
                 match write_plain_page(&cell_dir, spec, row.name, x) {

@@ -92,16 +92,6 @@ fn holding_future<const K: usize>() -> (usize, usize) {
     (std::mem::size_of_val(&future), std::mem::align_of_val(&future))
 }
 
-/// Bytes per task of `n` tasks each holding `k` bytes, the median of a few runs after one warm-up run.
-fn per_task_holding(model: &dyn TaskModel, kind: MemoryKind, n: usize, k: usize) -> f64 {
-    let mut runs: Vec<f64> = (0..4)
-        .map(|_| memory_holding(model, n, k, kind).unwrap_or_else(|e| panic!("{} holding {k} B: {e:#}", model.name())))
-        .skip(1)
-        .collect();
-    runs.sort_by(f64::total_cmp);
-    runs[runs.len() / 2]
-}
-
 /// async-task (the floor's tasks, and smol's and async-std's) boxes a future of this many bytes or more: the
 /// task then holds a pointer to it, and the future is an allocation of its own.
 const ASYNC_TASK_BOXES_FROM: usize = 2048;
@@ -131,15 +121,15 @@ fn floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0() {
     ];
     let (base_future, _) = futures[0];
     assert!(base_future < ASYNC_TASK_BOXES_FROM, "the K = 0 future is inline: {base_future} B");
-    let base_heap = per_task_holding(floor, MemoryKind::Heap, N, 0);
-    let base_rss = fresh_state_rss(N_RSS, 0);
+    let base_heap = fresh_state(MemoryKind::Heap, N, 0);
+    let base_rss = fresh_state(MemoryKind::Rss, N_RSS, 0);
     let mut box_pointer = None;
     for (&k, &(future, align)) in STATE_SIZES.iter().zip(&futures).skip(1) {
         let by_future = (future - base_future) as f64;
         assert!((by_future - k as f64).abs() < align as f64, "holding {k} B grew the future by {by_future} B");
-        let heap = per_task_holding(floor, MemoryKind::Heap, N, k);
+        let heap = fresh_state(MemoryKind::Heap, N, k);
         let grew = heap - base_heap;
-        let rss = fresh_state_rss(N_RSS, k) - base_rss;
+        let rss = fresh_state(MemoryKind::Rss, N_RSS, k) - base_rss;
         let chunk = |bytes: f64| glibc_chunk(bytes.round() as usize) as f64;
         let boxed = future >= ASYNC_TASK_BOXES_FROM;
         // The task's allocations: one, or the task and its boxed future.
@@ -169,31 +159,34 @@ fn floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0() {
 
 const FRESH_STATE: &str = "TASKBENCH_FRESH_FLOOR_STATE";
 
-/// RSS per floor task holding `k` bytes, read as a state cell reads it: the first burst of `n` in a fresh
-/// process (this test binary, re-run), so the other tests' heaps neither disturb it nor are disturbed by its
-/// hundreds of megabytes.
-fn fresh_state_rss(n: usize, k: usize) -> f64 {
+/// Heap or RSS per floor task holding `k` bytes, read as a state cell reads it: the first burst of `n` in a
+/// fresh process (this test binary, re-run), so that the hundreds of megabytes it allocates and frees leave
+/// nothing in this process's heap for the other tests to read.
+fn fresh_state(kind: MemoryKind, n: usize, k: usize) -> f64 {
+    let heap = kind == MemoryKind::Heap;
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "fresh_process_floor_state_rss", "--ignored", "--nocapture"])
-        .env(FRESH_STATE, format!("{n} {k}"))
+        .args(["--exact", "fresh_process_floor_state", "--ignored", "--nocapture"])
+        .env(FRESH_STATE, format!("{} {n} {k}", if heap { "heap" } else { "rss" }))
         .output()
         .expect("re-running the test binary");
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().find_map(|l| l.strip_prefix("floor-state-rss ")).and_then(|v| v.trim().parse().ok()).unwrap_or_else(
-        || panic!("the fresh process gave no figure for K = {k}: {text}{}", String::from_utf8_lossy(&out.stderr)),
-    )
+    text.lines().find_map(|l| l.strip_prefix("floor-state ")).and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| {
+        panic!("the fresh process gave no {kind:?} figure for K = {k}: {text}{}", String::from_utf8_lossy(&out.stderr))
+    })
 }
 
-/// The fresh process of [`fresh_state_rss`]: the warm-up a cold cell makes, then one burst of N floor tasks
-/// holding K bytes.
+/// The fresh process of [`fresh_state`]: the warm-up a cold cell makes, then one burst of N floor tasks
+/// holding K bytes, read for heap (this binary's counting allocator) or RSS.
 #[test]
 #[ignore = "run by floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0 in a fresh process"]
-fn fresh_process_floor_state_rss() {
+fn fresh_process_floor_state() {
     let Some(asked) = std::env::var(FRESH_STATE).ok() else { return };
-    let (n, k) = asked.split_once(' ').and_then(|(n, k)| Some((n.parse().ok()?, k.parse().ok()?))).unwrap();
+    let parts: Vec<&str> = asked.split(' ').collect();
+    let kind = if parts[0] == "heap" { MemoryKind::Heap } else { MemoryKind::Rss };
+    let (n, k) = (parts[1].parse().unwrap(), parts[2].parse().unwrap());
     let floor = row("floor");
     floor.run_spawn_join(floor.warm_up_tasks()).unwrap();
-    println!("floor-state-rss {}", memory_holding(floor, n, k, MemoryKind::Rss).unwrap());
+    println!("floor-state {}", memory_holding(floor, n, k, kind).unwrap());
 }
 
 /// The bytes glibc's malloc takes for one allocation of `size` bytes on 64-bit Linux: the size plus its 8-byte

@@ -913,6 +913,25 @@ fn state_groups_get_their_own_table_a_k_axis_and_a_finding() {
     assert!(section.contains("<th class=\"num\">K</th>"), "{section}");
 }
 
+/// Fails on: rows above 10^6 tasks mixed into the main table, or dropped, or a second table listing groups that
+/// were not run that far.
+#[test]
+fn readme_puts_rows_above_a_million_tasks_in_a_table_of_their_own() {
+    let f = fixture(1.0, 0.01);
+    let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let mut r = run::load(&path).unwrap();
+    let mut large = r.summary.bench("rss_per_task/tokio-mt/1000000").unwrap().clone();
+    large.n = 10_000_000;
+    large.id = "rss_per_task/tokio-mt/10000000".to_string();
+    r.summary.benchmarks.push(large);
+    let text = readme::section(&r, &f.root);
+    let (main, rest) = text.split_once("Above 10^6 tasks").unwrap_or_else(|| panic!("no second table: {text}"));
+    assert!(!main.contains("| 10,000,000 |"), "{main}");
+    assert!(main.contains("| tokio-mt | 1,000,000 |"), "{main}");
+    assert!(rest.contains("| model | N | RSS B/task |\n"), "only the group run at 10^7: {rest}");
+    assert!(rest.contains("| tokio-mt | 10,000,000 |"), "{rest}");
+}
+
 // ---- the README's findings and memory chart ----
 
 /// The `<text>` labels of an SVG with their x and y, in order (a label's text up to its first tag).

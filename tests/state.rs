@@ -158,7 +158,7 @@ fn a_state_group_runs_one_n_per_row_at_every_k_and_skips_what_a_stack_cannot_hol
         &[],
         &Filter::from_args(Vec::new()),
         &mut log,
-        |id, n, iters| {
+        |id: &str, n: Option<usize>, iters: u64| {
             asked.borrow_mut().push((id.to_string(), n));
             std::thread::sleep(Duration::from_micros(200));
             Ok(100.0 * iters as f64)

@@ -18,7 +18,7 @@ use super::compare::{compare, FLAG_MARK};
 use super::findings;
 use super::noise::{DiffRule, MEAN_MEDIAN_LIMIT};
 use super::run::Run;
-use super::summary::{is_state_group, model_order, GroupSummary, KERNEL_GROUP};
+use super::summary::{is_state_group, model_order, GroupSummary, Total, KERNEL_GROUP};
 use super::{group_rank, relative_to, thousands, write_atomic};
 
 pub const BEGIN: &str = "<!-- results:begin -->";
@@ -122,6 +122,45 @@ fn number(v: f64, bytes: bool) -> String {
     thousands(v)
 }
 
+/// Rows above this N go to a table of their own: few models fit there, and few groups are run.
+pub const LARGE_N: usize = 1_000_000;
+
+/// One Markdown table of `rows` (model and N, then a cell per group), with RSS + kernel after the kernel
+/// column where `totals` has the figure.
+fn table(
+    out: &mut String,
+    groups: &[(&str, &str)],
+    rows: &BTreeMap<(usize, String, usize), BTreeMap<&str, String>>,
+    totals: &[Total],
+) {
+    let total_after = groups.iter().position(|(g, _)| *g == KERNEL_GROUP).filter(|_| !totals.is_empty());
+    let total_of = |model: &str, n: usize| {
+        totals.iter().find(|t| t.model == model && t.n == n).map_or("—".to_string(), |t| number(t.bytes(), true))
+    };
+    let _ = write!(out, "| model | N |");
+    for (i, (g, unit)) in groups.iter().enumerate() {
+        let _ = write!(out, " {} |", column(g, unit));
+        if total_after == Some(i) {
+            out.push_str(" RSS+kernel B/task |");
+        }
+    }
+    let _ = write!(out, "\n|---|---:|");
+    for _ in 0..groups.len() + usize::from(total_after.is_some()) {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for ((_, model, n), cells) in rows {
+        let _ = write!(out, "| {model} | {} |", number(*n as f64, true));
+        for (i, (g, _)) in groups.iter().enumerate() {
+            let _ = write!(out, " {} |", cells.get(g).map(String::as_str).unwrap_or("—"));
+            if total_after == Some(i) {
+                let _ = write!(out, " {} |", total_of(model, *n));
+            }
+        }
+        out.push('\n');
+    }
+}
+
 /// The generated Markdown (without the markers).
 pub fn section(run: &Run, readme_dir: &Path) -> String {
     let s = &run.summary;
@@ -181,34 +220,25 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
     }
     // RSS plus the kernel's share, right after the kernel column, where the run has both.
     let totals = s.totals();
-    let total_after = groups.iter().position(|(g, _)| *g == KERNEL_GROUP).filter(|_| !totals.is_empty());
-    let total_of = |model: &str, n: usize| {
-        totals.iter().find(|t| t.model == model && t.n == n).map_or("—".to_string(), |t| number(t.bytes(), true))
-    };
+    let (usual, large): (BTreeMap<_, _>, BTreeMap<_, _>) = rows.into_iter().partition(|((_, _, n), _)| *n <= LARGE_N);
     // A run of the state groups alone has no main table.
     if !groups.is_empty() {
-        let _ = write!(out, "| model | N |");
-        for (i, (g, unit)) in groups.iter().enumerate() {
-            let _ = write!(out, " {} |", column(g, unit));
-            if total_after == Some(i) {
-                out.push_str(" RSS+kernel B/task |");
-            }
-        }
-        let _ = write!(out, "\n|---|---:|");
-        for _ in 0..groups.len() + usize::from(total_after.is_some()) {
-            out.push_str("---:|");
-        }
-        out.push('\n');
+        table(&mut out, &groups, &usual, &totals);
     }
-    for ((_, model, n), cells) in &rows {
-        let _ = write!(out, "| {model} | {} |", number(*n as f64, true));
-        for (i, (g, _)) in groups.iter().enumerate() {
-            let _ = write!(out, " {} |", cells.get(g).map(String::as_str).unwrap_or("—"));
-            if total_after == Some(i) {
-                let _ = write!(out, " {} |", total_of(model, *n));
-            }
-        }
-        out.push('\n');
+    if !large.is_empty() {
+        // Only the groups measured that far (a run at 10^7 is its own, shorter matrix).
+        let measured: Vec<(&str, &str)> = groups
+            .iter()
+            .copied()
+            .filter(|(g, _)| large.values().any(|cells| cells.get(g).is_some_and(|c| c != "skipped")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "
+Above 10^6 tasks (the models that fit; a separate, shorter run):
+"
+        );
+        table(&mut out, &measured, &large, &totals);
     }
 
     if any_flagged {

@@ -110,11 +110,12 @@ pub fn run(
     std::thread::sleep(Duration::from_millis(5));
     let mut log = CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
     let args = std::iter::once("bench".to_string()).chain(filter.iter().map(|f| f.to_string()));
-    run_group_with(&mut c, &SPEC, n_values, models, &[], &Filter::from_args(args), &mut log, |id, _, iters| {
+    let sample = |id: &str, _: Option<usize>, iters: u64| {
         // A sample that takes no time makes Criterion plan an iteration count that overflows (a panic in a
         // debug build, which `cargo test` is).
         std::thread::sleep(Duration::from_micros(200));
         Ok(value(id) * iters as f64)
-    });
+    };
+    run_group_with(&mut c, &SPEC, n_values, models, &[], &Filter::from_args(args), &mut log, sample);
     log
 }
