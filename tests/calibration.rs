@@ -121,15 +121,15 @@ fn floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0() {
     ];
     let (base_future, _) = futures[0];
     assert!(base_future < ASYNC_TASK_BOXES_FROM, "the K = 0 future is inline: {base_future} B");
-    let base_heap = fresh_state(MemoryKind::Heap, N, 0);
-    let base_rss = fresh_state(MemoryKind::Rss, N_RSS, 0);
+    let base_heap = fresh(MemoryKind::Heap, "floor", N, Some(0));
+    let base_rss = fresh(MemoryKind::Rss, "floor", N_RSS, Some(0));
     let mut box_pointer = None;
     for (&k, &(future, align)) in STATE_SIZES.iter().zip(&futures).skip(1) {
         let by_future = (future - base_future) as f64;
         assert!((by_future - k as f64).abs() < align as f64, "holding {k} B grew the future by {by_future} B");
-        let heap = fresh_state(MemoryKind::Heap, N, k);
+        let heap = fresh(MemoryKind::Heap, "floor", N, Some(k));
         let grew = heap - base_heap;
-        let rss = fresh_state(MemoryKind::Rss, N_RSS, k) - base_rss;
+        let rss = fresh(MemoryKind::Rss, "floor", N_RSS, Some(k)) - base_rss;
         let chunk = |bytes: f64| glibc_chunk(bytes.round() as usize) as f64;
         let boxed = future >= ASYNC_TASK_BOXES_FROM;
         // The task's allocations: one, or the task and its boxed future.
@@ -157,36 +157,51 @@ fn floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0() {
     assert!(box_pointer.is_some(), "no size reached async-task's boxing: the test covers one layout only");
 }
 
-const FRESH_STATE: &str = "TASKBENCH_FRESH_FLOOR_STATE";
+const FRESH_READING: &str = "TASKBENCH_FRESH_READING";
 
-/// Heap or RSS per floor task holding `k` bytes, read as a state cell reads it: the first burst of `n` in a
-/// fresh process (this test binary, re-run), so that the hundreds of megabytes it allocates and frees leave
-/// nothing in this process's heap for the other tests to read.
-fn fresh_state(kind: MemoryKind, n: usize, k: usize) -> f64 {
-    let heap = kind == MemoryKind::Heap;
+/// Heap or RSS per task of the row `name`, its tasks each holding `k` bytes (`None`: the row's own body), read
+/// as a memory cell reads it: the first burst of `n` in a fresh process (this test binary, re-run). In this
+/// process an RSS reading depends on the malloc arena the test's thread was given and on what earlier tests
+/// left in it (the 1 KiB control read 8 to 11 B per task too many after some orders of the other tests), and
+/// the state test's hundreds of megabytes would be left in it for the next.
+fn fresh(kind: MemoryKind, name: &str, n: usize, k: Option<usize>) -> f64 {
+    let kind_word = if kind == MemoryKind::Heap { "heap" } else { "rss" };
+    let k_word = k.map_or("-".to_string(), |k| k.to_string());
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "fresh_process_floor_state", "--ignored", "--nocapture"])
-        .env(FRESH_STATE, format!("{} {n} {k}", if heap { "heap" } else { "rss" }))
+        .args(["--exact", "fresh_process_reading", "--ignored", "--nocapture"])
+        .env(FRESH_READING, format!("{kind_word} {name} {n} {k_word}"))
         .output()
         .expect("re-running the test binary");
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().find_map(|l| l.strip_prefix("floor-state ")).and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| {
-        panic!("the fresh process gave no {kind:?} figure for K = {k}: {text}{}", String::from_utf8_lossy(&out.stderr))
-    })
+    text.lines().find_map(|l| l.strip_prefix("fresh-reading ")).and_then(|v| v.trim().parse().ok()).unwrap_or_else(
+        || {
+            panic!(
+                "the fresh process gave no {kind:?} figure for {name}: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        },
+    )
 }
 
-/// The fresh process of [`fresh_state`]: the warm-up a cold cell makes, then one burst of N floor tasks
-/// holding K bytes, read for heap (this binary's counting allocator) or RSS.
+/// The fresh process of [`fresh`]: the warm-up a cold cell makes, then one burst of N tasks, read for heap
+/// (this binary's counting allocator) or RSS.
 #[test]
-#[ignore = "run by floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0 in a fresh process"]
-fn fresh_process_floor_state() {
-    let Some(asked) = std::env::var(FRESH_STATE).ok() else { return };
+#[ignore = "run by the calibration tests in a fresh process"]
+fn fresh_process_reading() {
+    let Some(asked) = std::env::var(FRESH_READING).ok() else { return };
     let parts: Vec<&str> = asked.split(' ').collect();
     let kind = if parts[0] == "heap" { MemoryKind::Heap } else { MemoryKind::Rss };
-    let (n, k) = (parts[1].parse().unwrap(), parts[2].parse().unwrap());
-    let floor = row("floor");
-    floor.run_spawn_join(floor.warm_up_tasks()).unwrap();
-    println!("floor-state {}", memory_holding(floor, n, k, kind).unwrap());
+    let (model, n): (&dyn TaskModel, usize) = (row(parts[1]), parts[2].parse().unwrap());
+    model.run_spawn_join(model.warm_up_tasks()).unwrap();
+    let value = match parts[3].parse::<usize>() {
+        Ok(k) => memory_holding(model, n, k, kind).unwrap(),
+        Err(_) => {
+            let mut observer = MemoryObserver::new(kind);
+            model.run_parked(n, &mut observer).unwrap();
+            observer.per_task(n).unwrap()
+        }
+    };
+    println!("fresh-reading {value}");
 }
 
 /// The bytes glibc's malloc takes for one allocation of `size` bytes on 64-bit Linux: the size plus its 8-byte
@@ -242,7 +257,8 @@ fn fresh_process_floor_rss() {
 
 /// Over the plain floor task, a control's RSS is what glibc's chunks say: its task allocation's chunk (the
 /// future grew by the payload, or by the `Vec` that points to it) plus, for the heap payload, the buffer's
-/// own chunk, minus the floor task's chunk; within half a chunk granule (8 B), not a page.
+/// own chunk, minus the floor task's chunk; within half a chunk granule (8 B), not a page. Each RSS figure is a
+/// fresh process's first burst, as the benches read it ([`fresh`]).
 #[test]
 fn rss_calibration_measures_each_payload_as_its_malloc_chunks() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
@@ -251,7 +267,7 @@ fn rss_calibration_measures_each_payload_as_its_malloc_chunks() {
         return;
     }
     let floor_task = per_task(row("floor"), MemoryKind::Heap, N).round() as usize;
-    let base = per_task(row("floor"), MemoryKind::Rss, N_RSS);
+    let base = fresh(MemoryKind::Rss, "floor", N_RSS, None);
     for (name, kind) in CONTROLS {
         let payload = kind.bytes();
         let heap = per_task(row(name), MemoryKind::Heap, N).round() as usize;
@@ -260,7 +276,7 @@ fn rss_calibration_measures_each_payload_as_its_malloc_chunks() {
             _ => glibc_chunk(heap),
         } as f64
             - glibc_chunk(floor_task) as f64;
-        let measured = per_task(row(name), MemoryKind::Rss, N_RSS) - base;
+        let measured = fresh(MemoryKind::Rss, name, N_RSS, None) - base;
         eprintln!(
             "rss calibration {name}: {measured:.1} B over floor for a {payload} B payload; chunks say {expected}"
         );
