@@ -267,7 +267,9 @@ pub fn state_tasks(
 ) -> Result<usize, limits::Shortfall> {
     let needs = holding_needs(needs, largest_k);
     let fits = limits::max_tasks(&needs, snap).map_or(cap, |(max, _)| usize::try_from(max).unwrap_or(usize::MAX));
-    let n = cap.min(fits);
+    // 95% of what fits, in whole thousands: a limit read again before each K (mappings in use move a little
+    // between cells) must not skip the row's later Ks.
+    let n = cap.min((fits / 100 * 95 / 1000 * 1000).max(1000.min(fits)));
     limits::check(&needs, n.max(STATE_MIN_N.min(cap)), snap)?;
     Ok(n)
 }
