@@ -4,7 +4,7 @@
 //! The state is a `[u8; K]` written before the park point and read after: inside the future of a stackless
 //! task (so it is part of the task's allocation), on the stack of a thread or coroutine (not heap: see
 //! `state_rss`), on a goroutine's stack (Go's `StackInuse`, the `goroutine-stack` row). N is one per model,
-//! the largest that fits this machine up to 10^5 (or the largest `TASKBENCH_N`), printed with the model's
+//! nearly the largest that fits this machine up to 10^5 (or the largest `TASKBENCH_N`), printed with the model's
 //! configuration and recorded; a K a task's stack cannot hold is skipped with one line. Every reading is a
 //! fresh process, as in `heap_per_task`.
 

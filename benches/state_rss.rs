@@ -3,8 +3,8 @@
 //!
 //! The figure that sees every way of holding state: a `[u8; K]` inside a stackless task's future, on a
 //! thread's or coroutine's own stack, or on a goroutine's stack, which Go grows by doubling. The array is
-//! written before the park point and read after, so its pages are resident. N is one per model, the largest
-//! that fits this machine up to 10^5 (or the largest `TASKBENCH_N`), printed with the model's configuration
+//! written before the park point and read after, so its pages are resident. N is one per model, nearly the
+//! largest that fits this machine up to 10^5 (or the largest `TASKBENCH_N`), printed with the model's configuration
 //! and recorded; a K a task's stack cannot hold is skipped with one line. Every reading is a fresh process,
 //! as in `rss_per_task`.
 

@@ -221,8 +221,8 @@ pub struct GroupSpec {
     /// in one line and not measured.
     pub only: Option<ModelsWhere>,
     /// The state groups: every parked task holds K bytes across its park point, K from this list, and the
-    /// ids end in K (`group/model/K`). Each row runs one N at every K ([`state_tasks`]: the largest that fits
-    /// this machine, up to [`STATE_MAX_N`] or the largest `TASKBENCH_N`), recorded with its cells. A K a
+    /// ids end in K (`group/model/K`). Each row runs one N at every K ([`state_tasks`]: nearly the largest that
+    /// fits this machine, up to [`STATE_MAX_N`] or the largest `TASKBENCH_N`), recorded with its cells. A K a
     /// task's stack cannot hold is skipped with one line ([`models::state_fits`]). `None`: the ids end in N,
     /// one cell per `TASKBENCH_N` value.
     pub state_sizes: Option<&'static [usize]>,
@@ -256,8 +256,8 @@ pub fn holding_needs(needs: &limits::Needs, k: usize) -> limits::Needs {
     limits::Needs { bytes_per_task: needs.bytes_per_task + 2 * k as u64, ..*needs }
 }
 
-/// The N a state group's row runs at every K: the largest that fits this machine with the preflight's margin
-/// while each task holds `largest_k`, up to `cap`. The tightest limit when that is fewer than [`STATE_MIN_N`]
+/// The N a state group's row runs at every K: 95% of the largest that fits this machine with the preflight's
+/// margin while each task holds `largest_k`, in whole thousands, up to `cap`. The tightest limit when that is fewer than [`STATE_MIN_N`]
 /// (or than `cap`, when `cap` is smaller).
 pub fn state_tasks(
     needs: &limits::Needs,
