@@ -73,8 +73,8 @@ fn loadavg_threads(text: &str) -> Option<u64> {
     text.split_whitespace().nth(3)?.split_once('/')?.1.parse().ok()
 }
 
-/// A file of a few KiB read into `buf`, as text.
-fn read_small<'b>(path: &Path, buf: &'b mut [u8]) -> Result<&'b str> {
+/// A file of a few KiB read into `buf`, as text, without allocating (the readers must not count themselves).
+pub(crate) fn read_small<'b>(path: &Path, buf: &'b mut [u8]) -> Result<&'b str> {
     let mut len = 0;
     let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     while len < buf.len() {

@@ -6,10 +6,9 @@
 //! mapping, and a process with 10^4 threads has 4·10^4 mappings). Walking the page tables takes milliseconds
 //! with thousands of threads: never inside a timed region.
 
-use std::io::Read;
 use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 
 /// Resident bytes of this process.
 pub fn this_process() -> Result<u64> {
@@ -25,17 +24,7 @@ pub fn of_process(pid: u32) -> Result<u64> {
 /// hundred bytes; `Rss` is its second line).
 fn rollup_rss_bytes(path: &Path) -> Result<u64> {
     let mut buf = [0u8; 4096];
-    let mut len = 0;
-    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    while len < buf.len() {
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(read) => len += read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        }
-    }
-    let text = std::str::from_utf8(&buf[..len]).with_context(|| format!("{} is not text", path.display()))?;
+    let text = super::kernel::read_small(path, &mut buf)?;
     parse_rss_kib(text).map(|kib| kib * 1024).ok_or_else(|| anyhow!("no Rss line in {}", path.display()))
 }
 
