@@ -52,11 +52,15 @@ pub fn read(pid: Option<u32>) -> Result<KernelReading> {
         .ok_or_else(|| anyhow!("/proc/meminfo has no KernelStack line"))?;
     let machine_threads = loadavg_threads(read_small(Path::new("/proc/loadavg"), &mut buf)?)
         .ok_or_else(|| anyhow!("/proc/loadavg has no running/total thread field"))?;
-    let status: PathBuf = match pid {
-        Some(pid) => format!("/proc/{pid}/status").into(),
-        None => PathBuf::new(),
+    // Only another process's path is built (a small, fixed-size allocation); this process's is static.
+    let other: PathBuf;
+    let status = match pid {
+        Some(pid) => {
+            other = format!("/proc/{pid}/status").into();
+            other.as_path()
+        }
+        None => Path::new("/proc/self/status"),
     };
-    let status = if pid.is_some() { status.as_path() } else { Path::new("/proc/self/status") };
     let text = read_small(status, &mut buf)?;
     let page_tables = kib_field(text, "VmPTE").ok_or_else(|| anyhow!("{} has no VmPTE line", status.display()))?;
     let process_threads = field(text, "Threads").ok_or_else(|| anyhow!("{} has no Threads line", status.display()))?;
