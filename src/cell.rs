@@ -51,12 +51,7 @@ pub fn samples_per_process(n: usize, reads_memory: bool) -> u32 {
 
 const RESULT_PREFIX: &str = "taskbench-cell ";
 
-/// Warm (steady state) or cold (first burst in a fresh process).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Temperature {
-    Warm,
-    Cold,
-}
+pub use crate::catalogue::Temperature;
 
 /// The cell (`group/model/N`) this process was started to measure, if it is a cell's child.
 pub fn requested_cell() -> Option<String> {

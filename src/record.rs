@@ -20,7 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::results::{iso8601, read_json, to_json, write_atomic};
+use crate::files::{iso8601, read_json, to_json, write_atomic};
 
 /// One cell as its run left it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -40,11 +40,19 @@ pub struct CellRecord {
     pub caveat: Option<String>,
     /// Why the cell did not run (the line printed for it); `None` when Criterion measured it.
     pub skipped: Option<String>,
+    /// Why the cell failed once it had started (a child that died, a count that came out wrong, readings
+    /// that never came clean); `None` when it ran to the end. A failed cell has no result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
     /// The number of tasks, for a group whose id ends in something else (the state groups end in K, the
     /// bytes each task holds); `None` where `n` is the number of tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<usize>,
     pub run: RunInfo,
+    /// The build that measured the cell; `None` in records written before builds were recorded (a run saved
+    /// from those names the checkout at save time instead, and says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<crate::provenance::Build>,
     /// Seconds since the Unix epoch when the record was written.
     pub written_at_unix: u64,
 }
@@ -347,8 +355,10 @@ fn legacy_cells(path: &Path) -> Result<Vec<CellRecord>> {
             config: m.map(|m| m.config.clone()).unwrap_or_default(),
             caveat: m.and_then(|m| m.caveat.clone()),
             skipped,
+            failed: None,
             tasks: None,
             run: run.clone(),
+            build: None,
             written_at_unix: rec.written_at_unix,
         })
     };

@@ -4,9 +4,8 @@
 //! at every N that fits.
 
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -21,7 +20,7 @@ use crate::measure::{BytesPerTask, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
 use crate::record::{criterion_cell_dir, criterion_home, records_dir, CellLog, CellRecord};
 use crate::results::overview;
-use crate::results::summary::{per_iteration, read_bench};
+use crate::results::plain_page::{plots_at_risk, write_plain_page};
 
 /// The N values measured when `TASKBENCH_N` is not set.
 pub const DEFAULT_N: [usize; 3] = [10_000, 100_000, 1_000_000];
@@ -306,62 +305,6 @@ impl<M: Measurement> Runners<M> {
             std::env::var_os("CARGO_CRITERION_PORT").is_none().then(|| config().configure_from_args().without_plots());
         Runners { plots, no_plots, criterion_home: criterion_home() }
     }
-}
-
-/// Whether Criterion 0.8 may panic drawing this cell's plots in this run: one of the sample sets it kept for
-/// the cell (the last run's `new` and `base`, a named baseline) has every per-iteration value identical. If
-/// this run's samples are identical to those too (exact byte counts repeat), the bootstrapped Welch t
-/// statistics of the comparison are all NaN and its t-test plot indexes an empty list (`kde.rs`). The values,
-/// the estimates and the change report do not depend on the plots.
-pub fn plots_at_risk(cell_dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(cell_dir) else { return false };
-    entries.flatten().any(|e| per_iteration(&e.path().join("sample.json")).is_ok_and(|v| v.iter().all(|x| *x == v[0])))
-}
-
-/// The page Criterion would have drawn for a cell measured without plots: the estimates and every sample as
-/// a dot, written where Criterion keeps the cell's page (`<cell>/report/index.html`), so the links of
-/// Criterion's index and of `taskbench report` lead to it.
-pub fn write_plain_page(cell_dir: &Path, spec: &GroupSpec, model: &str, n: usize) -> Result<PathBuf> {
-    let id = format!("{}/{model}/{n}", spec.name);
-    let b = read_bench(&cell_dir.join("new"), spec.name, model, n, spec.unit, &id)?;
-    let values = per_iteration(&cell_dir.join("new").join("sample.json"))?;
-    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
-    let pad = if hi > lo { (hi - lo) * 0.1 } else { hi.abs().max(1.0) * 0.05 };
-    let (lo, hi) = (lo - pad, hi + pad);
-    let (w, h, m) = (640.0, 240.0, 40.0);
-    let x = |i: usize| m + (w - 2.0 * m) * (i as f64 + 0.5) / values.len() as f64;
-    let y = |v: f64| h - m - (h - 2.0 * m) * (v - lo) / (hi - lo);
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\">");
-    let my = y(b.median.point);
-    let _ = write!(svg, "<line x1=\"{m}\" x2=\"{}\" y1=\"{my:.1}\" y2=\"{my:.1}\" stroke=\"#888\"/>", w - m);
-    for (i, v) in values.iter().enumerate() {
-        let _ = write!(svg, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#1f4e9c\"/>", x(i), y(*v));
-    }
-    let _ = write!(
-        svg,
-        "<text x=\"{m}\" y=\"20\" font-size=\"12\">{} per iteration, sample by sample (grey: median)</text></svg>",
-        spec.unit
-    );
-    let row = |name: &str, i: &crate::results::summary::Interval| {
-        format!("<tr><td>{name}</td><td>{}</td><td>[{}, {}]</td></tr>", i.point, i.lower, i.upper)
-    };
-    let html = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{id}</title></head><body>\n<h1>{id}</h1>\n\
-         <p>Drawn by taskbench: this cell's previous samples were all identical, so Criterion's plots were off \
-         for it in this run (Criterion 0.8 panics drawing a t-test of identical samples). The values below are \
-         Criterion's own, from <code>new/estimates.json</code> and <code>new/sample.json</code>.</p>\n{svg}\n\
-         <table><tr><th></th><th>{unit}</th><th>confidence interval</th></tr>{}{}</table>\n\
-         <p>Samples ({unit} per iteration): {}</p>\n</body></html>\n",
-        row("median", &b.median),
-        row("mean", &b.mean),
-        values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "),
-        unit = spec.unit,
-    );
-    let dir = cell_dir.join("report");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join("index.html");
-    crate::results::write_atomic(&path, html.as_bytes())?;
-    Ok(path)
 }
 
 /// The calibration controls run up to this N: at 10^6 the 4 KiB control touches 4 GiB per iteration (over a
@@ -775,7 +718,7 @@ pub fn run_group_with<M: CellValue>(
             sampler.cell_done();
             budget.finish(row.name, plan, started.elapsed());
             if log.measured(cell_record(spec, &row, x)).unwrap_or_else(|e| noted::<bool>(Err(e))) && plain {
-                match write_plain_page(&cell_dir, spec, row.name, x) {
+                match write_plain_page(&cell_dir, spec.name, spec.unit, row.name, x) {
                     Ok(page) => say(&format!(
                         "{id}: its last samples were all identical, so Criterion's plots were off for it (Criterion \
                          0.8 panics drawing a t-test of identical samples); its page is drawn by taskbench: {}",
@@ -825,6 +768,7 @@ fn cell_record(spec: &GroupSpec, row: &Row<'_>, n: usize) -> CellRecord {
         value_is: spec.value_is.into(),
         config: row.config.clone(),
         caveat: row.caveat.map(Into::into),
+        build: Some(crate::provenance::Build::this_binary()),
         ..CellRecord::default()
     }
 }

@@ -134,8 +134,10 @@ fn fake_cell(group: &str, unit: &str, model: &str, n: usize, skipped: Option<Str
         config: format!("{model} with 2 workers"),
         caveat: (model == "async-std").then(|| "discontinued upstream (RUSTSEC-2025-0052)".to_string()),
         skipped,
+        failed: None,
         tasks: None,
         run: run.clone(),
+        build: None,
         written_at_unix: 1_795_728_605,
     }
 }

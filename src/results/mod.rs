@@ -36,18 +36,16 @@ pub mod findings;
 pub mod machine;
 pub mod noise;
 pub mod overview;
+pub mod plain_page;
 pub mod readme;
 pub mod report;
 pub mod run;
 pub mod summary;
 
-use std::fs;
-use std::io::Write;
-use std::path::Path;
-
-use anyhow::{anyhow, bail, Context, Result};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+pub use crate::files::{
+    from_versioned, iso8601, now_unix, read_json, read_versioned, read_versioned_value, relative_to, run_stamp, slug,
+    to_json, write_atomic,
+};
 
 /// The `summary.json` schema this build writes. 2: `per_task` is the median (was the mean), with
 /// `mean_per_task`, `samples` and the `bimodal` / `mean_median` flags added. It reads 1 and 2.
@@ -56,185 +54,6 @@ pub const SUMMARY_SCHEMA: u64 = 2;
 pub const OLDEST_SUMMARY_SCHEMA: u64 = 1;
 /// The `machine.json` schema this build writes and the only one it reads.
 pub const MACHINE_SCHEMA: u64 = 1;
-
-/// Reads a JSON file, naming the file and the problem when it is missing or is not valid JSON.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| json_error(path, &e))
-}
-
-/// Reads a taskbench JSON file that carries `"schema"`, accepting versions `oldest..=newest`: checks the
-/// version before the fields, so a file from a newer taskbench gets "upgrade" rather than a puzzling
-/// missing-field error. Returns the version with the JSON, for readers that bring older versions up to date.
-pub fn read_versioned_value(path: &Path, oldest: u64, newest: u64) -> Result<(u64, serde_json::Value)> {
-    let text = read_text(path)?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| json_error(path, &e))?;
-    let Some(obj) = value.as_object() else {
-        bail!("{}: expected a JSON object, found {}", path.display(), json_kind(&value));
-    };
-    let schema = match obj.get("schema") {
-        None => bail!("{}: no \"schema\" field; not a file written by `taskbench save`", path.display()),
-        Some(v) => {
-            v.as_u64().ok_or_else(|| anyhow!("{}: \"schema\" is {v}, expected a whole number", path.display()))?
-        }
-    };
-    let readable =
-        if oldest == newest { format!("version {newest}") } else { format!("versions {oldest} to {newest}") };
-    if schema > newest {
-        bail!(
-            "{}: schema version {schema} was written by a newer taskbench; this one reads {readable}. \
-             Upgrade taskbench to read it",
-            path.display()
-        );
-    }
-    if schema < oldest {
-        bail!("{}: unknown schema version {schema}; this taskbench reads {readable}", path.display());
-    }
-    Ok((schema, value))
-}
-
-/// [`read_versioned_value`] for a file whose only readable version is `schema`, deserialized.
-pub fn read_versioned<T: DeserializeOwned>(path: &Path, schema: u64) -> Result<T> {
-    let (_, value) = read_versioned_value(path, schema, schema)?;
-    from_versioned(path, schema, value)
-}
-
-/// Deserializes a JSON value read by [`read_versioned_value`], naming the file and version on a mismatch.
-pub fn from_versioned<T: DeserializeOwned>(path: &Path, schema: u64, value: serde_json::Value) -> Result<T> {
-    serde_json::from_value(value)
-        .map_err(|e| anyhow!("{}: does not match schema version {schema}: {e}", path.display()))
-}
-
-fn read_text(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => anyhow!("{}: file not found", path.display()),
-        _ => anyhow!("{}: cannot read: {e}", path.display()),
-    })
-}
-
-fn json_error(path: &Path, e: &serde_json::Error) -> anyhow::Error {
-    use serde_json::error::Category;
-    let what = match e.classify() {
-        Category::Eof => "truncated JSON",
-        Category::Syntax => "corrupt JSON",
-        Category::Data => "unexpected content",
-        Category::Io => "cannot read",
-    };
-    anyhow!("{}: {what}: {e}", path.display())
-}
-
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-/// Pretty JSON with a trailing newline, the form every saved file takes (diffs well in git).
-pub fn to_json<T: Serialize>(value: &T) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
-    s.push('\n');
-    Ok(s)
-}
-
-/// Writes `path` so that it holds either its old content or all of `bytes`: a temporary file in the same
-/// folder, flushed to disk, then renamed over the target. The folder must exist.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        bail!("{}: folder does not exist", dir.display());
-    }
-    let name = path.file_name().ok_or_else(|| anyhow!("{}: not a file path", path.display()))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("{}: cannot write", path.display()));
-    }
-    Ok(())
-}
-
-/// The path from folder `from_dir` to `target`, or `None` when they share nothing below the root or either
-/// does not exist.
-pub fn relative_to(from_dir: &Path, target: &Path) -> Option<std::path::PathBuf> {
-    let from = fs::canonicalize(from_dir).ok()?;
-    let to = fs::canonicalize(target).ok()?;
-    let fc: Vec<_> = from.components().collect();
-    let tc: Vec<_> = to.components().collect();
-    let common = fc.iter().zip(&tc).take_while(|(a, b)| a == b).count();
-    if common <= 1 {
-        return None;
-    }
-    let mut p = std::path::PathBuf::new();
-    for _ in common..fc.len() {
-        p.push("..");
-    }
-    for c in &tc[common..] {
-        p.push(c.as_os_str());
-    }
-    Some(p)
-}
-
-/// A readable, file-name-safe form of `s`: lower case, runs of other characters become one `-`.
-pub fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if c == '.' && out.chars().last().is_some_and(|l| l.is_ascii_digit()) {
-            // Keeps "2.20ghz" and "6.8" readable.
-            out.push('.');
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches(['-', '.']).to_string()
-}
-
-/// Seconds since the Unix epoch as UTC ISO 8601 (`2026-11-26T21:30:05Z`).
-pub fn iso8601(unix: u64) -> String {
-    let (y, m, d, hh, mm, ss) = civil(unix);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
-}
-
-/// Seconds since the Unix epoch as a run name (`2026-11-26T2130Z`): sortable and file-name safe.
-pub fn run_stamp(unix: u64) -> String {
-    let (y, m, d, hh, mm, _) = civil(unix);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}{mm:02}Z")
-}
-
-/// Seconds since the Unix epoch, now.
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-// Howard Hinnant's days-to-civil algorithm; saves a date-time dependency for one format.
-fn civil(unix: u64) -> (i64, u32, u32, u64, u64, u64) {
-    let days = (unix / 86_400) as i64;
-    let secs = unix % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
-}
 
 /// A value in a unit, scaled for people: `253 ns`, `1.25 µs`, `256 B`, `20.3 KiB`. Three significant digits.
 pub fn human(value: f64, unit: &str) -> String {
@@ -329,21 +148,6 @@ pub fn group_rank(group: &str) -> (usize, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(iso8601(1_795_728_605), "2026-11-26T21:30:05Z");
-        assert_eq!(run_stamp(1_795_728_605), "2026-11-26T2130Z");
-    }
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slug("Intel(R) Xeon(R) CPU @ 2.20GHz"), "intel-r-xeon-r-cpu-2.20ghz");
-        assert_eq!(slug("AMD EPYC 7B13"), "amd-epyc-7b13");
-        assert_eq!(slug("  --x--  "), "x");
-    }
 
     #[test]
     fn human_units() {
