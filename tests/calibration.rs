@@ -7,15 +7,17 @@
 //! the benches' preflight: what does not fit this machine is skipped with a `SKIPPED` line saying which limit
 //! binds.
 
-use std::io::Write;
 use std::sync::Mutex;
 
 use taskbench::gate::Rendezvous;
 use taskbench::limits::{check, Snapshot};
 use taskbench::measure::{alloc, CountingAllocator, MemoryKind, MemoryObserver};
 use taskbench::models::body::{Body, Holding, Inline, OnGate, Payload};
-use taskbench::models::{self, by_name, TaskModel, STATE_SIZES};
+use taskbench::models::{by_name, TaskModel, STATE_SIZES};
 use taskbench::suite::{holding_needs, memory_holding};
+
+mod machine;
+use machine::{each_model, skip};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -32,6 +34,10 @@ const N_RSS: usize = 50_000;
 const CONTROLS: [(&str, Payload); 2] =
     [("floor-1KiB-inline", Payload::Inline1KiB), ("floor-4KiB-heap", Payload::Heap4KiB)];
 
+/// Each control's heap excess over the plain floor, in bytes requested: the inline payload grows the task's
+/// future by 1024 B; the heap payload is a `Vec` (3 words, 24 B, in the future) pointing at its own 4096 B.
+const HEAP_EXCESS: [(&str, f64); 2] = [("floor-1KiB-inline", 1024.0), ("floor-4KiB-heap", 4096.0 + 24.0)];
+
 fn row(name: &str) -> &'static dyn TaskModel {
     by_name(name).unwrap_or_else(|| panic!("no row {name}"))
 }
@@ -46,8 +52,7 @@ fn fits(test: &str, model: &dyn TaskModel, n: usize) -> bool {
     match check(&model.needs(), n, &Snapshot::live()) {
         Ok(()) => true,
         Err(short) => {
-            // Straight to stderr: the test harness captures eprintln! of passing tests.
-            let _ = writeln!(std::io::stderr(), "SKIPPED calibration::{test} for {}/{n}: {short}", model.name());
+            skip(&format!("calibration::{test} for {}/{n}", model.name()), &short.to_string());
             false
         }
     }
@@ -68,19 +73,19 @@ fn per_task(model: &dyn TaskModel, kind: MemoryKind, n: usize) -> f64 {
 }
 
 #[test]
-fn heap_calibration_measures_each_payload_within_one_percent() {
+fn heap_calibration_measures_each_payload_to_the_byte() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let test = "heap_calibration_measures_each_payload_within_one_percent";
+    let test = "heap_calibration_measures_each_payload_to_the_byte";
     if !all_fit(test, N) {
         return;
     }
     let base = per_task(row("floor"), MemoryKind::Heap, N);
-    for (name, payload) in CONTROLS {
-        let payload = payload.bytes() as f64;
+    // Heap bytes are counted exactly, so the excess is exact too: a counter off by a few bytes per
+    // allocation (the 4 KiB control makes one allocation more than the floor) fails.
+    for (name, expected) in HEAP_EXCESS {
         let measured = per_task(row(name), MemoryKind::Heap, N) - base;
-        let error = (measured - payload).abs() / payload;
-        eprintln!("heap calibration {name}: {measured:.1} B over floor for a {payload} B payload");
-        assert!(error < 0.01, "{name}: measured {measured:.1} B for a {payload} B payload ({:.2}% off)", error * 100.0);
+        eprintln!("heap calibration {name}: {measured:.1} B over floor, {expected} B expected");
+        assert!((measured - expected).abs() < 0.5, "{name}: measured {measured:.1} B over floor, expected {expected}");
     }
 }
 
@@ -109,7 +114,7 @@ fn floor_tasks_holding_k_bytes_read_k_bytes_more_than_at_k_0() {
     let floor = row("floor");
     let largest = *STATE_SIZES.last().unwrap();
     if let Err(short) = check(&holding_needs(&floor.needs(), largest), N_RSS, &Snapshot::live()) {
-        let _ = writeln!(std::io::stderr(), "SKIPPED calibration::{test} for floor/{N_RSS}: {short}");
+        skip(&format!("calibration::{test} for floor/{N_RSS}"), &short.to_string());
         return;
     }
     let futures = [
@@ -287,15 +292,16 @@ fn rss_calibration_measures_each_payload_as_its_malloc_chunks() {
     }
 }
 
-/// A thread costs the kernel its kernel stack (16 KiB on x86-64) and the page table that maps its stack: at
-/// least a page each, whatever the architecture. A broken reading (a field missing, a window that sees
-/// nothing) reads far less.
+/// A thread costs the kernel its kernel stack (16 KiB on x86-64, 8 KiB on some 32-bit kernels, up to 32 KiB
+/// with KASAN) and the page table that maps its stack: at least a page each, whatever the architecture, and
+/// no more than the largest kernel stack plus two page-table pages. A broken reading (a field missing, a
+/// window that sees nothing) reads far less; one that counts a growth twice reads over 32 KiB on x86-64.
 #[test]
-fn the_kernel_share_of_a_thread_is_at_least_a_page_at_5000_threads() {
+fn the_kernel_share_of_a_thread_is_a_kernel_stack_and_a_page_table_at_5000_threads() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let (test, n) = ("the_kernel_share_of_a_thread_is_at_least_a_page_at_5000_threads", 5000);
+    let (test, n) = ("the_kernel_share_of_a_thread_is_a_kernel_stack_and_a_page_table_at_5000_threads", 5000);
     if let Err(e) = taskbench::measure::kernel::kernel_bytes(None) {
-        let _ = writeln!(std::io::stderr(), "SKIPPED calibration::{test}: this kernel does not say: {e:#}");
+        skip(&format!("calibration::{test}"), &format!("this kernel does not say: {e:#}"));
         return;
     }
     if !fits(test, row("thread"), n) {
@@ -304,37 +310,44 @@ fn the_kernel_share_of_a_thread_is_at_least_a_page_at_5000_threads() {
     let kernel = taskbench::suite::memory_per_task(row("thread"), n, MemoryKind::Kernel)
         .unwrap_or_else(|e| panic!("thread kernel share: {e:#}"));
     eprintln!("thread at {n}: kernel {kernel:.0} B/task");
-    assert!(kernel >= 4096.0, "the kernel's share of a thread read {kernel:.0} B at {n} threads");
+    let largest = if cfg!(target_arch = "x86_64") { 16_384.0 + 2.0 * 4096.0 } else { 32_768.0 + 2.0 * 4096.0 };
+    assert!(
+        (4096.0..=largest).contains(&kernel),
+        "the kernel's share of a thread read {kernel:.0} B at {n} threads, outside 4096..={largest}"
+    );
+}
+
+/// Heap and RSS per task, in bytes, that each kind of model can plausibly read (typed from what a task is, not
+/// from a run): a stackless task is one allocation of a few hundred bytes; RSS is that allocation's pages,
+/// give or take the allocator's alignment; a thread or coroutine adds its touched stack pages, at least one
+/// page and, parked, far below its stack's size. An RSS reader off by 10x, a heap counter that counts frees as
+/// allocations, or a reading taken before the tasks parked falls outside.
+fn plausible(model: &dyn TaskModel) -> (std::ops::RangeInclusive<f64>, std::ops::RangeInclusive<f64>) {
+    match model.name() {
+        "thread" | "thread-16k" => (64.0..=1024.0, 4096.0..=32_768.0),
+        // may pools 1000 coroutines with touched stacks, so 5000 fresh ones read below a full stack page.
+        "may" => (64.0..=2048.0, 2048.0..=16_384.0),
+        "may-4k" => (64.0..=2048.0, 1024.0..=8192.0),
+        // A 2 KiB stack outside the heap: the heap holds the g and its share of allgs.
+        "goroutine" => (256.0..=2048.0, 2048.0..=8192.0),
+        _ => (128.0..=1024.0, 128.0..=2048.0),
+    }
 }
 
 #[test]
 fn every_model_costs_a_plausible_amount_per_task() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    for model in models::registry() {
-        if let Err(why) = model.available() {
-            eprintln!("SKIPPED {}: {why}", model.name());
-            continue;
-        }
+    each_model("every_model_costs_a_plausible_amount_per_task", |model| {
         // Threads and coroutines touch a page or more each, so fewer of them suffice (and fit the limits).
         let n_rss = if model.needs().maps_per_task > 0 { 5000 } else { 20_000 };
         if !fits("every_model_costs_a_plausible_amount_per_task", model, n_rss.max(2000)) {
-            continue;
+            return;
         }
         let heap = per_task(model, MemoryKind::Heap, 2000);
         let rss = per_task(model, MemoryKind::Rss, n_rss);
         eprintln!("{}: heap {heap:.0} B/task, rss {rss:.0} B/task", model.name());
-        assert!(heap > 0.0 && rss > 0.0, "{}: heap {heap}, rss {rss}", model.name());
-        match model.name() {
-            // Threads and coroutines: stacks are not heap; what they cost shows in RSS, at least one touched
-            // page each.
-            _ if model.needs().maps_per_task > 0 => assert!(rss >= 4096.0, "{}: rss {rss} B/task", model.name()),
-            // Goroutine stacks start at 2 KiB and are not in HeapAlloc.
-            "goroutine" => {
-                assert!(heap < 4096.0, "goroutine heap {heap}");
-                assert!(rss >= 2048.0, "goroutine rss {rss}");
-            }
-            // Stackless tasks: well under 4 KiB of heap each.
-            _ => assert!(heap < 4096.0, "{}: heap {heap} B/task", model.name()),
-        }
-    }
+        let (heap_range, rss_range) = plausible(model);
+        assert!(heap_range.contains(&heap), "{}: heap {heap:.0} B/task outside {heap_range:?}", model.name());
+        assert!(rss_range.contains(&rss), "{}: rss {rss:.0} B/task outside {rss_range:?}", model.name());
+    });
 }

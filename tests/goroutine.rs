@@ -4,7 +4,6 @@
 //! `TASKBENCH_REQUIRE_GO` set (CI) they fail instead, so a missing install cannot pass unnoticed.
 
 use std::ffi::OsStr;
-use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -16,6 +15,8 @@ use taskbench::models::goroutine::{
 use taskbench::models::{MemorySource, Observer, TaskModel};
 use taskbench::suite::memory_holding;
 
+mod machine;
+
 /// True when Go is usable; otherwise prints a skip line (or panics under `TASKBENCH_REQUIRE_GO`).
 fn go_present(test: &str) -> bool {
     match MODEL.available() {
@@ -24,8 +25,7 @@ fn go_present(test: &str) -> bool {
             if std::env::var_os("TASKBENCH_REQUIRE_GO").is_some() {
                 panic!("TASKBENCH_REQUIRE_GO is set, but: {e}");
             }
-            // Straight to stderr: the test harness captures eprintln! of passing tests.
-            let _ = writeln!(std::io::stderr(), "SKIPPED goroutine::{test}: {e}");
+            machine::skip(&format!("goroutine::{test}"), &e);
             false
         }
         Err(e) => panic!("Go is on PATH but the goroutine model is unavailable: {e}"),
@@ -99,11 +99,11 @@ fn parked_1000_are_all_alive_with_their_stacks() {
     assert_eq!(before.pid, parked.pid, "one process for the whole run");
     assert_ne!(before.pid, Some(std::process::id()), "the goroutines live in the child");
     // StackInuse counts whole stack spans (32 KiB of 2 KiB stacks), and free slots in spans already in use at the
-    // baseline take some of the new stacks: allow that much below n * 2 KiB.
+    // baseline take some of the new stacks: allow two spans either side of n * 2 KiB. 4 KiB stacks read twice that.
     let grew = parked.stack.unwrap() as i64 - before.stack.unwrap() as i64;
     let min_stack = (n * 2048) as i64;
     assert!(
-        grew >= min_stack - SPAN_SLACK && grew <= 2 * min_stack + SPAN_SLACK,
+        (grew - min_stack).abs() <= SPAN_SLACK,
         "StackInuse grew by {grew} bytes for {n} parked goroutines (2 KiB minimum stack each)"
     );
     assert!(parked.heap.unwrap() > before.heap.unwrap(), "a fresh probe allocates a g struct per goroutine");
@@ -124,7 +124,10 @@ fn goroutines_holding_k_bytes_grow_their_stacks_as_go_does() {
     for (k, stack) in [(0, 2048.0), (4096, 8192.0), (16384, 32768.0)] {
         let grew = memory_holding(&MODEL, n, k, MemoryKind::RuntimeStacks).expect("run_holding");
         eprintln!("goroutines holding {k} B: StackInuse +{grew:.0} B each");
-        assert!(grew >= stack - slack && grew <= 2.0 * stack + slack, "holding {k} B: stacks grew by {grew} B each");
+        assert!(
+            (grew - stack).abs() <= slack,
+            "holding {k} B: stacks grew by {grew} B each, Go's doubling gives {stack}"
+        );
     }
     let e = MODEL.run_holding(10, 100, &mut Recorder::default()).unwrap_err();
     assert!(e.to_string().contains("not one of the state sizes"), "{e:#}");
@@ -175,7 +178,9 @@ fn seed_method_runs_every_goroutine() {
     }
     let r = seed_method_bytes_per_goroutine(1000).expect("seed 1000");
     assert_eq!(r.finished, 1000);
-    assert!(r.before > 0 && r.after > 0, "{r:?}");
+    // Two readings of a heap that 1000 goroutines came and went through: a probe that printed its first
+    // reading twice (or a parser that read one field for both) gives equal figures.
+    assert_ne!(r.before, r.after, "the second reading is a new one: {r:?}");
 }
 
 #[test]

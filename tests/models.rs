@@ -8,6 +8,7 @@
 //! The leak check reads the process-wide heap, so the tests in this file take turns (one lock): another
 //! test's allocations, or a panic's backtrace being symbolized, would read as a leak.
 
+use std::future::Future;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -21,6 +22,9 @@ use taskbench::models::body::{Body, OnGate};
 use taskbench::models::{
     by_name, parse_wait_limit, registry, MemorySource, Observer, ParkedRun, Runtime, SpawnSite, TaskModel, ThisProcess,
 };
+
+mod machine;
+use machine::each_model;
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -60,11 +64,7 @@ fn assert_plausible(what: &str, clock: Duration, n: usize, wall: Duration) {
 #[test]
 fn every_model_parks_n_tasks_at_once_then_joins_them() {
     let _turn = turn();
-    for model in registry() {
-        if let Err(why) = model.available() {
-            eprintln!("SKIPPED {}: {why}", model.name());
-            continue;
-        }
+    each_model("every_model_parks_n_tasks_at_once_then_joins_them", |model| {
         for round in 0..2 {
             let mut calls = Calls::default();
             let start = Instant::now();
@@ -74,22 +74,19 @@ fn every_model_parks_n_tasks_at_once_then_joins_them() {
             assert_eq!(calls.0, ["before_spawn", "all_parked"], "{}", model.name());
             assert_plausible(&format!("{} spawn time", model.name()), run.spawn_time, N, wall);
         }
-    }
+    });
 }
 
 #[test]
 fn every_model_runs_n_trivial_tasks_to_completion() {
     let _turn = turn();
-    for model in registry() {
-        if model.available().is_err() {
-            continue;
-        }
+    each_model("every_model_runs_n_trivial_tasks_to_completion", |model| {
         for round in 0..2 {
             let start = Instant::now();
             let elapsed = model.run_spawn_join(N).unwrap_or_else(|e| panic!("{} round {round}: {e:#}", model.name()));
             assert_plausible(&format!("{} spawn-join time", model.name()), elapsed, N, start.elapsed());
         }
-    }
+    });
 }
 
 /// Threads whose spawn fails once `.0` have been spawned; joins count in [`JOINED`].
@@ -144,6 +141,48 @@ fn a_spawn_failure_releases_and_joins_the_tasks_spawned_before_it() {
     assert_eq!(JOINED.load(Ordering::SeqCst), 300, "tasks spawned before the failure and joined");
 }
 
+/// Threads that wait [`PARK_DELAY`] before they run their body, so they reach the gate late: the spawn loop
+/// is quick, the wait until all of them have parked is not.
+struct SlowToPark;
+const PARK_DELAY: Duration = Duration::from_millis(500);
+
+impl Runtime for SlowToPark {
+    type Started = ();
+    type Handle = std::thread::JoinHandle<()>;
+    type Park = OnGate;
+    fn name(&self) -> &'static str {
+        "slow-to-park"
+    }
+    fn config(&self) -> String {
+        format!("threads that sleep {PARK_DELAY:?} before parking")
+    }
+    fn start(&self) -> Result<()> {
+        Ok(())
+    }
+    fn spawn(_: (), body: impl Body) -> Result<Self::Handle> {
+        Ok(std::thread::spawn(move || {
+            std::thread::sleep(PARK_DELAY);
+            body.run()
+        }))
+    }
+    fn join(_: (), handles: Vec<Self::Handle>) -> Result<()> {
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        Ok(())
+    }
+}
+
+/// The parked experiment's clock covers the spawn loop and stops before the wait for the tasks to park: 8
+/// spawns take well under [`PARK_DELAY`], the wait at least that. A clock stopped after the wait (or at the
+/// observer's reading) reads the delay and fails.
+#[test]
+fn the_spawn_clock_stops_before_the_wait_for_the_tasks_to_park() {
+    let _turn = turn();
+    let start = Instant::now();
+    let run = SlowToPark.run_parked(8, &mut Calls::default()).unwrap();
+    assert!(start.elapsed() >= PARK_DELAY, "the tasks parked late");
+    assert!(run.spawn_time < PARK_DELAY / 2, "spawn clock {:?} includes the wait for parking", run.spawn_time);
+}
+
 /// Lines of /proc/self/maps at the baseline and while all tasks are parked.
 #[derive(Default)]
 struct Mappings {
@@ -172,9 +211,10 @@ impl Observer for Mappings {
 #[test]
 fn no_model_maps_more_per_task_than_the_preflight_counts() {
     let _turn = turn();
-    for model in registry() {
-        if model.available().is_err() || model.needs().in_child_process {
-            continue;
+    each_model("no_model_maps_more_per_task_than_the_preflight_counts", |model| {
+        if model.needs().in_child_process {
+            // Its tasks live in another process; this one's mappings say nothing of them.
+            return;
         }
         let mut maps = Mappings::default();
         model.run_parked(N, &mut maps).unwrap_or_else(|e| panic!("{}: {e:#}", model.name()));
@@ -186,7 +226,7 @@ fn no_model_maps_more_per_task_than_the_preflight_counts() {
             "{}: {added} mappings for {N} tasks, the preflight counts {counted}",
             model.name()
         );
-    }
+    });
 }
 
 /// may's stack size is set once per process, so `may-4k` runs in a process of its own, as in every bench
@@ -263,10 +303,7 @@ fn held_after_a_failed_run(model: &dyn TaskModel) -> i64 {
 #[test]
 fn a_failing_observer_fails_the_run_without_leaking_parked_tasks() {
     let _turn = turn();
-    for model in registry() {
-        if model.available().is_err() {
-            continue;
-        }
+    each_model("a_failing_observer_fails_the_run_without_leaking_parked_tasks", |model| {
         let held = held_after_a_failed_run(model);
         assert!(
             held < N as i64 * HELD_PER_LEAKED_TASK,
@@ -276,7 +313,7 @@ fn a_failing_observer_fails_the_run_without_leaking_parked_tasks() {
         model
             .run_parked(100, &mut Calls::default())
             .unwrap_or_else(|e| panic!("{} after failure: {e:#}", model.name()));
-    }
+    });
 }
 
 /// A model with the bug the test above looks for: when its observer fails it returns at once, and its
@@ -375,7 +412,28 @@ fn the_gate_holds_until_opened_and_counts_each_waiter_once() {
     threads.into_iter().for_each(|t| t.join().unwrap());
     rv.check(4).unwrap();
     assert!(rv.check(5).is_err(), "a count mismatch must be an error");
-    assert!(taskbench::gate::park_future_bytes() > 0);
+}
+
+/// The gate allocates nothing per waiter: a parked task's listener lives inside its own future, so the memory
+/// rows count it as part of the task ([`taskbench::gate::park_future_bytes`]). A gate that boxed a listener
+/// per waiter (event-listener's `Event::listen`) makes an allocation here and fails.
+#[test]
+fn parking_on_the_gate_allocates_nothing_per_waiter() {
+    let _turn = turn();
+    let (gate, tally) = (taskbench::gate::Gate::new(), taskbench::gate::Tally::new());
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    // The first waiter makes the event's shared list, once per gate.
+    let mut first = std::pin::pin!(gate.park(&tally));
+    assert!(first.as_mut().poll(&mut cx).is_pending());
+    let before = taskbench::measure::alloc::allocations();
+    let mut waiters: Vec<_> = (0..8).map(|_| Box::pin(gate.park(&tally))).collect();
+    let boxes = taskbench::measure::alloc::allocations() - before;
+    for w in &mut waiters {
+        assert!(w.as_mut().poll(&mut cx).is_pending());
+    }
+    let made = taskbench::measure::alloc::allocations() - before - boxes;
+    assert_eq!(tally.count(), 9, "every waiter counted itself");
+    assert_eq!(made, 0, "registering 8 waiters made {made} allocations");
 }
 
 #[test]

@@ -129,8 +129,12 @@ mod tests {
         assert_eq!(field("Name:\tx\nThreads:\t7\n", "Threads"), Some(7));
     }
 
+    /// Every thread on the machine has a kernel stack of at least a page, so the reading holds at least a
+    /// page per thread the machine counts; one that read kB as bytes, or the page tables alone, holds less.
     #[test]
-    fn this_process_reads_a_figure() {
-        assert!(kernel_bytes(None).unwrap() > 0);
+    fn this_process_reads_at_least_a_page_per_thread_on_the_machine() {
+        let r = read(None).unwrap();
+        assert!(r.process_threads >= 1, "{r:?}");
+        assert!(r.bytes >= 4096 * r.machine_threads, "{} bytes for {} threads", r.bytes, r.machine_threads);
     }
 }
