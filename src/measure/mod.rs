@@ -9,6 +9,7 @@
 
 pub mod alloc;
 pub mod bytes;
+pub mod instructions;
 pub mod kernel;
 pub mod observer;
 pub mod rss;

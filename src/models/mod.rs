@@ -397,14 +397,25 @@ fn spawn_loop<R: Runtime, B: Body>(
 ) -> Result<Spawned<R::Handle>> {
     R::at_spawn_site(on, move || {
         let start = Instant::now();
-        for _ in 0..n {
-            match R::spawn(on, body()) {
-                Ok(h) => handles.push(h),
-                Err(e) => return (handles, Err(e)),
-            }
-        }
-        (handles, Ok((start, start.elapsed())))
+        let spawned = spawn_all::<R, B>(on, n, &mut handles, &body);
+        let took = start.elapsed();
+        (handles, spawned.map(|()| (start, took)))
     })
+}
+
+/// The spawn loop itself, a function of its own that is never inlined, so that an instruction counter can
+/// count exactly its instructions by name ([`crate::measure::instructions::SPAWN_LOOP`]).
+#[inline(never)]
+pub fn spawn_all<R: Runtime, B: Body>(
+    on: R::Started,
+    n: usize,
+    handles: &mut Vec<R::Handle>,
+    body: &impl Fn() -> B,
+) -> Result<()> {
+    for _ in 0..n {
+        handles.push(R::spawn(on, body())?);
+    }
+    Ok(())
 }
 
 /// The parked experiment: `n` tasks running `body(rv, park)`, which park until the run releases them.
