@@ -13,8 +13,9 @@ use std::fmt::Write as _;
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 
+use super::format::thousands;
 use super::run::Run;
-use super::{read_json, thousands};
+use crate::files::read_json;
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
