@@ -1343,3 +1343,71 @@ fn binary_bad_input_exits_nonzero_and_writes_nothing() {
     assert_eq!(code, 0);
     assert!(out.contains("--min-effect") && out.contains("Mann–Whitney") && out.contains("same commit"), "{out}");
 }
+
+fn build(commit: &str) -> taskbench::provenance::Build {
+    taskbench::provenance::Build {
+        commit: Some(commit.to_string()),
+        dirty: Some(false),
+        rustc: Some("rustc 1.95.0".to_string()),
+        lock_hash: Some("00112233aabbccdd".to_string()),
+        probe: None,
+    }
+}
+
+/// Every cell record of the fixture rewritten to name `build`.
+fn stamp_records(f: &Fixture, build_of: impl Fn(&CellRecord) -> taskbench::provenance::Build) {
+    for mut cell in taskbench::record::read_cells(&f.records).unwrap() {
+        cell.build = Some(build_of(&cell));
+        write_cell(&f.records, &cell).unwrap();
+    }
+}
+
+/// Fails on: `save` naming the checkout at save time (the machine's `git_commit`) instead of the build in
+/// the cell records, or dropping the per-cell build from summary.json.
+#[test]
+fn a_run_names_the_build_that_measured_it_not_the_checkout_at_save_time() {
+    let f = fixture(1.0, 0.01);
+    stamp_records(&f, |_| build("aaaaaaaaaaaaaaaaaaaa"));
+    // fake_machine's checkout is 0123456789abcdef: a later commit than the one that measured.
+    let saved = run::save(&opts(&f, "one-build"), fake_machine("m", "6.8.0")).unwrap();
+    assert!(saved.mixed_builds.is_none());
+    let r = run::load(&saved.path).unwrap();
+    assert_eq!(r.machine.git_commit.as_deref(), Some("aaaaaaaaaaaaaaaaaaaa"));
+    assert!(r.summary.benchmarks.iter().all(|b| b.build == Some(build("aaaaaaaaaaaaaaaaaaaa"))));
+    assert_eq!(r.builds().describe(), "commit aaaaaaaaaaaa, rustc 1.95.0, Cargo.lock 00112233aabbccdd");
+    let text = text::render(&compare::compare(&[r], &DiffRule::default()).unwrap(), Format::Terminal);
+    assert!(text.contains("     build: commit aaaaaaaaaaaa, rustc 1.95.0, Cargo.lock 00112233aabbccdd\n"), "{text}");
+}
+
+/// Fails on: a mixed run reported as one build, or the line not naming which cells came from which build.
+#[test]
+fn a_run_from_two_builds_is_reported_as_mixed_naming_the_cells() {
+    let f = fixture(1.0, 0.01);
+    let goroutine_heap = "heap_per_task/goroutine/10000";
+    stamp_records(&f, |c| build(if c.id == goroutine_heap { "bbbbbbbbbbbbbbbb" } else { "aaaaaaaaaaaaaaaa" }));
+    let saved = run::save(&opts(&f, "two-builds"), fake_machine("m", "6.8.0")).unwrap();
+    let line = saved.mixed_builds.expect("two builds are named");
+    assert!(line.starts_with("the cells come from more than one build: 2 builds: commit aaaaaaaaaaaa"), "{line}");
+    assert!(line.contains("measured spawn (all 21 cells), spawn_cold (all 21 cells)"), "{line}");
+    assert!(
+        line.contains(
+            "commit bbbbbbbbbbbb, rustc 1.95.0, Cargo.lock 00112233aabbccdd measured heap_per_task/goroutine/10000"
+        ),
+        "{line}"
+    );
+    let r = run::load(&saved.path).unwrap();
+    assert_eq!(r.machine.git_commit, None, "no single commit measured the run");
+    let (code, out, err) = taskbench(&f.root, &["save", "--name", "two-too", "--machine", "m"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("the cells come from more than one build: 2 builds"), "{out}");
+}
+
+/// Fails on: an old run (no build in its cells) claiming a measuring build, or not saying where its commit
+/// comes from.
+#[test]
+fn an_old_run_says_its_build_is_the_save_time_checkout() {
+    let r = run::load(&committed_run()).unwrap();
+    let said = r.builds().describe();
+    assert!(said.starts_with("the save-time checkout, commit "), "{said}");
+    assert!(said.contains("do not name the build"), "{said}");
+}
