@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use taskbench::files::write_atomic;
 use taskbench::limits::{max_tasks, Snapshot};
 use taskbench::record::{criterion_home, records_dir};
 use taskbench::results::machine::{project_dir, Machine};
 use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
-use taskbench::results::{compare, export, findings, readme, report, run, write_atomic};
+use taskbench::results::{compare, export, findings, readme, report, run, text};
 
 #[derive(Parser)]
 #[command(
@@ -238,6 +239,9 @@ fn run_command(cmd: Command) -> Result<()> {
             for line in &saved.provenance {
                 println!("{line}");
             }
+            if let Some(line) = &saved.mixed_builds {
+                println!("{line}");
+            }
             for w in &saved.warnings {
                 eprintln!("warning: {w}");
             }
@@ -270,10 +274,10 @@ fn run_command(cmd: Command) -> Result<()> {
             let loaded = run::load_all(&runs)?;
             let c = compare::compare(&loaded, &diff_rule(min_effect))?;
             let format = match format {
-                Format::Terminal => compare::Format::Terminal,
-                Format::Markdown => compare::Format::Markdown,
+                Format::Terminal => text::Format::Terminal,
+                Format::Markdown => text::Format::Markdown,
             };
-            emit(&compare::render(&c, format), out.as_deref())
+            emit(&text::render(&c, format), out.as_deref())
         }
         Command::Report { runs, out, min_effect } => {
             let loaded = run::load_all(&runs)?;
@@ -311,7 +315,7 @@ fn run_command(cmd: Command) -> Result<()> {
         }
         Command::Machine => {
             let m = Machine::collect(&project_dir());
-            print!("{}", taskbench::results::to_json(&m).context("machine.json")?);
+            print!("{}", taskbench::files::to_json(&m).context("machine.json")?);
             Ok(())
         }
     }

@@ -10,8 +10,9 @@ use std::process::{Command, Output};
 
 use criterion::Criterion;
 use taskbench::cell::Temperature;
+use taskbench::results::format::human;
+use taskbench::results::overview;
 use taskbench::results::summary::gather;
-use taskbench::results::{human, overview};
 use taskbench::suite::{bench_main, criterion_config, spawn_join_ns, spawn_ns, GroupSpec};
 
 /// Set to a group's name: this process is that group's bench binary.
@@ -98,7 +99,7 @@ fn a_bench_run_writes_the_overview() {
     assert_eq!(g.summary.benchmarks.len(), 2, "{:?}", g.summary.benchmarks);
     for b in &g.summary.benchmarks {
         assert!(html.contains(&format!("<section id=\"g-{}\">", b.group)), "{} section", b.group);
-        let figure = format!("<td class=\"num\">{}", human(b.per_task.point, &b.per_task_unit));
+        let figure = format!("<td class=\"num\">{}", human(b.per_task.point, b.group().measures));
         assert!(html.contains(&figure), "{}: {figure} not on the page", b.id);
         let link = format!("href=\"{}/floor/100/report/index.html\"", b.group);
         assert!(html.contains(&link), "{}: no link {link}", b.id);

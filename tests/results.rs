@@ -10,12 +10,14 @@ use std::process::Command;
 
 use serde_json::json;
 use taskbench::record::{write_cell, CellRecord, GroupRecord, ModelRecord, RunInfo, Skipped};
-use taskbench::results::compare::{self, Format};
+use taskbench::results::compare;
+use taskbench::results::format::thousands;
 use taskbench::results::machine::Machine;
 use taskbench::results::noise::{self, Basis, DiffRule};
 use taskbench::results::run::{self, SaveOptions};
 use taskbench::results::summary::{Bench, Interval};
-use taskbench::results::{export, findings, readme, report, thousands};
+use taskbench::results::text::{self, Format};
+use taskbench::results::{export, findings, readme, report};
 
 const MODELS: &[&str] = &["thread", "tokio-mt", "tokio-ct", "async-std", "smol", "may", "floor", "goroutine"];
 const NS: &[usize] = &[10_000, 100_000, 1_000_000];
@@ -275,7 +277,7 @@ fn save_writes_machine_summary_and_raw_files() {
     let saved = run::save(&opts(&f, "base"), fake_machine("fake-4c-8g", "6.8.0")).unwrap();
     assert_eq!(saved.path, f.results.join("fake-4c-8g/base"));
     let r = run::load(&saved.path).unwrap();
-    assert_eq!(r.summary.schema, 2);
+    assert_eq!(r.summary.schema, 3);
     let groups: Vec<&str> = r.summary.groups.iter().map(|g| g.group.as_str()).collect();
     assert_eq!(groups, GROUP_NAMES, "groups in the fixed order, cold after warm");
     // 8 models x 3 N, minus 3 skipped, per group; heap has the seed-method row too.
@@ -289,7 +291,7 @@ fn save_writes_machine_summary_and_raw_files() {
     assert_eq!(b.sample_count, 10);
     assert_eq!(b.samples.len(), 10);
     assert!(b.samples.iter().all(|v| (v / fake_value("spawn", 1, 10_000) - 1.0).abs() <= 0.01 + 1e-12));
-    assert!(!b.bimodal && !b.mean_median);
+    assert!(!b.bimodal() && !b.mean_median());
     let h = r.summary.bench("heap_per_task/goroutine-seed-method/10000").unwrap();
     assert_eq!(h.per_task_unit, "bytes/task");
     assert_eq!(h.per_task.point, h.mean.point);
@@ -443,7 +445,7 @@ fn compare_shows_machine_differences_ratios_and_real_marks() {
     let c = compare::compare(&runs, &DiffRule::default()).unwrap();
     assert_eq!(c.machine_diffs.len(), 1);
     assert_eq!(c.machine_diffs[0].0, "kernel");
-    let spawn = c.groups.iter().find(|g| g.group == "spawn").unwrap();
+    let spawn = c.groups.iter().find(|g| g.group.name == "spawn").unwrap();
     let row = |m: &str, n: usize| spawn.rows.iter().find(|r| r.model == m && r.n == n).unwrap();
     let cell = row("tokio-mt", 10_000).cells[1].clone().unwrap();
     assert!((cell.ratio.unwrap() - 1.3).abs() < 1e-9);
@@ -455,18 +457,18 @@ fn compare_shows_machine_differences_ratios_and_real_marks() {
 
     // A larger minimum effect turns the 30% into noise.
     let strict = compare::compare(&runs, &DiffRule { time_min_effect: 0.5, ..DiffRule::default() }).unwrap();
-    let spawn_strict = strict.groups.iter().find(|g| g.group == "spawn").unwrap();
+    let spawn_strict = strict.groups.iter().find(|g| g.group.name == "spawn").unwrap();
     assert!(spawn_strict.rows.iter().all(|r| r.cells[1].as_ref().is_none_or(|c| c.real == Some(false))));
-    let heap_strict = strict.groups.iter().find(|g| g.group == "heap_per_task").unwrap();
+    let heap_strict = strict.groups.iter().find(|g| g.group.name == "heap_per_task").unwrap();
     assert!(heap_strict.rows.iter().all(|r| r.cells[1].as_ref().is_none_or(|c| c.real == Some(true))), "memory: 5%");
 
-    let text = compare::render(&c, Format::Terminal);
+    let text = text::render(&c, Format::Terminal);
     let kernel_at = text.find("kernel").unwrap();
     assert!(kernel_at < text.find("spawn (ns/task)").unwrap(), "machine differences come first:\n{text}");
     assert!(text.contains("1.30× ≠"), "{text}");
     assert!(text.contains("Mann–Whitney U test at p < 0.01") && text.contains("at least 25% (time groups)"), "{text}");
     assert!(text.contains("the median, ± half its 95% confidence interval"), "legend:\n{text}");
-    let md = compare::render(&c, Format::Markdown);
+    let md = text::render(&c, Format::Markdown);
     assert!(md.contains("| model | N | A (ns/task) | B (ns/task) | B/A |"), "{md}");
     assert!(md.contains("| kernel | 6.8.0 | 6.9.1 |"), "{md}");
     for m in MODELS {
@@ -499,12 +501,11 @@ fn synthetic(per_task_unit: &str, samples: Vec<f64>, half: f64) -> Bench {
         per_task_unit: per_task_unit.to_string(),
         per_task: interval(median),
         mean_per_task: interval(mean),
-        bimodal: noise::is_bimodal(&samples),
-        mean_median: noise::mean_far_from_median(mean, median),
         sample_count: samples.len(),
         iterations: samples.len() as f64,
         sampling_mode: Some("Flat".to_string()),
         raw: None,
+        build: None,
         samples,
     }
 }
@@ -557,7 +558,7 @@ fn rule_ignores_a_median_jump_when_samples_overlap() {
     let v = DiffRule::default().judge(&a, &b);
     assert!(v.effect > 0.25, "the medians differ a lot: {v:?}");
     assert!(!v.real, "the samples do not: {v:?}");
-    assert!(a.bimodal && b.bimodal, "and both are flagged");
+    assert!(a.bimodal() && b.bimodal(), "and both are flagged");
 }
 
 #[test]
@@ -629,15 +630,15 @@ fn per_task_is_the_median_and_samples_are_per_task() {
     for (got, want) in b.samples.iter().zip(&expected) {
         assert!((got - want).abs() < 1e-9, "time / iters / N: {got} vs {want}");
     }
-    assert!(b.mean_median, "mean 80% above the median");
-    assert!(!b.bimodal, "one stray sample is not a cluster");
+    assert!(b.mean_median(), "mean 80% above the median");
+    assert!(!b.bimodal(), "one stray sample is not a cluster");
     // Memory groups: already per task, not divided by N.
     let h = r.summary.bench("heap_per_task/smol/10000").unwrap();
     assert!((h.per_task.point - fake_value("heap_per_task", 4, n)).abs() < 1e-9);
     assert!(h.samples.iter().all(|v| (v / h.per_task.point - 1.0).abs() <= 0.01 + 1e-12));
 
     let c = compare::compare(&[r], &DiffRule::default()).unwrap();
-    let text = compare::render(&c, Format::Terminal);
+    let text = text::render(&c, Format::Terminal);
     assert!(text.contains("100 ns ±2.0% ~"), "flagged in the table:\n{text}");
     assert!(text.contains("~ after a value"), "and explained:\n{text}");
 }
@@ -656,8 +657,8 @@ fn bimodal_cells_are_flagged_and_unimodal_ones_are_not() {
     let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
     let r = run::load(&path).unwrap();
     let smol = r.summary.bench("rss_per_task/smol/10000").unwrap();
-    assert!(smol.bimodal && !smol.mean_median, "two clusters, mean near the median");
-    assert!(!r.summary.bench("rss_per_task/floor/10000").unwrap().bimodal);
+    assert!(smol.bimodal() && !smol.mean_median(), "two clusters, mean near the median");
+    assert!(!r.summary.bench("rss_per_task/floor/10000").unwrap().bimodal());
 
     let file = f.root.join("README.md");
     fs::write(&file, MARKERS).unwrap();
@@ -692,16 +693,16 @@ fn schema_1_runs_load_with_the_median_published_and_no_samples() {
     let median = old["median"]["point"].as_f64().unwrap();
     assert!((b.per_task.point - median / 10_000.0).abs() < 1e-9, "the stored median, per task");
     assert_eq!(b.mean_per_task.point, old["per_task"]["point"].as_f64().unwrap(), "the old published mean");
-    assert!(b.samples.is_empty() && !b.bimodal);
+    assert!(b.samples.is_empty() && !b.bimodal());
 
     // Against a schema 2 run: the shared cells are judged by the interval rule, and the legend says so.
     let f = fixture(1.0, 0.01);
     let new = run::load(&run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
     let c = compare::compare(&[new, r], &DiffRule::default()).unwrap();
-    let spawn = c.groups.iter().find(|g| g.group == "spawn").unwrap();
+    let spawn = c.groups.iter().find(|g| g.group.name == "spawn").unwrap();
     let cell = spawn.rows.iter().find(|r| r.model == "tokio-mt" && r.n == 10_000).unwrap().cells[1].clone();
     assert!(matches!(cell.unwrap().verdict.unwrap().basis, Basis::Intervals { .. }));
-    let text = compare::render(&c, Format::Terminal);
+    let text = text::render(&c, Format::Terminal);
     assert!(text.contains("Run B was saved by an older taskbench (summary schema 1), which published means"), "{text}");
 }
 
@@ -722,7 +723,7 @@ fn compare_and_report_work_on_two_schema_1_runs_from_different_machines() {
     assert!(!cells.is_empty());
     assert!(cells.iter().all(|c| matches!(c.verdict.unwrap().basis, Basis::Intervals { .. })));
     for format in [Format::Terminal, Format::Markdown] {
-        let text = compare::render(&c, format);
+        let text = text::render(&c, format);
         assert!(text.contains("Runs A, B were saved by an older taskbench"), "{text}");
         assert!(text.contains("intel-xeon-16c-126g/2026-11-27T1151Z-16core"), "{text}");
     }
@@ -896,7 +897,7 @@ fn state_groups_get_their_own_table_a_k_axis_and_a_finding() {
         ),
         "{said}"
     );
-    let text = compare::render(&c, Format::Terminal);
+    let text = text::render(&c, Format::Terminal);
     assert!(
         text.contains("N, the same at every K: floor 100,000, may 29,205, may-4k 29,205, goroutine 100,000."),
         "{text}"
@@ -1162,22 +1163,22 @@ fn loading_bad_run_folders_names_the_file_and_the_problem() {
     assert!(e.contains("summary.json") && e.contains("corrupt"), "{e}");
 
     for (schema, expect) in [("0", "unknown schema version 0"), ("\"one\"", "expected a whole number")] {
-        fs::write(&summary, good.replacen("\"schema\": 2", &format!("\"schema\": {schema}"), 1)).unwrap();
+        fs::write(&summary, good.replacen("\"schema\": 3", &format!("\"schema\": {schema}"), 1)).unwrap();
         let e = err_text(run::load(&path));
         assert!(e.contains("summary.json") && e.contains(expect), "{e}");
     }
 
-    fs::write(&summary, good.replacen("\"schema\": 2", "\"schema\": 3", 1)).unwrap();
+    fs::write(&summary, good.replacen("\"schema\": 3", "\"schema\": 4", 1)).unwrap();
     let e = err_text(run::load(&path));
     assert!(e.contains("summary.json") && e.contains("newer taskbench") && e.contains("Upgrade"), "{e}");
-    assert!(e.contains("versions 1 to 2"), "{e}");
+    assert!(e.contains("versions 1 to 3"), "{e}");
 
-    // A schema 2 file labelled 1 does not fit the old form: named, not guessed at.
-    fs::write(&summary, good.replacen("\"schema\": 2", "\"schema\": 1", 1).replace("\"per_task\"", "\"x\"")).unwrap();
+    // A schema 3 file labelled 1 does not fit the old form: named, not guessed at.
+    fs::write(&summary, good.replacen("\"schema\": 3", "\"schema\": 1", 1).replace("\"per_task\"", "\"x\"")).unwrap();
     let e = err_text(run::load(&path));
     assert!(e.contains("summary.json") && e.contains("schema version 1"), "{e}");
 
-    fs::write(&summary, good.replacen("\"schema\": 2,", "", 1)).unwrap();
+    fs::write(&summary, good.replacen("\"schema\": 3,", "", 1)).unwrap();
     let e = err_text(run::load(&path));
     assert!(e.contains("no \"schema\" field"), "{e}");
 
@@ -1341,4 +1342,72 @@ fn binary_bad_input_exits_nonzero_and_writes_nothing() {
     let (code, out, _) = taskbench(dir, &["compare", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--min-effect") && out.contains("Mann–Whitney") && out.contains("same commit"), "{out}");
+}
+
+fn build(commit: &str) -> taskbench::provenance::Build {
+    taskbench::provenance::Build {
+        commit: Some(commit.to_string()),
+        dirty: Some(false),
+        rustc: Some("rustc 1.95.0".to_string()),
+        lock_hash: Some("00112233aabbccdd".to_string()),
+        probe: None,
+    }
+}
+
+/// Every cell record of the fixture rewritten to name `build`.
+fn stamp_records(f: &Fixture, build_of: impl Fn(&CellRecord) -> taskbench::provenance::Build) {
+    for mut cell in taskbench::record::read_cells(&f.records).unwrap() {
+        cell.build = Some(build_of(&cell));
+        write_cell(&f.records, &cell).unwrap();
+    }
+}
+
+/// Fails on: `save` naming the checkout at save time (the machine's `git_commit`) instead of the build in
+/// the cell records, or dropping the per-cell build from summary.json.
+#[test]
+fn a_run_names_the_build_that_measured_it_not_the_checkout_at_save_time() {
+    let f = fixture(1.0, 0.01);
+    stamp_records(&f, |_| build("aaaaaaaaaaaaaaaaaaaa"));
+    // fake_machine's checkout is 0123456789abcdef: a later commit than the one that measured.
+    let saved = run::save(&opts(&f, "one-build"), fake_machine("m", "6.8.0")).unwrap();
+    assert!(saved.mixed_builds.is_none());
+    let r = run::load(&saved.path).unwrap();
+    assert_eq!(r.machine.git_commit.as_deref(), Some("aaaaaaaaaaaaaaaaaaaa"));
+    assert!(r.summary.benchmarks.iter().all(|b| b.build == Some(build("aaaaaaaaaaaaaaaaaaaa"))));
+    assert_eq!(r.builds().describe(), "commit aaaaaaaaaaaa, rustc 1.95.0, Cargo.lock 00112233aabbccdd");
+    let text = text::render(&compare::compare(&[r], &DiffRule::default()).unwrap(), Format::Terminal);
+    assert!(text.contains("     build: commit aaaaaaaaaaaa, rustc 1.95.0, Cargo.lock 00112233aabbccdd\n"), "{text}");
+}
+
+/// Fails on: a mixed run reported as one build, or the line not naming which cells came from which build.
+#[test]
+fn a_run_from_two_builds_is_reported_as_mixed_naming_the_cells() {
+    let f = fixture(1.0, 0.01);
+    let goroutine_heap = "heap_per_task/goroutine/10000";
+    stamp_records(&f, |c| build(if c.id == goroutine_heap { "bbbbbbbbbbbbbbbb" } else { "aaaaaaaaaaaaaaaa" }));
+    let saved = run::save(&opts(&f, "two-builds"), fake_machine("m", "6.8.0")).unwrap();
+    let line = saved.mixed_builds.expect("two builds are named");
+    assert!(line.starts_with("the cells come from more than one build: 2 builds: commit aaaaaaaaaaaa"), "{line}");
+    assert!(line.contains("measured spawn (all 21 cells), spawn_cold (all 21 cells)"), "{line}");
+    assert!(
+        line.contains(
+            "commit bbbbbbbbbbbb, rustc 1.95.0, Cargo.lock 00112233aabbccdd measured heap_per_task/goroutine/10000"
+        ),
+        "{line}"
+    );
+    let r = run::load(&saved.path).unwrap();
+    assert_eq!(r.machine.git_commit, None, "no single commit measured the run");
+    let (code, out, err) = taskbench(&f.root, &["save", "--name", "two-too", "--machine", "m"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("the cells come from more than one build: 2 builds"), "{out}");
+}
+
+/// Fails on: an old run (no build in its cells) claiming a measuring build, or not saying where its commit
+/// comes from.
+#[test]
+fn an_old_run_says_its_build_is_the_save_time_checkout() {
+    let r = run::load(&committed_run()).unwrap();
+    let said = r.builds().describe();
+    assert!(said.starts_with("the save-time checkout, commit "), "{said}");
+    assert!(said.contains("do not name the build"), "{said}");
 }

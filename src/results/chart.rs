@@ -4,14 +4,19 @@
 //!
 //! Output is deterministic (fixed rounding, no dates), so a chart checked into the repository can be compared
 //! byte for byte with what the run generates.
+//!
+//! Hand-written rather than `plotters`: every point carries its own tooltip (`<title>`: model, N, value and
+//! interval), the legend notes each model's last value, and the file stays byte-stable across versions;
+//! plotters' SVG backend gives none of these without post-processing its output.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::compare::{Comparison, GroupTable};
-use super::human;
-use super::report::esc;
-use super::summary::{Interval, Total, KERNEL_GROUP, RSS_GROUP};
+use super::format::{esc, human, short_n, tick_label};
+use super::noise::Interval;
+use super::summary::Total;
+use crate::catalogue::{self, Axis, Measures};
 
 /// Colours for models, in the run's model order; distinguishable and readable on white.
 pub const PALETTE: &[&str] = &[
@@ -51,48 +56,30 @@ pub struct Key {
     pub space_above: bool,
 }
 
-/// What the x axis counts: N tasks, or K bytes each task holds (the state groups). Either way logarithmic,
-/// so a point at 0 is not drawn: the caller lists it beside the chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum XAxis {
-    #[default]
-    Tasks,
-    BytesHeld,
-}
-
-impl XAxis {
-    /// The axis for a group's ids (`N`, or `K` in the state groups).
-    pub fn of_group(group: &str) -> XAxis {
-        if super::summary::is_state_group(group) {
-            XAxis::BytesHeld
-        } else {
-            XAxis::Tasks
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            XAxis::Tasks => "N (tasks), log scale",
-            XAxis::BytesHeld => "K, bytes each task holds across its park point, log scale",
-        }
-    }
-
-    fn tick(self, x: usize) -> String {
-        match self {
-            XAxis::Tasks => short_n(x),
-            XAxis::BytesHeld => tick_label(x as f64, "bytes"),
-        }
+/// The x axis's label: N tasks or K bytes each task holds (the state groups). Either way logarithmic, so a
+/// point at 0 is not drawn: the caller lists it beside the chart.
+fn axis_label(x: Axis) -> &'static str {
+    match x {
+        Axis::N => "N (tasks), log scale",
+        Axis::K => "K, bytes each task holds across its park point, log scale",
     }
 }
 
-/// A chart: per-task values (in `unit`) against N (or K: [`XAxis`]), both axes logarithmic, the legend on
+fn axis_tick(x: Axis, at: usize) -> String {
+    match x {
+        Axis::N => short_n(at),
+        Axis::K => tick_label(at as f64, Measures::Bytes),
+    }
+}
+
+/// A chart: per-task values (in `unit`) against N (or K: [`Axis`]), both axes logarithmic, the legend on
 /// the right.
 #[derive(Debug, Clone)]
 pub struct LogLog {
     /// What the x axis counts.
-    pub x: XAxis,
-    /// The per-task unit of every value (`ns/task`, `bytes/task`): it picks the ticks and their labels.
-    pub unit: String,
+    pub x: Axis,
+    /// Whether the values are time or bytes: it picks the ticks and their labels.
+    pub measures: Measures,
     pub y_label: String,
     pub aria: String,
     /// Room for the legend, right of the plot.
@@ -173,7 +160,7 @@ impl LogLog {
             r - L,
             b - t
         );
-        for v in y_ticks(y0, y1, &self.unit) {
+        for v in y_ticks(y0, y1, self.measures) {
             let y = sy(v);
             let _ = write!(
                 s,
@@ -181,7 +168,7 @@ impl LogLog {
                  <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
                 L - 6.0,
                 y + 4.0,
-                esc(&tick_label(v, &self.unit))
+                esc(&tick_label(v, self.measures))
             );
         }
         for &n in &ns {
@@ -191,7 +178,7 @@ impl LogLog {
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#e6e6e6\"/>\
                  <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
                 b + 16.0,
-                esc(&self.x.tick(n))
+                esc(&axis_tick(self.x, n))
             );
         }
         let _ = write!(
@@ -200,7 +187,7 @@ impl LogLog {
              <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
             (L + r) / 2.0,
             b + 38.0,
-            self.x.label(),
+            axis_label(self.x),
             (t + b) / 2.0,
             esc(&self.y_label)
         );
@@ -317,11 +304,10 @@ pub fn model_colors(c: &Comparison) -> BTreeMap<String, String> {
 /// The memory chart of one run (the first of `c`; `totals` are its [`super::summary::Summary::totals`]): RSS
 /// per task against N for every model, and RSS + kernel, dashed in the model's colour, where the run has both.
 /// Calibration controls are left out (the footer names them). `None` when the run has no RSS cell.
-pub fn memory(c: &Comparison, totals: &[Total], header: Vec<String>) -> Option<LogLog> {
-    let rss = c.groups.iter().find(|g| g.group == RSS_GROUP)?;
+pub fn memory(c: &Comparison, totals: &[Total], controls: &[&str], header: Vec<String>) -> Option<LogLog> {
+    let rss = c.groups.iter().find(|g| g.group.name == catalogue::RSS.name)?;
     let colors = model_colors(c);
-    let controls: Vec<&str> = crate::models::controls().iter().map(|m| m.name()).collect();
-    let unit = rss.unit.clone();
+    let measures = rss.group.measures;
     let mut models: Vec<&str> = rss.rows.iter().map(|r| r.model.as_str()).collect();
     models.dedup();
     let left_out: Vec<&str> = models.iter().copied().filter(|m| controls.contains(m)).collect();
@@ -347,11 +333,11 @@ pub fn memory(c: &Comparison, totals: &[Total], header: Vec<String>) -> Option<L
         let point = |n: usize, v: Interval, what: &str| Point {
             n,
             value: v,
-            tip: format!("{model}, N={n}: {} {what} per task", human(v.point, &unit)),
+            tip: format!("{model}, N={n}: {} {what} per task", human(v.point, measures)),
         };
-        let mut note = format!("{} at {}", human(last.point, &unit), short_n(last_n));
+        let mut note = format!("{} at {}", human(last.point, measures), short_n(last_n));
         if let Some((_, total)) = with_kernel.iter().find(|(n, _)| *n == last_n) {
-            note.push_str(&format!(", {} with kernel", human(total.point, &unit)));
+            note.push_str(&format!(", {} with kernel", human(total.point, measures)));
         }
         // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
         if !with_kernel.is_empty() {
@@ -394,7 +380,7 @@ pub fn memory(c: &Comparison, totals: &[Total], header: Vec<String>) -> Option<L
             dash: DASHES[1],
             marker: Some(1),
             text: "RSS + kernel".into(),
-            note: format!("({KERNEL_GROUP})"),
+            note: format!("({})", catalogue::KERNEL.name),
             ..Key::default()
         });
     }
@@ -407,8 +393,8 @@ pub fn memory(c: &Comparison, totals: &[Total], header: Vec<String>) -> Option<L
         footer.push(format!("Calibration controls left out: {}.", left_out.join(", ")));
     }
     Some(LogLog {
-        x: XAxis::Tasks,
-        unit,
+        x: Axis::N,
+        measures,
         y_label,
         aria: "memory per live task against N, log-log".into(),
         legend_width: legend_width(&keys),
@@ -450,10 +436,10 @@ fn pad_range(a: f64, b: f64, frac: f64, min_span: f64) -> (f64, f64) {
 }
 
 /// Tick values inside `[10^y0, 10^y1]`: 1-2-5 steps for time, powers of two for bytes, thinned to at most 9.
-fn y_ticks(y0: f64, y1: f64, unit: &str) -> Vec<f64> {
+fn y_ticks(y0: f64, y1: f64, measures: Measures) -> Vec<f64> {
     let (lo, hi) = (10f64.powf(y0), 10f64.powf(y1));
     let mut ticks = Vec::new();
-    if unit.starts_with("bytes") {
+    if measures == Measures::Bytes {
         let mut k = lo.log2().floor() as i32;
         while 2f64.powi(k) <= hi {
             let v = 2f64.powi(k);
@@ -485,37 +471,18 @@ fn y_ticks(y0: f64, y1: f64, unit: &str) -> Vec<f64> {
     ticks
 }
 
-/// `1 KiB`, `256 B`, `2 µs`: [`human`] without trailing zeros.
-fn tick_label(v: f64, unit: &str) -> String {
-    let s = human(v, unit);
-    let (num, u) = s.split_once(' ').unwrap_or((&s, ""));
-    let num = if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.') } else { num };
-    format!("{num} {u}")
-}
-
-/// `10k`, `1M`, `250`.
-pub fn short_n(n: usize) -> String {
-    if n >= 1_000_000 && n % 1_000_000 == 0 {
-        format!("{}M", n / 1_000_000)
-    } else if n >= 1000 && n % 1000 == 0 {
-        format!("{}k", n / 1000)
-    } else {
-        n.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn ticks() {
-        let t = y_ticks(2.0, 3.0, "ns/task");
+        let t = y_ticks(2.0, 3.0, Measures::Time);
         assert_eq!(t, vec![100.0, 200.0, 500.0, 1000.0]);
-        let t = y_ticks(1.0f64.log10() + 2.0, 4.0, "bytes/task");
+        let t = y_ticks(1.0f64.log10() + 2.0, 4.0, Measures::Bytes);
         assert!(t.contains(&128.0) && t.contains(&8192.0));
-        assert_eq!(tick_label(1024.0, "bytes/task"), "1 KiB");
-        assert_eq!(tick_label(2000.0, "ns/task"), "2 µs");
+        assert_eq!(tick_label(1024.0, Measures::Bytes), "1 KiB");
+        assert_eq!(tick_label(2000.0, Measures::Time), "2 µs");
         assert_eq!(short_n(1_000_000), "1M");
     }
 }

@@ -4,18 +4,24 @@
 //!
 //! "Real" is [`DiffRule::judge`]'s verdict (see [`super::noise`]): the per-sample values are separated by a
 //! Mann–Whitney U test and the medians differ by at least a minimum effect. A ratio without the mark is
-//! within the noise and should not be read as a difference. The same [`Comparison`] feeds the terminal and
-//! Markdown tables here and the HTML report.
+//! within the noise and should not be read as a difference.
+//!
+//! [`Comparison`] is the one table every renderer reads: cells keyed by run, group (the catalogue's
+//! [`Group`]), model and x (N, or K in a state group: [`Group::axis`]), each with its median, interval, mean,
+//! flags and verdict; the groups' skipped cells grouped by id and reason; model configurations and caveats;
+//! each run's builds. [`super::text`] renders it for a terminal and as Markdown, [`super::report`] as HTML,
+//! [`super::chart`] and [`super::findings`] draw and describe it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::noise::{DiffRule, Verdict, MEAN_MEDIAN_LIMIT};
-use super::run::Run;
-use super::summary::{id_param, model_order, Bench, GroupSummary, Interval, SkippedInfo};
-use super::{group_rank, human, per_task_label, sig3};
+use super::format::{human, ratio, thousands};
+use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
+use super::run::{Builds, Run};
+use super::summary::{model_order, Bench, GroupSummary, SkippedInfo};
+use crate::catalogue::{Group, Measures};
 
 /// The mark for a real difference.
 pub const REAL_MARK: &str = "≠";
@@ -54,13 +60,14 @@ pub struct RunHeader {
     /// The run's summary keeps every sample's value (schema 2 on); without them its differences are judged
     /// by the interval fallback.
     pub has_samples: bool,
+    /// The build(s) that measured the run, or the save-time checkout for older runs.
+    pub builds: Builds,
 }
 
 #[derive(Debug, Clone)]
 pub struct GroupTable {
-    pub group: String,
-    /// The per-task unit: `ns/task` or `bytes/task`.
-    pub unit: String,
+    /// The catalogue's entry (or one described from the run's unit): name, unit, axis, column.
+    pub group: Group,
     pub value_is: String,
     pub rows: Vec<Row>,
     /// Skipped benchmarks, each with the indices of the runs that skipped it for that reason.
@@ -104,8 +111,8 @@ impl Cell {
             id: b.id.clone(),
             per_task: b.per_task,
             mean_per_task: b.mean_per_task.point,
-            bimodal: b.bimodal,
-            mean_median: b.mean_median,
+            bimodal: b.bimodal(),
+            mean_median: b.mean_median(),
             ratio: reference.filter(|r| r.per_task.point != 0.0).map(|r| b.per_task.point / r.per_task.point),
             real: verdict.map(|v| v.real),
             verdict,
@@ -118,7 +125,7 @@ impl Cell {
     }
 
     /// Why the cell is flagged, in words; empty when it is not.
-    pub fn flag_reasons(&self, unit: &str) -> String {
+    pub fn flag_reasons(&self, measures: Measures) -> String {
         let mut why = Vec::new();
         if self.bimodal {
             why.push("samples split into two clusters".to_string());
@@ -126,7 +133,7 @@ impl Cell {
         if self.mean_median {
             why.push(format!(
                 "mean {} is more than {:.0}% from the median",
-                human(self.mean_per_task, unit),
+                human(self.mean_per_task, measures),
                 MEAN_MEDIAN_LIMIT * 100.0
             ));
         }
@@ -178,6 +185,7 @@ pub fn compare(runs: &[Run], rule: &DiffRule) -> Result<Comparison> {
             machine: r.machine.one_line(),
             date: r.machine.date.clone(),
             has_samples: has_samples(r),
+            builds: r.builds(),
         })
         .collect();
 
@@ -229,7 +237,7 @@ pub fn compare(runs: &[Run], rule: &DiffRule) -> Result<Comparison> {
             }
         }
     }
-    group_names.sort_by_key(|g| group_rank(g));
+    group_names.sort_by(|a, b| Group::rank(a).cmp(&Group::rank(b)));
 
     let mut groups = Vec::new();
     let mut confidence_level = 0.95;
@@ -242,11 +250,14 @@ pub fn compare(runs: &[Run], rule: &DiffRule) -> Result<Comparison> {
             for b in r.summary.benchmarks.iter().filter(|b| b.group == g) {
                 keys.insert((order.get(&b.model).copied().unwrap_or(usize::MAX), b.model.clone(), b.n));
                 if unit.is_empty() {
-                    unit = b.per_task_unit.clone();
+                    unit = b.unit.clone();
                 }
                 confidence_level = b.per_task.confidence_level;
             }
             if let Some(gs) = r.summary.group(&g) {
+                if unit.is_empty() {
+                    unit = gs.unit.clone();
+                }
                 if value_is.is_empty() {
                     value_is = gs.value_is.clone();
                 }
@@ -280,7 +291,8 @@ pub fn compare(runs: &[Run], rule: &DiffRule) -> Result<Comparison> {
                 tasks.push((m.name.clone(), n));
             }
         }
-        groups.push(GroupTable { group: g, unit, value_is, rows, skipped, tasks });
+        let group = Group::find_or_unknown(&g, &unit);
+        groups.push(GroupTable { group, value_is, rows, skipped, tasks });
     }
     Ok(Comparison {
         runs: headers,
@@ -321,50 +333,12 @@ fn letter(i: usize) -> String {
     s
 }
 
-/// `253 ns ±1.2%`: the per-task value and half its confidence interval.
-pub fn value_cell(v: &Interval, unit: &str) -> String {
-    format!("{} ±{}%", human(v.point, unit), sig_pct(v.relative_half_width()))
-}
-
-/// [`value_cell`] with [`FLAG_MARK`] after a flagged cell.
-fn flagged_value_cell(c: &Cell, unit: &str) -> String {
-    let v = value_cell(&c.per_task, unit);
-    if c.flagged() {
-        format!("{v} {FLAG_MARK}")
-    } else {
-        v
-    }
-}
-
-fn sig_pct(f: f64) -> String {
-    let p = f * 100.0;
-    if p < 0.1 {
-        format!("{p:.2}")
-    } else {
-        format!("{p:.1}")
-    }
-}
-
-/// `1.03×`, with the real-difference mark when it applies.
+/// `1.03×`, with the real-difference mark when it applies; `-` without a ratio.
 pub fn ratio_cell(c: &Cell) -> String {
     match c.ratio {
         None => "-".to_string(),
-        Some(r) => {
-            let mark = if c.real == Some(true) { format!(" {REAL_MARK}") } else { String::new() };
-            // Near 1, three significant digits would print 1.00 for a real 0.3% difference.
-            let r = if (r - 1.0).abs() < 0.01 { format!("{r:.3}") } else { sig3(r) };
-            format!("{r}×{mark}")
-        }
-    }
-}
-
-/// [`ratio_cell`] padded where the mark would be, so right-aligned ratios line up in text.
-fn ratio_cell_aligned(c: &Cell) -> String {
-    let s = ratio_cell(c);
-    if c.real == Some(true) || c.ratio.is_none() {
-        s
-    } else {
-        format!("{s}  ")
+        Some(r) if c.real == Some(true) => format!("{} {REAL_MARK}", ratio(r)),
+        Some(r) => ratio(r),
     }
 }
 
@@ -402,135 +376,12 @@ pub fn legend(c: &Comparison) -> String {
     s
 }
 
-/// The columns after `model` and `N`: each run's value, and each later run's ratio to the first.
-fn columns(c: &Comparison, unit: &str) -> Vec<String> {
-    let mut cols = Vec::new();
-    for (i, r) in c.runs.iter().enumerate() {
-        cols.push(format!("{} ({})", r.letter, per_task_label(unit)));
-        if i > 0 {
-            cols.push(format!("{}/A", r.letter));
-        }
-    }
-    cols
-}
-
-fn row_cells(row: &Row, unit: &str, aligned: bool) -> Vec<String> {
-    let mut out = vec![row.model.clone(), row.n.to_string()];
-    for (i, cell) in row.cells.iter().enumerate() {
-        match cell {
-            // Pads unflagged values where the mark would be, so right-aligned numbers line up in text.
-            Some(c) if aligned && !c.flagged() => out.push(format!("{}  ", flagged_value_cell(c, unit))),
-            Some(c) => out.push(flagged_value_cell(c, unit)),
-            None => out.push("—".to_string()),
-        }
-        if i > 0 {
-            let ratio = if aligned { ratio_cell_aligned } else { ratio_cell };
-            out.push(cell.as_ref().map(ratio).unwrap_or_else(|| "-".to_string()));
-        }
-    }
-    out
-}
-
-/// Output formats of `taskbench compare`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Terminal,
-    Markdown,
-}
-
-/// Renders a comparison as aligned text or as Markdown to paste.
-pub fn render(c: &Comparison, format: Format) -> String {
-    match format {
-        Format::Terminal => render_terminal(c),
-        Format::Markdown => render_markdown(c),
-    }
-}
-
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
-fn text_table(out: &mut String, header: &[String], rows: &[Vec<String>], right_from: usize) {
-    let mut w: Vec<usize> = header.iter().map(|h| width(h)).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(width(c));
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::from(" ");
-        for (i, c) in cells.iter().enumerate() {
-            let pad = " ".repeat(w[i] - width(c));
-            if i >= right_from {
-                s.push_str(&format!("  {pad}{c}"));
-            } else {
-                s.push_str(&format!("  {c}{pad}"));
-            }
-        }
-        s.trim_end().to_string()
-    };
-    let _ = writeln!(out, "{}", line(header));
-    for r in rows {
-        let _ = writeln!(out, "{}", line(r));
-    }
-}
-
-fn render_terminal(c: &Comparison) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Runs");
-    for r in &c.runs {
-        let _ = writeln!(out, "  {}  {}  ({}), saved {}", r.letter, r.label, r.path, r.date);
-        let _ = writeln!(out, "     {}", r.machine);
-    }
-    let _ = writeln!(out);
-    if c.runs.len() > 1 {
-        if c.machine_diffs.is_empty() {
-            let _ = writeln!(out, "Machine differences: none (same {}).", same_fields(c));
-        } else {
-            let _ = writeln!(out, "Machine differences (read these before the numbers)");
-            let (header, rows) = machine_diff_table(c);
-            text_table(&mut out, &header, &rows, usize::MAX);
-            let _ = writeln!(out, "  The same in every run: {}.", same_fields(c));
-        }
-        let _ = writeln!(out);
-        if !c.config_diffs.is_empty() {
-            let _ = writeln!(out, "Model configuration differences");
-            for (m, v) in &c.config_diffs {
-                let _ = writeln!(out, "  {m}");
-                for (r, cfg) in c.runs.iter().zip(v) {
-                    let _ = writeln!(out, "    {}: {cfg}", r.letter);
-                }
-            }
-            let _ = writeln!(out);
-        }
-    }
-    for g in &c.groups {
-        let _ = writeln!(out, "{} ({}): {}", g.group, per_task_label(&g.unit), g.value_is);
-        let header: Vec<String> =
-            ["model".to_string(), id_param(&g.group).to_string()].into_iter().chain(columns(c, &g.unit)).collect();
-        let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, &g.unit, true)).collect();
-        text_table(&mut out, &header, &rows, 1);
-        if let Some(line) = tasks_line(g) {
-            let _ = writeln!(out, "  {line}");
-        }
-        for (who, s) in &g.skipped {
-            let _ = writeln!(out, "  skipped{}: {}: {}", in_runs(c, who), s.id, s.reason);
-        }
-        let _ = writeln!(out);
-    }
-    for (m, cav) in &c.caveats {
-        let _ = writeln!(out, "Caveat, {m}: {cav}");
-    }
-    let _ = writeln!(out, "{}", legend(c));
-    out
-}
-
 /// A state group's N per model, in one line (`None` elsewhere): its rows are by K, at one N per model.
 pub fn tasks_line(g: &GroupTable) -> Option<String> {
     if g.tasks.is_empty() {
         return None;
     }
-    let each: Vec<String> = g.tasks.iter().map(|(m, n)| format!("{m} {}", super::thousands(*n as f64))).collect();
+    let each: Vec<String> = g.tasks.iter().map(|(m, n)| format!("{m} {}", thousands(*n as f64))).collect();
     Some(format!("N, the same at every K: {}.", each.join(", ")))
 }
 
@@ -554,76 +405,6 @@ pub fn same_fields(c: &Comparison) -> String {
         out.push("runtime crate versions");
     }
     out.join(", ")
-}
-
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
-}
-
-fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>], right_from: usize) {
-    let _ = writeln!(out, "| {} |", header.iter().map(|h| md_escape(h)).collect::<Vec<_>>().join(" | "));
-    let align: Vec<&str> = (0..header.len()).map(|i| if i >= right_from { "---:" } else { "---" }).collect();
-    let _ = writeln!(out, "|{}|", align.join("|"));
-    for r in rows {
-        let _ = writeln!(out, "| {} |", r.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | "));
-    }
-}
-
-/// The machine differences as a table: a `field` column, then one column per run.
-fn machine_diff_table(c: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
-    let header = std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
-    let rows = c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
-    (header, rows)
-}
-
-fn render_markdown(c: &Comparison) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "**Runs**\n");
-    for r in &c.runs {
-        let _ = writeln!(out, "- **{}**: `{}`, saved {}: {}", r.letter, r.label, r.date, md_escape(&r.machine));
-    }
-    let _ = writeln!(out);
-    if c.runs.len() > 1 {
-        if c.machine_diffs.is_empty() {
-            let _ = writeln!(out, "**Machine differences:** none (same {}).\n", same_fields(c));
-        } else {
-            let _ = writeln!(out, "**Machine differences**\n");
-            let (header, rows) = machine_diff_table(c);
-            md_table(&mut out, &header, &rows, usize::MAX);
-            let _ = writeln!(out, "\nThe same in every run: {}.\n", same_fields(c));
-        }
-        if !c.config_diffs.is_empty() {
-            let _ = writeln!(out, "**Model configuration differences**\n");
-            for (m, v) in &c.config_diffs {
-                let per_run: Vec<String> =
-                    c.runs.iter().zip(v).map(|(r, cfg)| format!("{}: `{cfg}`", r.letter)).collect();
-                let _ = writeln!(out, "- {m}: {}", per_run.join("; "));
-            }
-            let _ = writeln!(out);
-        }
-    }
-    for g in &c.groups {
-        let _ = writeln!(out, "**{}** ({}): {}\n", g.group, per_task_label(&g.unit), md_escape(&g.value_is));
-        let header: Vec<String> =
-            ["model".to_string(), id_param(&g.group).to_string()].into_iter().chain(columns(c, &g.unit)).collect();
-        let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, &g.unit, false)).collect();
-        md_table(&mut out, &header, &rows, 1);
-        if let Some(line) = tasks_line(g) {
-            let _ = writeln!(out, "\n{line}");
-        }
-        if !g.skipped.is_empty() {
-            let _ = writeln!(out);
-            for (who, s) in &g.skipped {
-                let _ = writeln!(out, "- skipped{}: `{}`: {}", in_runs(c, who), s.id, md_escape(&s.reason));
-            }
-        }
-        let _ = writeln!(out);
-    }
-    for (m, cav) in &c.caveats {
-        let _ = writeln!(out, "- Caveat, {m}: {}", md_escape(cav));
-    }
-    let _ = writeln!(out, "\n{}", legend(c));
-    out
 }
 
 #[cfg(test)]

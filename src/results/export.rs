@@ -13,8 +13,11 @@ use std::fmt::Write as _;
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 
+use super::format::thousands;
 use super::run::Run;
-use super::{read_json, thousands};
+use super::summary::GroupSummary;
+use crate::catalogue::Group;
+use crate::files::read_json;
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +29,8 @@ pub enum ExportFormat {
 /// The run in `format`, and the groups left out (not in nanoseconds).
 pub fn export(run: &Run, format: ExportFormat, name: Option<&str>) -> Result<(String, Vec<String>)> {
     let left_out: Vec<String> =
-        run.summary.groups.iter().filter(|g| g.unit != "ns").map(|g| format!("{} ({})", g.group, g.unit)).collect();
-    let benches: Vec<_> = run.summary.benchmarks.iter().filter(|b| b.unit == "ns").collect();
+        run.summary.groups.iter().filter(|g| !is_time(g)).map(|g| format!("{} ({})", g.group, g.unit)).collect();
+    let benches: Vec<_> = run.summary.benchmarks.iter().filter(|b| b.group().is_time()).collect();
     if benches.is_empty() {
         bail!("{}: no benchmark measured in nanoseconds to export", run.path.display());
     }
@@ -71,4 +74,8 @@ pub fn export(run: &Run, format: ExportFormat, name: Option<&str>) -> Result<(St
         }
     };
     Ok((text, left_out))
+}
+
+fn is_time(g: &GroupSummary) -> bool {
+    Group::find_or_unknown(&g.group, &g.unit).is_time()
 }

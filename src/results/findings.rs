@@ -10,12 +10,11 @@ use std::path::Path;
 
 use super::chart;
 use super::compare::{Cell, Comparison, GroupTable, FLAG_MARK};
+use super::format::{figure, power_of_ten as n_text, times};
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
-use super::summary::{KERNEL_GROUP, RSS_GROUP, STATE_HEAP_GROUP, STATE_RSS_GROUP};
-use super::{relative_to, thousands};
-use crate::limits::Needs;
-use crate::models;
+use crate::catalogue::{HEAP, KERNEL, RSS, SPAWN, STATE_HEAP, STATE_RSS};
+use crate::files::relative_to;
 
 pub const BEGIN: &str = "<!-- findings:begin -->";
 pub const END: &str = "<!-- findings:end -->";
@@ -27,8 +26,55 @@ pub const CHART_FILE: &str = "memory.svg";
 const FLOOR: &str = "floor";
 const GOROUTINE: &str = "goroutine";
 const GOROUTINE_STACK: &str = "goroutine-stack";
-const HEAP_GROUP: &str = "heap_per_task";
-const SPAWN_GROUP: &str = "spawn";
+const RSS_GROUP: &str = RSS.name;
+const KERNEL_GROUP: &str = KERNEL.name;
+const HEAP_GROUP: &str = HEAP.name;
+const SPAWN_GROUP: &str = SPAWN.name;
+const STATE_HEAP_GROUP: &str = STATE_HEAP.name;
+const STATE_RSS_GROUP: &str = STATE_RSS.name;
+
+/// What kind of task a model's row is, as the sentences group them. A saved run does not record it, so it
+/// is told here by the names saved runs hold, fixed rather than read from today's model registry: renaming
+/// or adding a model there never changes what an old run says. A model not listed is in no sentence that
+/// needs its kind (it still shows in every table and the chart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A task with no stack of its own, in this process.
+    Stackless,
+    /// A thread or stackful coroutine: a stack mapping per task, in this process.
+    Stackful,
+    /// A calibration row (the floor holding a known number of bytes), not a runtime.
+    Control,
+    /// A task measured in a child process (Go) or a part of one (its stack alone).
+    Child,
+}
+
+const KINDS: &[(&str, Kind)] = &[
+    ("thread", Kind::Stackful),
+    ("thread-16k", Kind::Stackful),
+    ("may", Kind::Stackful),
+    ("may-4k", Kind::Stackful),
+    ("tokio-mt", Kind::Stackless),
+    ("tokio-mt-inside", Kind::Stackless),
+    ("tokio-ct", Kind::Stackless),
+    ("async-std", Kind::Stackless),
+    ("smol", Kind::Stackless),
+    ("floor", Kind::Stackless),
+    ("floor-1KiB-inline", Kind::Control),
+    ("floor-4KiB-heap", Kind::Control),
+    ("goroutine", Kind::Child),
+    ("goroutine-stack", Kind::Child),
+    ("goroutine-seed-method", Kind::Child),
+];
+
+fn kind(model: &str) -> Option<Kind> {
+    KINDS.iter().find(|(m, _)| *m == model).map(|(_, k)| *k)
+}
+
+/// The calibration rows, which the memory chart leaves out.
+pub fn controls() -> Vec<&'static str> {
+    KINDS.iter().filter(|(_, k)| *k == Kind::Control).map(|(m, _)| *m).collect()
+}
 
 /// The generated Markdown between the markers (without them). `c` is the comparison of `run` alone.
 pub fn section(run: &Run, c: &Comparison, readme_dir: &Path) -> String {
@@ -58,7 +104,7 @@ pub fn section(run: &Run, c: &Comparison, readme_dir: &Path) -> String {
     if chart_svg(run, c).is_some() {
         let dir = relative_to(readme_dir, &run.path).unwrap_or_else(|| run.path.clone());
         let link = dir.join(CHART_FILE).to_string_lossy().into_owned();
-        let kernel = c.groups.iter().any(|g| g.group == KERNEL_GROUP);
+        let kernel = c.groups.iter().any(|g| g.group.name == KERNEL_GROUP);
         let _ = writeln!(out, "\n![Memory per live task against N, every model, log-log]({link})\n");
         let _ = writeln!(
             out,
@@ -80,7 +126,7 @@ pub fn chart_svg(run: &Run, c: &Comparison) -> Option<String> {
         "Memory per live task against N".to_string(),
         format!("run {} on {}", run.summary.run, run.machine.one_line()),
     ];
-    chart::memory(c, &run.summary.totals(), header).map(|chart| chart.document())
+    chart::memory(c, &run.summary.totals(), &controls(), header).map(|chart| chart.document())
 }
 
 /// The sentences, in the order the README gives them; each needs its figures in the run.
@@ -94,7 +140,7 @@ struct Figures<'a>(&'a Comparison);
 
 impl Figures<'_> {
     fn group(&self, group: &str) -> Option<&GroupTable> {
-        self.0.groups.iter().find(|g| g.group == group)
+        self.0.groups.iter().find(|g| g.group.name == group)
     }
 
     fn cell(&self, group: &str, model: &str, n: usize) -> Option<&Cell> {
@@ -150,45 +196,16 @@ impl Figures<'_> {
 
 /// `8,773 B`, `170 ns`, `12.5 ns`; with the table's mark when the cell's samples describe it poorly.
 fn amount(c: &Cell, unit: &str) -> String {
-    let v = c.per_task.point;
-    let num = if v.abs() < 100.0 { format!("{v:.1}") } else { thousands(v) };
+    let num = figure(c.per_task.point);
     let flag = if c.flagged() { format!(" {FLAG_MARK}") } else { String::new() };
     format!("{num} {unit}{flag}")
-}
-
-/// `10^6` for powers of ten, else `25,000`.
-fn n_text(n: usize) -> String {
-    let digits = n.to_string();
-    if n >= 10 && digits.starts_with('1') && digits[1..].chars().all(|c| c == '0') {
-        format!("10^{}", digits.len() - 1)
-    } else {
-        thousands(n as f64)
-    }
-}
-
-/// `2.3×`, `45×`.
-fn times(a: f64, b: f64) -> String {
-    let r = a / b;
-    if r < 10.0 {
-        format!("{r:.1}×")
-    } else {
-        format!("{r:.0}×")
-    }
-}
-
-fn needs(model: &str) -> Option<Needs> {
-    models::by_name(model).map(|m| m.needs())
-}
-
-fn is_control(model: &str) -> bool {
-    models::controls().iter().any(|m| m.name() == model)
 }
 
 /// The cheapest and dearest stackless task at the largest N, and the cheapest runtime above the floor.
 fn stackless(f: &Figures) -> Option<String> {
     let n = *f.ns(RSS_GROUP).last()?;
     let mut rows: Vec<(&str, &Cell)> =
-        f.at(RSS_GROUP, n).into_iter().filter(|(m, _)| !is_control(m) && needs(m) == Some(Needs::STACKLESS)).collect();
+        f.at(RSS_GROUP, n).into_iter().filter(|(m, _)| kind(m) == Some(Kind::Stackless)).collect();
     rows.sort_by(|a, b| a.1.per_task.point.total_cmp(&b.1.per_task.point));
     let (&(lo_m, lo), &(hi_m, hi)) = (rows.first()?, rows.last()?);
     if rows.len() < 2 {
@@ -272,7 +289,7 @@ fn goroutine(f: &Figures) -> Option<String> {
 fn stackful(f: &Figures) -> Option<String> {
     let mut models: Vec<&str> = Vec::new();
     for r in &f.group(RSS_GROUP)?.rows {
-        let stack = needs(&r.model).is_some_and(|n| n.maps_per_task > 0 && !n.in_child_process);
+        let stack = kind(&r.model) == Some(Kind::Stackful);
         if stack && !models.contains(&r.model.as_str()) {
             models.push(&r.model);
         }
@@ -420,7 +437,7 @@ fn state(f: &Figures) -> Option<String> {
             let at = if *k == largest {
                 String::new()
             } else {
-                format!(" (at K = {}, the largest it ran)", thousands(*k as f64))
+                format!(" (at K = {}, the largest it ran)", super::format::thousands(*k as f64))
             };
             let go = if ms.contains(&GOROUTINE) { go_note(*k) } else { String::new() };
             format!("{per_byte} B for {}{at}{go}", join_and(&names))
@@ -429,7 +446,7 @@ fn state(f: &Figures) -> Option<String> {
     Some(format!(
         "Holding K bytes across the park point (`{STATE_RSS_GROUP}`, K = 0 to {}, one N per model) adds to a task's \
          RSS, per byte held: {}.",
-        thousands(largest as f64),
+        super::format::thousands(largest as f64),
         parts.join("; ")
     ))
 }

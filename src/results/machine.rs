@@ -14,7 +14,8 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use super::{iso8601, now_unix, slug, MACHINE_SCHEMA};
+use super::MACHINE_SCHEMA;
+use crate::files::{iso8601, now_unix, slug};
 
 /// The crates whose versions decide what is measured. Read from `Cargo.lock`.
 pub const TRACKED_CRATES: &[&str] = &[
@@ -85,8 +86,9 @@ impl Machine {
         let logical_cores = count_logical(&cpuinfo).unwrap_or_else(online_cpus);
         let available_parallelism = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let memory_total_bytes = meminfo_total().unwrap_or(0);
-        // The same readings the preflight decides with.
-        let limits = crate::limits::Snapshot::live();
+        // The same files the preflight reads (`crate::limits`), read here so that describing a machine does
+        // not depend on the harness.
+        let limits = KernelLimits::live();
         let build = BuildFacts::live(project).or(BuildFacts::built_in());
         let mut m = Machine {
             schema: MACHINE_SCHEMA,
@@ -103,7 +105,7 @@ impl Machine {
             vm_max_map_count: limits.max_map_count,
             kernel_pid_max: limits.pid_max,
             kernel_threads_max: limits.threads_max,
-            ulimit_nproc: Some(limits.nproc_limit.map_or_else(|| "unlimited".to_string(), |n| n.to_string())),
+            ulimit_nproc: Some(limits.nproc.map_or_else(|| "unlimited".to_string(), |n| n.to_string())),
             rustc: build.rustc,
             build_profile: build_profile(&project.join("Cargo.toml")),
             crates: build.crates,
@@ -175,6 +177,34 @@ impl Machine {
         f.push(("git commit".to_string(), commit));
         f.push(("date".to_string(), self.date.clone()));
         f
+    }
+}
+
+/// The kernel limits a run records: mappings, pids, threads, the soft `ulimit -u` (`None`: unlimited) and
+/// the transparent huge pages mode.
+struct KernelLimits {
+    max_map_count: Option<u64>,
+    pid_max: Option<u64>,
+    threads_max: Option<u64>,
+    nproc: Option<u64>,
+    thp: Option<String>,
+}
+
+impl KernelLimits {
+    fn live() -> KernelLimits {
+        let number = |p: &str| read_trim(p).and_then(|v| v.parse().ok());
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit only writes into the struct we pass.
+        let ok = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut lim) } == 0;
+        let thp = read_trim("/sys/kernel/mm/transparent_hugepage/enabled");
+        KernelLimits {
+            max_map_count: number("/proc/sys/vm/max_map_count"),
+            pid_max: number("/proc/sys/kernel/pid_max"),
+            threads_max: number("/proc/sys/kernel/threads-max"),
+            nproc: (ok && lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur),
+            // `always [madvise] never` -> `madvise`.
+            thp: thp.as_deref().and_then(|t| Some(t.split_once('[')?.1.split_once(']')?.0.to_string())),
+        }
     }
 }
 

@@ -11,12 +11,19 @@
 //!
 //! Both JSON files carry `"schema"`, each its own version ([`SUMMARY_SCHEMA`], [`MACHINE_SCHEMA`]); a reader
 //! refuses a version it does not know instead of guessing. Summary schema 1 (published the mean, kept no
-//! samples) is still read: [`summary::load`] brings it up to the current form.
+//! samples) is still read: [`summary::load`] brings it up to the current form. Schema 3 adds each cell's
+//! build; a run saved before it names the save-time checkout in `machine.json` as its build, and no more.
+//!
+//! Layers, lowest first (a module imports only from those above it in this list): [`format`], [`noise`],
+//! [`summary`], [`machine`], [`run`], [`compare`] (the one table every renderer reads), [`chart`],
+//! [`findings`], [`readme`], [`report`], [`overview`], [`export`]. Group names, units, axes and columns come
+//! from [`crate::catalogue`]; nothing here reads today's model registry.
 //!
 //! The pieces:
 //! - [`machine`]: describe this machine;
 //! - [`summary`]: read Criterion's output and the bench binaries' records into a [`summary::Summary`];
 //! - [`run`]: save a run folder atomically, and load one back with clear errors;
+//! - [`format`]: every number and escape the renderers print;
 //! - [`noise`]: the one rule for a real difference between runs, and the flags for a suspect sample set;
 //! - [`compare`]: runs side by side, machine differences first, with ratios and the noise rule;
 //! - [`chart`]: log-log SVG charts, for the report and the README's memory chart;
@@ -33,6 +40,7 @@ pub mod chart;
 pub mod compare;
 pub mod export;
 pub mod findings;
+pub mod format;
 pub mod machine;
 pub mod noise;
 pub mod overview;
@@ -41,119 +49,16 @@ pub mod readme;
 pub mod report;
 pub mod run;
 pub mod summary;
+pub mod text;
 
-pub use crate::files::{
-    from_versioned, iso8601, now_unix, read_json, read_versioned, read_versioned_value, relative_to, run_stamp, slug,
-    to_json, write_atomic,
-};
+/// Kept for the harness's callers (`budget`) until they call [`crate::files`] directly.
+pub use crate::files::write_atomic;
 
 /// The `summary.json` schema this build writes. 2: `per_task` is the median (was the mean), with
-/// `mean_per_task`, `samples` and the `bimodal` / `mean_median` flags added. It reads 1 and 2.
-pub const SUMMARY_SCHEMA: u64 = 2;
+/// `mean_per_task` and `samples` added. 3: each benchmark's `build`, and the flags are no longer written
+/// (they are computed from the samples when read). It reads 1, 2 and 3.
+pub const SUMMARY_SCHEMA: u64 = 3;
 /// The oldest `summary.json` schema this build reads.
 pub const OLDEST_SUMMARY_SCHEMA: u64 = 1;
 /// The `machine.json` schema this build writes and the only one it reads.
 pub const MACHINE_SCHEMA: u64 = 1;
-
-/// A value in a unit, scaled for people: `253 ns`, `1.25 µs`, `256 B`, `20.3 KiB`. Three significant digits.
-pub fn human(value: f64, unit: &str) -> String {
-    let (scaled, unit) = match unit {
-        "ns" | "ns/task" => {
-            let abs = value.abs();
-            if abs >= 1e9 {
-                (value / 1e9, "s")
-            } else if abs >= 1e6 {
-                (value / 1e6, "ms")
-            } else if abs >= 1e3 {
-                (value / 1e3, "µs")
-            } else {
-                (value, "ns")
-            }
-        }
-        "bytes/task" | "B/task" | "bytes" | "B" => {
-            let abs = value.abs();
-            if abs >= 1024.0 * 1024.0 * 1024.0 {
-                (value / (1024.0 * 1024.0 * 1024.0), "GiB")
-            } else if abs >= 1024.0 * 1024.0 {
-                (value / (1024.0 * 1024.0), "MiB")
-            } else if abs >= 1024.0 {
-                (value / 1024.0, "KiB")
-            } else {
-                (value, "B")
-            }
-        }
-        other => (value, other),
-    };
-    format!("{} {unit}", sig3(scaled))
-}
-
-/// Three significant digits, no exponent: `253`, `25.3`, `2.53`, `0.253`.
-pub fn sig3(v: f64) -> String {
-    let abs = v.abs();
-    if !v.is_finite() {
-        format!("{v}")
-    } else if abs >= 100.0 || abs == 0.0 {
-        format!("{v:.0}")
-    } else if abs >= 10.0 {
-        format!("{v:.1}")
-    } else if abs >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
-/// `1,234,567`: a whole number with thousands separators.
-pub fn thousands(v: f64) -> String {
-    let r = v.round() as i64;
-    let digits = r.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if r < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
-/// The short unit shown with per-task values: `ns/task` or `B/task`.
-pub fn per_task_label(unit: &str) -> &str {
-    match unit {
-        "bytes/task" => "B/task",
-        other => other,
-    }
-}
-
-/// The order groups appear in, everywhere: time first, then memory, then the state a task holds. Unknown
-/// groups sort after, by name.
-pub fn group_rank(group: &str) -> (usize, String) {
-    let known = [
-        "spawn",
-        "spawn_cold",
-        "spawn_join",
-        "spawn_join_cold",
-        "heap_per_task",
-        "rss_per_task",
-        "kernel_per_task",
-        "state_heap",
-        "state_rss",
-    ];
-    (known.iter().position(|g| *g == group).unwrap_or(known.len()), group.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn human_units() {
-        assert_eq!(human(253.4, "ns/task"), "253 ns");
-        assert_eq!(human(1250.0, "ns/task"), "1.25 µs");
-        assert_eq!(human(256.0, "bytes/task"), "256 B");
-        assert_eq!(human(20787.0, "bytes/task"), "20.3 KiB");
-    }
-}

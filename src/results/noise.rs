@@ -17,9 +17,58 @@
 //! median do not overlap, with the same minimum effect.
 //!
 //! A cell is flagged (`~`) when its samples split into two clusters ([`is_bimodal`]) or its mean and median
-//! differ by more than [`MEAN_MEDIAN_LIMIT`]: one number does not describe such a cell well.
+//! differ by more than [`MEAN_MEDIAN_LIMIT`]: one number does not describe such a cell well. The flags are
+//! computed from the samples whenever a run is read, never stored, so a changed threshold applies to every
+//! saved run at once.
+//!
+//! The rank test and `erfc` are written here: `statrs` has `erfc` but no Mann–Whitney U, and the test with
+//! its tie correction is 30 lines; both are checked against published values in `tests/results.rs`.
 
-use super::summary::{Bench, Interval};
+use serde::{Deserialize, Serialize};
+
+use super::format::pct;
+use crate::catalogue::Measures;
+
+/// A point estimate and its confidence interval.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Interval {
+    pub point: f64,
+    pub lower: f64,
+    pub upper: f64,
+    /// 0.95 unless Criterion was configured otherwise.
+    pub confidence_level: f64,
+    pub standard_error: f64,
+}
+
+impl Interval {
+    /// The interval divided by `by`: per iteration to per task.
+    pub fn scaled(&self, by: f64) -> Interval {
+        Interval {
+            point: self.point / by,
+            lower: self.lower / by,
+            upper: self.upper / by,
+            confidence_level: self.confidence_level,
+            standard_error: self.standard_error / by,
+        }
+    }
+
+    /// Half the interval's width relative to the point, as a fraction (`0.01` = ±1%).
+    pub fn relative_half_width(&self) -> f64 {
+        if self.point == 0.0 {
+            0.0
+        } else {
+            (self.upper - self.lower) / 2.0 / self.point.abs()
+        }
+    }
+}
+
+/// What the rule reads of a cell: its median per task with the interval, its per-sample values and whether
+/// it is time or bytes.
+pub trait Sampled {
+    fn median_per_task(&self) -> &Interval;
+    fn samples(&self) -> &[f64];
+    fn measures(&self) -> Measures;
+}
 
 /// The test's significance level: samples count as separated below this two-sided p-value.
 pub const ALPHA: f64 = 0.01;
@@ -68,23 +117,22 @@ pub struct Verdict {
 }
 
 impl DiffRule {
-    /// The minimum effect for a per-task unit: time groups are in `ns/task`, everything else is memory.
-    pub fn min_effect_for(&self, per_task_unit: &str) -> f64 {
-        if per_task_unit.starts_with("ns") {
-            self.time_min_effect
-        } else {
-            self.memory_min_effect
+    /// The minimum effect for a group that measures time or bytes.
+    pub fn min_effect_for(&self, measures: Measures) -> f64 {
+        match measures {
+            Measures::Time => self.time_min_effect,
+            Measures::Bytes => self.memory_min_effect,
         }
     }
 
     /// Whether `other` differs from `reference` for real. See the module docs.
-    pub fn judge(&self, reference: &Bench, other: &Bench) -> Verdict {
-        let min_effect = self.min_effect_for(&reference.per_task_unit);
-        let effect = relative_effect(reference.per_task.point, other.per_task.point);
-        let basis = if reference.samples.is_empty() || other.samples.is_empty() {
-            Basis::Intervals { overlap: overlap(&reference.per_task, &other.per_task) }
+    pub fn judge(&self, reference: &impl Sampled, other: &impl Sampled) -> Verdict {
+        let min_effect = self.min_effect_for(reference.measures());
+        let effect = relative_effect(reference.median_per_task().point, other.median_per_task().point);
+        let basis = if reference.samples().is_empty() || other.samples().is_empty() {
+            Basis::Intervals { overlap: overlap(reference.median_per_task(), other.median_per_task()) }
         } else {
-            Basis::MannWhitney { p: mann_whitney_p(&reference.samples, &other.samples) }
+            Basis::MannWhitney { p: mann_whitney_p(reference.samples(), other.samples()) }
         };
         let separated = match basis {
             Basis::MannWhitney { p } => p < ALPHA,
@@ -104,16 +152,6 @@ impl DiffRule {
             pct(self.memory_min_effect),
             confidence_level * 100.0
         )
-    }
-}
-
-/// `10%`, `2.5%`.
-fn pct(f: f64) -> String {
-    let p = f * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p}%")
     }
 }
 

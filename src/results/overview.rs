@@ -9,7 +9,8 @@ use anyhow::Result;
 
 use super::machine::{project_dir, Machine};
 use super::noise::DiffRule;
-use super::{report, run, write_atomic};
+use super::{report, run};
+use crate::files::write_atomic;
 
 /// The page's file name in Criterion's folder (Criterion's own index is `report/index.html`).
 pub const PAGE: &str = "taskbench.html";

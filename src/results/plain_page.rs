@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::summary::{per_iteration, read_bench, Interval};
-use super::write_atomic;
+use crate::files::write_atomic;
 
 /// Whether Criterion 0.8 may panic drawing this cell's plots in this run: one of the sample sets it kept for
 /// the cell (the last run's `new` and `base`, a named baseline) has every per-iteration value identical. If

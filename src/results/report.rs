@@ -11,14 +11,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::chart::{model_colors, Key, LogLog, Point, Series, XAxis, DASHES};
+use super::chart::{model_colors, Key, LogLog, Point, Series, DASHES};
 use super::compare::{
     compare, in_runs, legend, ratio_cell, same_fields, tasks_line, Cell, Comparison, GroupTable, FLAG_MARK, REAL_MARK,
 };
+use super::format::{esc, human, plus_minus_pct, thousands};
+use super::noise::Interval;
 use super::noise::{Basis, DiffRule};
 use super::run::Run;
-use super::summary::{id_param, Interval, Total, KERNEL_GROUP};
-use super::{human, iso8601, now_unix, per_task_label, relative_to, thousands, write_atomic};
+use super::summary::Total;
+use crate::catalogue::{self, Measures};
+use crate::files::{iso8601, now_unix, relative_to, write_atomic};
 use crate::record::criterion_cell_dir;
 
 /// Builds the page for `runs` and writes it to `out`, marking differences by `rule`. `criterion_home` is where
@@ -100,12 +103,12 @@ pub fn render_page(
     }
     h.push_str("<nav><b>Groups:</b> ");
     for g in &c.groups {
-        let _ = write!(h, "<a href=\"#g-{0}\">{0}</a> ", esc(&g.group));
+        let _ = write!(h, "<a href=\"#g-{0}\">{0}</a> ", esc(g.group.name));
     }
     h.push_str("</nav>\n");
     for g in &c.groups {
         group_section(&mut h, &c, g, &colors, &links);
-        if g.group == KERNEL_GROUP {
+        if g.group.name == catalogue::KERNEL.name {
             totals_section(&mut h, &c, runs);
         }
     }
@@ -181,11 +184,13 @@ fn totals_section(h: &mut String, c: &Comparison, runs: &[Run]) {
 }
 
 fn runs_section(h: &mut String, c: &Comparison) {
-    h.push_str("<section><h2>Runs</h2><table><tr><th></th><th>run</th><th>machine</th><th>saved</th></tr>");
+    h.push_str(
+        "<section><h2>Runs</h2><table><tr><th></th><th>run</th><th>machine</th><th>saved</th><th>build</th></tr>",
+    );
     for r in &c.runs {
         let _ = write!(
             h,
-            "<tr><td><b>{}</b></td><td class=\"nowrap\"><code>{}</code>{}</td><td>{}</td><td class=\"nowrap\">{}</td></tr>",
+            "<tr><td><b>{}</b></td><td class=\"nowrap\"><code>{}</code>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td></tr>",
             esc(&r.letter),
             esc(&r.label),
             if r.path.trim_end_matches('/').ends_with(&r.label) {
@@ -194,7 +199,8 @@ fn runs_section(h: &mut String, c: &Comparison) {
                 format!("<br><span class=\"ci\">{}</span>", esc(&r.path))
             },
             esc(&r.machine),
-            esc(&r.date)
+            esc(&r.date),
+            esc(&r.builds.describe())
         );
     }
     h.push_str("</table></section>\n");
@@ -250,11 +256,11 @@ fn configs_section(h: &mut String, c: &Comparison) {
 }
 
 fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) {
-    let unit = per_task_label(&g.unit);
+    let unit = g.group.short_unit();
     let _ = write!(
         h,
         "<section id=\"g-{0}\"><h2>{0} <small>{1}, lower is better</small></h2><p class=\"desc\">{2}</p>",
-        esc(&g.group),
+        esc(g.group.name),
         esc(unit),
         esc(&g.value_is)
     );
@@ -263,7 +269,7 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
     }
     h.push_str(&chart(c, g, colors));
     let multi = c.runs.len() > 1;
-    let _ = write!(h, "<table><tr><th>model</th><th class=\"num\">{}</th>", id_param(&g.group));
+    let _ = write!(h, "<table><tr><th>model</th><th class=\"num\">{}</th>", g.group.axis.letter());
     for (i, r) in c.runs.iter().enumerate() {
         let head = if multi { format!("{}: {unit}", r.letter) } else { unit.to_string() };
         let _ = write!(
@@ -300,9 +306,9 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
                     let _ = write!(
                         h,
                         "<td class=\"num\">{}{}</td><td class=\"num ci\" title=\"{}\">{}</td>",
-                        esc(&human(cl.per_task.point, &g.unit)),
-                        flag_html(cl, &g.unit),
-                        esc(&ci_text(&cl.per_task, &g.unit)),
+                        esc(&human(cl.per_task.point, g.group.measures)),
+                        flag_html(cl, g.group.measures),
+                        esc(&ci_text(&cl.per_task, g.group.measures)),
                         esc(&ci_pct(&cl.per_task))
                     );
                     if let Some(href) = links.cells.get(&(i, cl.id.clone())) {
@@ -330,12 +336,12 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
         let _ = write!(h, "<td>{}</td></tr>", details.join(" "));
     }
     h.push_str("</table>");
-    if let Some(href) = links.groups.get(&g.group) {
+    if let Some(href) = links.groups.get(g.group.name) {
         let _ = write!(
             h,
             "<p class=\"skipped\"><a href=\"{}\">Criterion's page for {}</a> (latest local run).</p>",
             esc(href),
-            esc(&g.group)
+            esc(g.group.name)
         );
     }
     if !g.skipped.is_empty() {
@@ -363,9 +369,9 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
 }
 
 /// [`FLAG_MARK`] with its reasons as a tooltip, for a flagged cell; nothing otherwise.
-fn flag_html(c: &Cell, unit: &str) -> String {
+fn flag_html(c: &Cell, measures: Measures) -> String {
     if c.flagged() {
-        format!(" <span class=\"flag\" title=\"{}\">{FLAG_MARK}</span>", esc(&c.flag_reasons(unit)))
+        format!(" <span class=\"flag\" title=\"{}\">{FLAG_MARK}</span>", esc(&c.flag_reasons(measures)))
     } else {
         String::new()
     }
@@ -388,21 +394,14 @@ fn verdict_text(c: &Cell) -> String {
 }
 
 /// `297 ns – 310 ns`.
-fn ci_text(v: &Interval, unit: &str) -> String {
-    format!("{} – {}", human(v.lower, unit), human(v.upper, unit))
+fn ci_text(v: &Interval, measures: Measures) -> String {
+    format!("{} – {}", human(v.lower, measures), human(v.upper, measures))
 }
 
 /// `±2.1%`: half the interval, relative; exact byte counts give intervals narrower than printed digits, so
 /// the bounds themselves go in the tooltip.
 fn ci_pct(v: &Interval) -> String {
-    let p = v.relative_half_width() * 100.0;
-    if p == 0.0 {
-        "±0".to_string()
-    } else if p < 0.1 {
-        format!("±{p:.2}%")
-    } else {
-        format!("±{p:.1}%")
-    }
+    plus_minus_pct(v.relative_half_width())
 }
 
 /// A log-log SVG chart of one group: per-task value against N, a colour per model and a dash pattern per run.
@@ -411,27 +410,27 @@ fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> S
     let mut not_drawn = Vec::new();
     let mut at_zero = Vec::new();
     let multi = c.runs.len() > 1;
-    let x = XAxis::of_group(&g.group);
+    let x = g.group.axis;
     for row in &g.rows {
         for (i, cell) in row.cells.iter().enumerate() {
             let Some(cl) = cell else { continue };
             let who = if multi { format!("{}: ", c.runs[i].letter) } else { String::new() };
             if row.n == 0 && cl.per_task.point > 0.0 {
                 // K = 0, the base of a state group: the log axis has no place for it, so it is listed.
-                at_zero.push(format!("{who}{} {}", row.model, human(cl.per_task.point, &g.unit)));
+                at_zero.push(format!("{who}{} {}", row.model, human(cl.per_task.point, g.group.measures)));
             } else if cl.per_task.point > 0.0 {
                 let v = cl.per_task;
                 let tip = format!(
                     "{who}{}, {}={}: {} ({})",
                     row.model,
-                    id_param(&g.group),
+                    g.group.axis.letter(),
                     row.n,
-                    human(v.point, &g.unit),
-                    ci_text(&v, &g.unit)
+                    human(v.point, g.group.measures),
+                    ci_text(&v, g.group.measures)
                 );
                 series.entry((i, row.model.clone())).or_default().push(Point { n: row.n, value: v, tip });
             } else {
-                not_drawn.push(format!("{} {} {}={}", c.runs[i].letter, row.model, id_param(&g.group), row.n));
+                not_drawn.push(format!("{} {} {}={}", c.runs[i].letter, row.model, g.group.axis.letter(), row.n));
             }
         }
     }
@@ -472,9 +471,9 @@ fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> S
     }
     let chart = LogLog {
         x,
-        unit: g.unit.clone(),
-        y_label: format!("{} (log scale)", per_task_label(&g.unit)),
-        aria: format!("{} per task against {}, log-log", g.group, id_param(&g.group)),
+        measures: g.group.measures,
+        y_label: format!("{} (log scale)", g.group.short_unit()),
+        aria: format!("{} per task against {}, log-log", g.group.name, g.group.axis.letter()),
         legend_width: 290.0,
         series,
         keys,
@@ -500,22 +499,6 @@ fn ellipsize(s: &str, max: usize) -> String {
     } else {
         format!("…{}", s.chars().skip(s.chars().count() - (max - 1)).collect::<String>())
     }
-}
-
-/// HTML escaping for text and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Links to Criterion's pages, only where Criterion's folder still holds the very data the run saved.

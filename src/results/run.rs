@@ -11,7 +11,9 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::machine::Machine;
 use super::summary::{self, Summary};
-use super::{read_versioned, run_stamp, to_json, write_atomic, MACHINE_SCHEMA};
+use super::MACHINE_SCHEMA;
+use crate::files::{read_versioned, run_stamp, to_json, write_atomic};
+use crate::provenance::Build;
 use crate::record::criterion_cell_dir;
 
 /// What `taskbench save` needs to know.
@@ -41,6 +43,8 @@ pub struct Saved {
     pub warnings: Vec<String>,
     /// Which cells came from which run: one line per run and group.
     pub provenance: Vec<String>,
+    /// One line naming the builds and their cells, when the cells come from more than one build.
+    pub mixed_builds: Option<String>,
     /// True when an older run of the same name was replaced.
     pub replaced: bool,
 }
@@ -49,6 +53,7 @@ pub struct Saved {
 pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     let gathered = summary::gather(&opts.criterion_home, &opts.records_dir)?;
     as_benched(&mut machine, &gathered);
+    let builds = Builds::of(&gathered.summary, &machine);
     if let Some(m) = &opts.machine_name {
         check_name(m, "machine name")?;
         machine.slug = m.clone();
@@ -116,15 +121,115 @@ pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
         fs::rename(&tmp, &target).with_context(|| format!("{}: cannot write", target.display()))?;
     }
     sync_dir(&machine_dir);
-    Ok(Saved { path: target, summary, warnings: gathered.warnings, provenance: gathered.provenance, replaced })
+    let mixed_builds =
+        builds.is_mixed().then(|| format!("the cells come from more than one build: {}", builds.describe()));
+    Ok(Saved {
+        path: target,
+        summary,
+        warnings: gathered.warnings,
+        provenance: gathered.provenance,
+        mixed_builds,
+        replaced,
+    })
 }
 
-/// The machine as the benches ran on it: the cores their processes could use, when the records say. The
-/// folder name stays the machine's.
+/// The machine as the benches ran on it: the cores their processes could use, when the records say, and
+/// the commit of the build that measured every cell (none when the cells name several builds, or none; then
+/// the save-time checkout stays only when no cell names a build). The folder name stays the machine's.
 fn as_benched(machine: &mut Machine, gathered: &summary::Gathered) {
     if let Some(cores) = gathered.bench_usable_cores {
         machine.available_parallelism = cores;
     }
+    if let Builds::Measured(builds) = Builds::of(&gathered.summary, machine) {
+        let one = match builds.as_slice() {
+            [(Some(b), _)] => Some(b),
+            _ => None,
+        };
+        machine.git_commit = one.and_then(|b| b.commit.clone());
+        machine.git_dirty = one.and_then(|b| b.dirty);
+    }
+}
+
+/// Which build(s) measured a run's cells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Builds {
+    /// Each build (`None`: a cell that names none) with the ids of the cells it measured, oldest commit
+    /// order as the cells first name them.
+    Measured(Vec<(Option<Build>, Vec<String>)>),
+    /// A run whose cells name no build (saved before cells carried one): all that is known is the checkout
+    /// when it was saved, which may not be what measured it.
+    SaveTimeCheckout { commit: Option<String>, dirty: Option<bool> },
+}
+
+impl Builds {
+    /// The builds `summary`'s cells name; the save-time checkout in `machine` when none does.
+    pub fn of(summary: &Summary, machine: &Machine) -> Builds {
+        if summary.benchmarks.iter().all(|b| b.build.is_none()) {
+            return Builds::SaveTimeCheckout { commit: machine.git_commit.clone(), dirty: machine.git_dirty };
+        }
+        let mut builds: Vec<(Option<Build>, Vec<String>)> = Vec::new();
+        for b in &summary.benchmarks {
+            match builds.iter_mut().find(|(build, _)| *build == b.build) {
+                Some((_, ids)) => ids.push(b.id.clone()),
+                None => builds.push((b.build.clone(), vec![b.id.clone()])),
+            }
+        }
+        Builds::Measured(builds)
+    }
+
+    pub fn is_mixed(&self) -> bool {
+        matches!(self, Builds::Measured(b) if b.len() > 1)
+    }
+
+    /// One line: the build, or each build with its cells, or the save-time checkout said as such.
+    pub fn describe(&self) -> String {
+        match self {
+            Builds::SaveTimeCheckout { commit, dirty } => {
+                let commit = match (commit, dirty) {
+                    (Some(c), Some(true)) => format!("commit {} with uncommitted changes", short(c)),
+                    (Some(c), _) => format!("commit {}", short(c)),
+                    (None, _) => "an unknown commit".to_string(),
+                };
+                format!("the save-time checkout, {commit} (this run's cells do not name the build that measured them)")
+            }
+            Builds::Measured(builds) if builds.len() == 1 => one_line(&builds[0].0),
+            Builds::Measured(builds) => {
+                let all: Vec<&str> = builds.iter().flat_map(|(_, ids)| ids.iter().map(String::as_str)).collect();
+                let each: Vec<String> =
+                    builds.iter().map(|(b, ids)| format!("{} measured {}", one_line(b), cells(ids, &all))).collect();
+                format!("{} builds: {}", builds.len(), each.join("; "))
+            }
+        }
+    }
+}
+
+fn one_line(build: &Option<Build>) -> String {
+    build.as_ref().map_or_else(|| "a build not recorded".to_string(), Build::one_line)
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// `ids` in few words: a group whose every cell is in `ids` by its name (`spawn (all 12 cells)`), the others
+/// by their ids.
+fn cells(ids: &[String], all: &[&str]) -> String {
+    let group_of = |id: &str| id.split('/').next().unwrap_or(id).to_string();
+    let mut groups: Vec<String> = ids.iter().map(|id| group_of(id)).collect();
+    groups.dedup();
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let mine: Vec<&str> = ids.iter().map(String::as_str).filter(|id| group_of(id) == *g).collect();
+            let total = all.iter().filter(|id| group_of(id) == *g).count();
+            if mine.len() == total {
+                format!("{g} (all {total} cells)")
+            } else {
+                mine.join(", ")
+            }
+        })
+        .collect();
+    parts.join(", ")
 }
 
 /// Every cell recorded so far, gathered as [`save`] gathers it, as a run called `name` that is not saved:
@@ -188,6 +293,11 @@ impl Run {
     /// `machine/run`, how runs are named in tables.
     pub fn label(&self) -> String {
         format!("{}/{}", self.summary.machine, self.summary.run)
+    }
+
+    /// The build(s) that measured the run ([`Builds::of`]).
+    pub fn builds(&self) -> Builds {
+        Builds::of(&self.summary, &self.machine)
     }
 }
 

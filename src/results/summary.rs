@@ -25,10 +25,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
 
-use super::noise::{is_bimodal, mean_far_from_median};
-use super::{
-    from_versioned, group_rank, iso8601, read_json, read_versioned_value, OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA,
-};
+pub use super::noise::Interval;
+use super::noise::{is_bimodal, mean_far_from_median, Sampled};
+use super::{OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA};
+use crate::catalogue::{self, Group, Measures};
+use crate::files::{from_versioned, iso8601, read_json, read_versioned_value};
+use crate::provenance::Build;
 use crate::record::{read_cells, safe, split_id, CellRecord, RunInfo};
 
 /// One saved run's numbers. See the module docs.
@@ -89,10 +91,6 @@ pub struct Bench {
     /// Every Criterion sample's per-task value (time ÷ iterations, ÷ N in the time groups), in Criterion's
     /// order. Empty for runs read from schema 1.
     pub samples: Vec<f64>,
-    /// The samples split into two clusters ([`is_bimodal`]); false when there are no samples.
-    pub bimodal: bool,
-    /// The mean and the median differ by more than 10% ([`mean_far_from_median`]).
-    pub mean_median: bool,
     /// Criterion's sample count (each sample is one or more iterations).
     pub sample_count: usize,
     /// Iterations summed over all samples.
@@ -101,38 +99,43 @@ pub struct Bench {
     pub sampling_mode: Option<String>,
     /// Where Criterion's files for this benchmark were copied, relative to the run folder.
     pub raw: Option<String>,
+    /// The build that measured the cell (schema 3 on); `None` in older runs, whose build is the save-time
+    /// checkout in `machine.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
 }
 
-/// A point estimate and its confidence interval.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct Interval {
-    pub point: f64,
-    pub lower: f64,
-    pub upper: f64,
-    /// 0.95 unless Criterion was configured otherwise.
-    pub confidence_level: f64,
-    pub standard_error: f64,
-}
-
-impl Interval {
-    /// The interval divided by `by`: per iteration to per task.
-    pub fn scaled(&self, by: f64) -> Interval {
-        Interval {
-            point: self.point / by,
-            lower: self.lower / by,
-            upper: self.upper / by,
-            confidence_level: self.confidence_level,
-            standard_error: self.standard_error / by,
-        }
+impl Bench {
+    /// The catalogue's entry for the cell's group, or one described from the run's unit.
+    pub fn group(&self) -> Group {
+        Group::find_or_unknown(&self.group, &self.unit)
     }
 
-    /// Half the interval's width relative to the point, as a fraction (`0.01` = ±1%).
-    pub fn relative_half_width(&self) -> f64 {
-        if self.point == 0.0 {
-            0.0
-        } else {
-            (self.upper - self.lower) / 2.0 / self.point.abs()
-        }
+    /// The samples split into two clusters ([`is_bimodal`]); false when there are no samples.
+    pub fn bimodal(&self) -> bool {
+        is_bimodal(&self.samples)
+    }
+
+    /// The mean and the median differ by more than 10% ([`mean_far_from_median`]).
+    pub fn mean_median(&self) -> bool {
+        mean_far_from_median(self.mean_per_task.point, self.per_task.point)
+    }
+
+    /// One number describes the cell poorly: [`Bench::bimodal`] or [`Bench::mean_median`].
+    pub fn flagged(&self) -> bool {
+        self.bimodal() || self.mean_median()
+    }
+}
+
+impl Sampled for Bench {
+    fn median_per_task(&self) -> &Interval {
+        &self.per_task
+    }
+    fn samples(&self) -> &[f64] {
+        &self.samples
+    }
+    fn measures(&self) -> Measures {
+        self.group().measures
     }
 }
 
@@ -220,7 +223,7 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
     let mut warnings = Vec::new();
     let mut provenance = Vec::new();
     let mut by_group: Vec<(&str, Vec<&CellRecord>)> = by_group.into_iter().collect();
-    by_group.sort_by_key(|(group, _)| group_rank(group));
+    by_group.sort_by_key(|(group, _)| Group::rank(group));
     for (group, cells) in by_group {
         let newest =
             cells.iter().max_by_key(|c| (c.run.started_unix_ms, c.written_at_unix)).expect("a group has cells");
@@ -257,8 +260,9 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
         let mut skipped: Vec<SkippedInfo> = Vec::new();
         for cell in &cells {
             let (id, model, n) = (&cell.id, &cell.model, cell.n);
-            if let Some(reason) = &cell.skipped {
-                skipped.push(SkippedInfo { id: id.clone(), model: model.clone(), n, reason: reason.clone() });
+            if let Some(reason) = cell.skipped.clone().or_else(|| cell.failed.as_ref().map(|f| format!("failed: {f}")))
+            {
+                skipped.push(SkippedInfo { id: id.clone(), model: model.clone(), n, reason });
                 continue;
             }
             let rel = Path::new(&safe(group)).join(safe(model)).join(n.to_string());
@@ -278,7 +282,11 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
             for file in ["benchmark.json", "estimates.json", "sample.json"] {
                 raw_files.push((raw_rel.join(file), dir.join(file)));
             }
-            benchmarks.push(Bench { raw: Some(raw_rel.to_string_lossy().into_owned()), ..bench });
+            benchmarks.push(Bench {
+                raw: Some(raw_rel.to_string_lossy().into_owned()),
+                build: cell.build.clone(),
+                ..bench
+            });
         }
         let (lines, warned) = runs_of(group, &cells);
         provenance.extend(lines);
@@ -296,7 +304,7 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
             skipped,
         });
     }
-    groups.sort_by_key(|g| group_rank(&g.group));
+    groups.sort_by(|a, b| Group::rank(&a.group).cmp(&Group::rank(&b.group)));
     sort_benchmarks(&mut benchmarks, &groups);
     let summary = Summary {
         schema: SUMMARY_SCHEMA,
@@ -393,7 +401,7 @@ pub fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id
         bail!("{}: iters and times differ in length or are empty", dir.join("sample.json").display());
     }
     // Time groups: one iteration is N tasks. A unit already "per task" is kept as it is.
-    let (per_task_unit, per_n) = per_task(unit, n);
+    let (per_task_unit, per_n) = per_task(group, unit, n);
     let samples: Vec<f64> = sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i / per_n).collect();
     if let Some(bad) = samples.iter().find(|v| !v.is_finite()) {
         bail!("{}: a sample's value per iteration is {bad}", dir.join("sample.json").display());
@@ -412,24 +420,21 @@ pub fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id
         per_task_unit,
         per_task: median.scaled(per_n),
         mean_per_task: mean.scaled(per_n),
-        bimodal: is_bimodal(&samples),
-        mean_median: mean_far_from_median(mean.point, median.point),
         samples,
         sample_count: sample.times.len(),
         iterations: sample.iters.iter().sum(),
         sampling_mode: sample.sampling_mode,
         raw: None,
+        build: None,
     })
 }
 
-/// The per-task unit for Criterion's `unit`, and what to divide Criterion's value by to get it: N for the
-/// time groups (one iteration is N tasks), 1 for a unit already per task.
-fn per_task(unit: &str, n: usize) -> (String, f64) {
-    if unit.ends_with("/task") {
-        (unit.to_string(), 1.0)
-    } else {
-        (format!("{unit}/task"), n as f64)
-    }
+/// The per-task unit of a group's values, and what to divide Criterion's value by to get it: N for the time
+/// groups (one iteration is N tasks), 1 for the memory groups (already per task).
+fn per_task(group: &str, unit: &str, n: usize) -> (String, f64) {
+    let g = Group::find_or_unknown(group, unit);
+    let per_n = if g.is_time() { n as f64 } else { 1.0 };
+    (g.per_task_unit().to_string(), per_n)
 }
 
 /// Reads a `summary.json` of any readable schema, as the current [`Summary`]. See the module docs.
@@ -471,13 +476,12 @@ fn upgrade_v1(value: &mut serde_json::Value) -> std::result::Result<(), serde_js
         .ok_or_else(|| serde_json::Error::custom("missing field `benchmarks`"))?;
     for b in benchmarks.iter_mut() {
         let old: BenchV1 = serde_json::from_value(b.take())?;
-        let (_, per_n) = per_task(&old.unit, old.n);
+        let (_, per_n) = per_task(&old.group, &old.unit, old.n);
         let new = Bench {
             per_task: old.median.scaled(per_n),
             mean_per_task: old.per_task,
             samples: Vec::new(),
-            bimodal: false,
-            mean_median: mean_far_from_median(old.mean.point, old.median.point),
+            build: None,
             id: old.id,
             group: old.group,
             model: old.model,
@@ -501,8 +505,8 @@ fn upgrade_v1(value: &mut serde_json::Value) -> std::result::Result<(), serde_js
 pub fn sort_benchmarks(benchmarks: &mut [Bench], groups: &[GroupSummary]) {
     let order = model_order(groups);
     benchmarks.sort_by(|a, b| {
-        (group_rank(&a.group), order.get(&a.model).copied().unwrap_or(usize::MAX), &a.model, a.n).cmp(&(
-            group_rank(&b.group),
+        (Group::rank(&a.group), order.get(&a.model).copied().unwrap_or(usize::MAX), &a.model, a.n).cmp(&(
+            Group::rank(&b.group),
             order.get(&b.model).copied().unwrap_or(usize::MAX),
             &b.model,
             b.n,
@@ -537,9 +541,9 @@ impl Summary {
     pub fn totals(&self) -> Vec<Total> {
         self.benchmarks
             .iter()
-            .filter(|b| b.group == RSS_GROUP)
+            .filter(|b| b.group == catalogue::RSS.name)
             .filter_map(|rss| {
-                let kernel = self.bench(&format!("{KERNEL_GROUP}/{}/{}", rss.model, rss.n))?;
+                let kernel = self.bench(&format!("{}/{}/{}", catalogue::KERNEL.name, rss.model, rss.n))?;
                 Some(Total {
                     model: rss.model.clone(),
                     n: rss.n,
@@ -563,29 +567,6 @@ impl Summary {
         out
     }
 }
-
-/// The group of resident bytes per task.
-pub const RSS_GROUP: &str = "rss_per_task";
-/// The state groups: heap and RSS per task while each task holds K bytes across its park point. Their ids
-/// end in K, not N (each model runs one N, in its configuration and [`ModelInfo::tasks`]).
-pub const STATE_HEAP_GROUP: &str = "state_heap";
-pub const STATE_RSS_GROUP: &str = "state_rss";
-
-/// Whether a group's ids end in K, the bytes each task holds, rather than in N.
-pub fn is_state_group(group: &str) -> bool {
-    group == STATE_HEAP_GROUP || group == STATE_RSS_GROUP
-}
-
-/// What the last part of a group's ids is called: `K` in the state groups, `N` elsewhere.
-pub fn id_param(group: &str) -> &'static str {
-    if is_state_group(group) {
-        "K"
-    } else {
-        "N"
-    }
-}
-/// The group of the kernel's bytes per task (kernel stacks and page tables).
-pub const KERNEL_GROUP: &str = "kernel_per_task";
 
 /// One model's memory at one N in all: RSS plus the kernel's share ([`Summary::totals`]), bytes per task.
 #[derive(Debug, Clone, PartialEq)]

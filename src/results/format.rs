@@ -1,0 +1,166 @@
+//! Every number and string escape the renderers print, in one place: values scaled for people (`253 ns`,
+//! `20.3 KiB`), whole numbers with separators, percentages, ratios, N as the README writes it, and HTML /
+//! Markdown escaping. What a value is (time or bytes) comes from the catalogue's [`Measures`], never from a
+//! unit string.
+
+use crate::catalogue::Measures;
+
+/// A value scaled for people: `253 ns`, `1.25 µs`, `256 B`, `20.3 KiB`. Three significant digits.
+pub fn human(value: f64, measures: Measures) -> String {
+    let abs = value.abs();
+    let steps: &[(f64, &str)] = match measures {
+        Measures::Time => &[(1e9, "s"), (1e6, "ms"), (1e3, "µs"), (1.0, "ns")],
+        Measures::Bytes => &[(1024.0 * 1024.0 * 1024.0, "GiB"), (1024.0 * 1024.0, "MiB"), (1024.0, "KiB"), (1.0, "B")],
+    };
+    let (div, unit) = steps.iter().find(|(d, _)| abs >= *d).copied().unwrap_or(steps[steps.len() - 1]);
+    format!("{} {unit}", sig3(value / div))
+}
+
+/// Three significant digits, no exponent: `253`, `25.3`, `2.53`, `0.253`.
+pub fn sig3(v: f64) -> String {
+    let abs = v.abs();
+    if !v.is_finite() {
+        format!("{v}")
+    } else if abs >= 100.0 || abs == 0.0 {
+        format!("{v:.0}")
+    } else if abs >= 10.0 {
+        format!("{v:.1}")
+    } else if abs >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// `1,234,567`: a whole number with thousands separators.
+pub fn thousands(v: f64) -> String {
+    let r = v.round() as i64;
+    let digits = r.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if r < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A README table number: `1,234` for bytes; `12.3` or `1,234` for nanoseconds.
+pub fn number(v: f64, measures: Measures) -> String {
+    if measures == Measures::Time && v.abs() < 100.0 {
+        return format!("{v:.1}");
+    }
+    thousands(v)
+}
+
+/// A sentence's figure: `12.5` below 100, `8,773` above.
+pub fn figure(v: f64) -> String {
+    if v.abs() < 100.0 {
+        format!("{v:.1}")
+    } else {
+        thousands(v)
+    }
+}
+
+/// Half a confidence interval in percent, as `compare` prints it: `1.2`, `0.05`.
+pub fn half_width_pct(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p < 0.1 {
+        format!("{p:.2}")
+    } else {
+        format!("{p:.1}")
+    }
+}
+
+/// `±2.1%` (the report's column); `±0` for an interval of width zero.
+pub fn plus_minus_pct(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p == 0.0 {
+        "±0".to_string()
+    } else {
+        format!("±{}%", half_width_pct(fraction))
+    }
+}
+
+/// `25%`, `2.5%`: a rule's threshold.
+pub fn pct(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p}%")
+    }
+}
+
+/// `1.03×`; near 1 with three decimals, so a real 0.3% difference does not print as `1.00×`.
+pub fn ratio(r: f64) -> String {
+    if (r - 1.0).abs() < 0.01 {
+        format!("{r:.3}×")
+    } else {
+        format!("{}×", sig3(r))
+    }
+}
+
+/// `2.3×`, `45×`: how many times `a` is `b`, as a sentence says it.
+pub fn times(a: f64, b: f64) -> String {
+    let r = a / b;
+    if r < 10.0 {
+        format!("{r:.1}×")
+    } else {
+        format!("{r:.0}×")
+    }
+}
+
+/// `10^6` for powers of ten, else `25,000`.
+pub fn power_of_ten(n: usize) -> String {
+    let digits = n.to_string();
+    if n >= 10 && digits.starts_with('1') && digits[1..].chars().all(|c| c == '0') {
+        format!("10^{}", digits.len() - 1)
+    } else {
+        thousands(n as f64)
+    }
+}
+
+/// `10k`, `1M`, `250`: an axis tick.
+pub fn short_n(n: usize) -> String {
+    if n >= 1_000_000 && n % 1_000_000 == 0 {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1000 && n % 1000 == 0 {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+/// `1 KiB`, `256 B`, `2 µs`: [`human`] without trailing zeros.
+pub fn tick_label(v: f64, measures: Measures) -> String {
+    let s = human(v, measures);
+    let (num, u) = s.split_once(' ').unwrap_or((&s, ""));
+    let num = if num.contains('.') { num.trim_end_matches('0').trim_end_matches('.') } else { num };
+    format!("{num} {u}")
+}
+
+/// HTML escaping for text and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown table-cell escaping.
+pub fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
