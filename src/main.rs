@@ -12,7 +12,7 @@ use taskbench::limits::{max_tasks, Snapshot};
 use taskbench::record::{criterion_home, records_dir};
 use taskbench::results::machine::{project_dir, Machine};
 use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
-use taskbench::results::{compare, export, findings, readme, report, run, text};
+use taskbench::results::{export, findings, readme, report, run, table, text};
 
 #[derive(Parser)]
 #[command(
@@ -272,7 +272,7 @@ fn run_command(cmd: Command) -> Result<()> {
         }
         Command::Compare { runs, format, out, min_effect } => {
             let loaded = run::load_all(&runs)?;
-            let c = compare::compare(&loaded, &diff_rule(min_effect))?;
+            let c = table::read(&loaded, &diff_rule(min_effect))?;
             let format = match format {
                 Format::Terminal => text::Format::Terminal,
                 Format::Markdown => text::Format::Markdown,

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use taskbench::catalogue::{Group, Measures, GROUPS};
-use taskbench::results::compare::compare;
 use taskbench::results::format::{figure, human, number, power_of_ten, ratio, thousands};
 use taskbench::results::noise::DiffRule;
 use taskbench::results::run::Run;
+use taskbench::results::table;
 use taskbench::results::text::{render, Format};
 use taskbench::results::{export, readme};
 
@@ -80,7 +80,7 @@ fn numbers_are_formatted_in_one_way() {
 /// terminal and Markdown walks drifting apart.
 #[test]
 fn compare_renders_one_run_as_text_and_markdown() {
-    let c = compare(&[tiny_run()], &DiffRule::default()).unwrap();
+    let c = table::read(&[tiny_run()], &DiffRule::default()).unwrap();
     let text = render(&c, Format::Terminal);
     let expected_start = "Runs
   A  m/tiny  (runs/m/tiny), saved 2026-01-02T03:04:05Z

@@ -10,12 +10,12 @@ use std::process::Command;
 
 use serde_json::json;
 use taskbench::record::{write_cell, CellRecord, GroupRecord, ModelRecord, RunInfo, Skipped};
-use taskbench::results::compare;
 use taskbench::results::format::thousands;
 use taskbench::results::machine::Machine;
 use taskbench::results::noise::{self, Basis, DiffRule};
 use taskbench::results::run::{self, SaveOptions};
 use taskbench::results::summary::{Bench, Interval};
+use taskbench::results::table;
 use taskbench::results::text::{self, Format};
 use taskbench::results::{export, findings, readme, report};
 
@@ -299,7 +299,7 @@ fn save_writes_machine_summary_and_raw_files() {
     assert_eq!(spawn.skipped.len(), 3);
     assert!(spawn.skipped.iter().any(|s| s.id == "spawn/thread/1000000" && s.reason.contains("max_map_count")));
     assert_eq!(spawn.recorded_at, "2026-11-26T21:30:05Z");
-    assert!(r.summary.caveats()["async-std"].contains("discontinued"));
+    assert!(table::of_run(&r).caveats["async-std"].contains("discontinued"));
     let raw = saved.path.join(b.raw.as_ref().unwrap());
     for file in ["benchmark.json", "estimates.json", "sample.json"] {
         assert!(raw.join(file).is_file(), "{file} copied");
@@ -442,11 +442,11 @@ fn compare_shows_machine_differences_ratios_and_real_marks() {
     write_criterion(&b.criterion, "spawn", "tokio-ct", 10_000, fake_value("spawn", 2, 10_000) * 1.3 * 1e4, 0.5, true);
     let run_b = run::save(&opts(&b, "b"), fake_machine("m", "6.9.1")).unwrap().path;
     let runs = run::load_all(&[run_a, run_b]).unwrap();
-    let c = compare::compare(&runs, &DiffRule::default()).unwrap();
+    let c = table::read(&runs, &DiffRule::default()).unwrap();
     assert_eq!(c.machine_diffs.len(), 1);
     assert_eq!(c.machine_diffs[0].0, "kernel");
     let spawn = c.groups.iter().find(|g| g.group.name == "spawn").unwrap();
-    let row = |m: &str, n: usize| spawn.rows.iter().find(|r| r.model == m && r.n == n).unwrap();
+    let row = |m: &str, n: usize| spawn.rows.iter().find(|r| r.model == m && r.x == n).unwrap();
     let cell = row("tokio-mt", 10_000).cells[1].clone().unwrap();
     assert!((cell.ratio.unwrap() - 1.3).abs() < 1e-9);
     assert_eq!(cell.real, Some(true));
@@ -456,7 +456,7 @@ fn compare_shows_machine_differences_ratios_and_real_marks() {
     assert_eq!(wide.real, Some(false), "but the samples overlap");
 
     // A larger minimum effect turns the 30% into noise.
-    let strict = compare::compare(&runs, &DiffRule { time_min_effect: 0.5, ..DiffRule::default() }).unwrap();
+    let strict = table::read(&runs, &DiffRule { time_min_effect: 0.5, ..DiffRule::default() }).unwrap();
     let spawn_strict = strict.groups.iter().find(|g| g.group.name == "spawn").unwrap();
     assert!(spawn_strict.rows.iter().all(|r| r.cells[1].as_ref().is_none_or(|c| c.real == Some(false))));
     let heap_strict = strict.groups.iter().find(|g| g.group.name == "heap_per_task").unwrap();
@@ -637,7 +637,7 @@ fn per_task_is_the_median_and_samples_are_per_task() {
     assert!((h.per_task.point - fake_value("heap_per_task", 4, n)).abs() < 1e-9);
     assert!(h.samples.iter().all(|v| (v / h.per_task.point - 1.0).abs() <= 0.01 + 1e-12));
 
-    let c = compare::compare(&[r], &DiffRule::default()).unwrap();
+    let c = table::read(&[r], &DiffRule::default()).unwrap();
     let text = text::render(&c, Format::Terminal);
     assert!(text.contains("100 ns ±2.0% ~"), "flagged in the table:\n{text}");
     assert!(text.contains("~ after a value"), "and explained:\n{text}");
@@ -698,9 +698,9 @@ fn schema_1_runs_load_with_the_median_published_and_no_samples() {
     // Against a schema 2 run: the shared cells are judged by the interval rule, and the legend says so.
     let f = fixture(1.0, 0.01);
     let new = run::load(&run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
-    let c = compare::compare(&[new, r], &DiffRule::default()).unwrap();
+    let c = table::read(&[new, r], &DiffRule::default()).unwrap();
     let spawn = c.groups.iter().find(|g| g.group.name == "spawn").unwrap();
-    let cell = spawn.rows.iter().find(|r| r.model == "tokio-mt" && r.n == 10_000).unwrap().cells[1].clone();
+    let cell = spawn.rows.iter().find(|r| r.model == "tokio-mt" && r.x == 10_000).unwrap().cells[1].clone();
     assert!(matches!(cell.unwrap().verdict.unwrap().basis, Basis::Intervals { .. }));
     let text = text::render(&c, Format::Terminal);
     assert!(text.contains("Run B was saved by an older taskbench (summary schema 1), which published means"), "{text}");
@@ -716,7 +716,7 @@ fn compare_and_report_work_on_two_schema_1_runs_from_different_machines() {
     }
     let runs = run::load_all(&[committed_run(), foreign]).unwrap();
     assert!(runs.iter().all(|r| r.summary.schema == 1));
-    let c = compare::compare(&runs, &DiffRule::default()).unwrap();
+    let c = table::read(&runs, &DiffRule::default()).unwrap();
     assert!(c.machine_diffs.iter().any(|(f, _)| f == "usable cores"), "{:?}", c.machine_diffs);
     assert!(c.runs.iter().all(|r| !r.has_samples));
     let cells: Vec<_> = c.groups.iter().flat_map(|g| &g.rows).filter_map(|r| r.cells[1].as_ref()).collect();
@@ -887,7 +887,7 @@ fn state_groups_get_their_own_table_a_k_axis_and_a_finding() {
     assert!(state.contains("| goroutine | 100,000 | 2,700 | 2,828 | 3,724 | 10,892 | 35,468 |"), "{state}");
     assert!(state.contains("- may, K = 16,384 (state_rss): holding 16384 B on a task's stack"), "{state}");
 
-    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let c = table::read(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
     let said = findings::bullets(&c).into_iter().find(|b| b.contains("state_rss")).expect("a state finding");
     assert!(
         said.contains(
@@ -964,7 +964,7 @@ fn memory_chart_has_one_line_per_model_and_log_axes() {
     let run_info = RunInfo { cells: vec!["kernel_per_task/thread/10000".into()], ..fake_run(1_795_728_600_000) };
     write_cell(&f.records, &fake_cell("kernel_per_task", "bytes/task", "thread", 10_000, None, &run_info)).unwrap();
     let r = run::load(&run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
-    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let c = table::read(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
     let svg = findings::chart_svg(&r, &c).expect("a chart");
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.ends_with("</svg>\n"));
     let lines: Vec<&str> = svg.split("<polyline ").skip(1).map(|l| &l[..l.find("/>").unwrap()]).collect();
@@ -1003,7 +1003,7 @@ fn memory_chart_has_one_line_per_model_and_log_axes() {
     // Without kernel cells, no dashed line and no style legend.
     let g = fixture(1.0, 0.01);
     let r = run::load(&run::save(&opts(&g, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
-    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let c = table::read(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
     let svg = findings::chart_svg(&r, &c).unwrap();
     assert_eq!(svg.matches("<polyline ").count(), MODELS.len());
     assert!(!svg.contains("<polyline points=\"\" ") && !svg_texts(&svg).iter().any(|t| t.2 == "RSS + kernel"));
@@ -1019,7 +1019,7 @@ fn readme_run() -> PathBuf {
 #[test]
 fn findings_carry_the_committed_runs_figures() {
     let r = run::load(&readme_run()).unwrap();
-    let c = compare::compare(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let c = table::read(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
     let bullets = findings::bullets(&c);
     assert!((3..=6).contains(&bullets.len()), "{bullets:?}");
     let figure = |id: &str| thousands(r.summary.bench(id).unwrap_or_else(|| panic!("{id}")).per_task.point);
@@ -1207,7 +1207,7 @@ fn comparing_runs_with_nothing_in_common_fails() {
     )
     .unwrap();
     let runs = run::load_all(&[run_a, run_b]).unwrap();
-    let e = err_text(compare::compare(&runs, &DiffRule::default()));
+    let e = err_text(table::read(&runs, &DiffRule::default()));
     assert!(e.contains("no benchmark in common"), "{e}");
     let out = a.root.join("r.html");
     assert!(report::write_report(&runs, &DiffRule::default(), &out, None).is_err());
@@ -1375,7 +1375,7 @@ fn a_run_names_the_build_that_measured_it_not_the_checkout_at_save_time() {
     assert_eq!(r.machine.git_commit.as_deref(), Some("aaaaaaaaaaaaaaaaaaaa"));
     assert!(r.summary.benchmarks.iter().all(|b| b.build == Some(build("aaaaaaaaaaaaaaaaaaaa"))));
     assert_eq!(r.builds().describe(), "commit aaaaaaaaaaaa, rustc 1.95.0, Cargo.lock 00112233aabbccdd");
-    let text = text::render(&compare::compare(&[r], &DiffRule::default()).unwrap(), Format::Terminal);
+    let text = text::render(&table::read(&[r], &DiffRule::default()).unwrap(), Format::Terminal);
     assert!(text.contains("     build: commit aaaaaaaaaaaa, rustc 1.95.0, Cargo.lock 00112233aabbccdd\n"), "{text}");
 }
 

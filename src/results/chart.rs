@@ -9,20 +9,13 @@
 //! interval), the legend notes each model's last value, and the file stays byte-stable across versions;
 //! plotters' SVG backend gives none of these without post-processing its output.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::compare::{Comparison, GroupTable};
 use super::format::{esc, human, short_n, tick_label};
 use super::noise::Interval;
-use super::summary::Total;
+use super::table::{GroupTable, Table};
 use crate::catalogue::{self, Axis, Measures};
 
-/// Colours for models, in the run's model order; distinguishable and readable on white.
-pub const PALETTE: &[&str] = &[
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
-    "#393b79", "#637939",
-];
 /// Dash patterns: runs A, B, C, ... in the report; RSS and RSS + kernel in the memory chart.
 pub const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
 
@@ -287,29 +280,15 @@ pub fn marker(style: usize, x: f64, y: f64, color: &str, tip: &str) -> String {
     }
 }
 
-/// A colour per model, in the comparison's model order (the registry's), so a model keeps its colour in
-/// every chart of a run.
-pub fn model_colors(c: &Comparison) -> BTreeMap<String, String> {
-    let mut models: Vec<&str> = c.configs.iter().map(|(m, _)| m.as_str()).collect();
-    for g in &c.groups {
-        for r in &g.rows {
-            if !models.contains(&r.model.as_str()) {
-                models.push(&r.model);
-            }
-        }
-    }
-    models.into_iter().enumerate().map(|(i, m)| (m.to_string(), PALETTE[i % PALETTE.len()].to_string())).collect()
-}
-
-/// The memory chart of one run (the first of `c`; `totals` are its [`super::summary::Summary::totals`]): RSS
-/// per task against N for every model, and RSS + kernel, dashed in the model's colour, where the run has both.
-/// Calibration controls are left out (the footer names them). `None` when the run has no RSS cell.
-pub fn memory(c: &Comparison, totals: &[Total], controls: &[&str], header: Vec<String>) -> Option<LogLog> {
-    let rss = c.groups.iter().find(|g| g.group.name == catalogue::RSS.name)?;
-    let colors = model_colors(c);
+/// The memory chart of one run (the first of `t`): RSS per task against N for every model, and RSS + kernel
+/// ([`Table::totals`]), dashed in the model's colour, where the run has both. Calibration controls are left
+/// out (the footer names them). `None` when the run has no RSS cell.
+pub fn memory(t: &Table, controls: &[&str], header: Vec<String>) -> Option<LogLog> {
+    let rss = t.group(catalogue::RSS.name)?;
+    let colors = t.colors();
+    let totals = t.totals(0);
     let measures = rss.group.measures;
-    let mut models: Vec<&str> = rss.rows.iter().map(|r| r.model.as_str()).collect();
-    models.dedup();
+    let mut models = rss.models();
     let left_out: Vec<&str> = models.iter().copied().filter(|m| controls.contains(m)).collect();
     models.retain(|m| !controls.contains(m));
 
@@ -355,7 +334,7 @@ pub fn memory(c: &Comparison, totals: &[Total], controls: &[&str], header: Vec<S
             marker: 0,
             points: values.iter().map(|(n, v)| point(*n, *v, "RSS")).collect(),
         });
-        if rss.skipped.iter().any(|(who, s)| who.contains(&0) && s.model == model && s.n > last_n) {
+        if rss.skipped_in(0).any(|s| s.model == model && s.n > last_n) {
             note.push_str(", skipped above");
         }
         keyed.push((last.point, Key { color, text: model.to_string(), note, ..Key::default() }));
@@ -414,12 +393,8 @@ fn legend_width(keys: &[Key]) -> f64 {
 
 /// A model's values in the first run of a group, by N.
 fn first_run_values(g: &GroupTable, model: &str) -> Vec<(usize, Interval)> {
-    let mut v: Vec<(usize, Interval)> = g
-        .rows
-        .iter()
-        .filter(|r| r.model == model)
-        .filter_map(|r| r.cells.first()?.as_ref().map(|c| (r.n, c.per_task)))
-        .collect();
+    let mut v: Vec<(usize, Interval)> =
+        g.cells_of(0).filter(|(r, _)| r.model == model).map(|(r, c)| (r.x, c.per_task)).collect();
     v.sort_by_key(|(n, _)| *n);
     v
 }
@@ -436,7 +411,7 @@ fn pad_range(a: f64, b: f64, frac: f64, min_span: f64) -> (f64, f64) {
 }
 
 /// Tick values inside `[10^y0, 10^y1]`: 1-2-5 steps for time, powers of two for bytes, thinned to at most 9.
-fn y_ticks(y0: f64, y1: f64, measures: Measures) -> Vec<f64> {
+pub fn y_ticks(y0: f64, y1: f64, measures: Measures) -> Vec<f64> {
     let (lo, hi) = (10f64.powf(y0), 10f64.powf(y1));
     let mut ticks = Vec::new();
     if measures == Measures::Bytes {
@@ -469,20 +444,4 @@ fn y_ticks(y0: f64, y1: f64, measures: Measures) -> Vec<f64> {
         ticks = ticks.into_iter().enumerate().filter(|(i, _)| i % step == 0).map(|(_, v)| v).collect();
     }
     ticks
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticks() {
-        let t = y_ticks(2.0, 3.0, Measures::Time);
-        assert_eq!(t, vec![100.0, 200.0, 500.0, 1000.0]);
-        let t = y_ticks(1.0f64.log10() + 2.0, 4.0, Measures::Bytes);
-        assert!(t.contains(&128.0) && t.contains(&8192.0));
-        assert_eq!(tick_label(1024.0, Measures::Bytes), "1 KiB");
-        assert_eq!(tick_label(2000.0, Measures::Time), "2 µs");
-        assert_eq!(short_n(1_000_000), "1M");
-    }
 }

@@ -3,16 +3,16 @@
 //! the chart as `memory.svg` in the run's folder). Nothing here is typed by hand: a sentence whose figures
 //! the run lacks is left out.
 //!
-//! The figures come from the same [`Comparison`] the report and `compare` draw (the run alone, as run A).
+//! The figures come from the same [`Table`] the report and `compare` draw (the run alone, as run A).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::chart;
-use super::compare::{Cell, Comparison, GroupTable, FLAG_MARK};
 use super::format::{figure, power_of_ten as n_text, times};
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
+use super::table::{Cell, GroupTable, Table, FLAG_MARK};
 use crate::catalogue::{HEAP, KERNEL, RSS, SPAWN, STATE_HEAP, STATE_RSS};
 use crate::files::relative_to;
 
@@ -76,8 +76,8 @@ pub fn controls() -> Vec<&'static str> {
     KINDS.iter().filter(|(_, k)| *k == Kind::Control).map(|(m, _)| *m).collect()
 }
 
-/// The generated Markdown between the markers (without them). `c` is the comparison of `run` alone.
-pub fn section(run: &Run, c: &Comparison, readme_dir: &Path) -> String {
+/// The generated Markdown between the markers (without them). `c` is the table of `run` alone.
+pub fn section(run: &Run, c: &Table, readme_dir: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -104,7 +104,7 @@ pub fn section(run: &Run, c: &Comparison, readme_dir: &Path) -> String {
     if chart_svg(run, c).is_some() {
         let dir = relative_to(readme_dir, &run.path).unwrap_or_else(|| run.path.clone());
         let link = dir.join(CHART_FILE).to_string_lossy().into_owned();
-        let kernel = c.groups.iter().any(|g| g.group.name == KERNEL_GROUP);
+        let kernel = c.group(KERNEL_GROUP).is_some();
         let _ = writeln!(out, "\n![Memory per live task against N, every model, log-log]({link})\n");
         let _ = writeln!(
             out,
@@ -121,31 +121,30 @@ pub fn section(run: &Run, c: &Comparison, readme_dir: &Path) -> String {
 }
 
 /// The memory chart file of `run` (see [`chart::memory`]); `None` when the run has no RSS cell.
-pub fn chart_svg(run: &Run, c: &Comparison) -> Option<String> {
+pub fn chart_svg(run: &Run, c: &Table) -> Option<String> {
     let header = vec![
         "Memory per live task against N".to_string(),
         format!("run {} on {}", run.summary.run, run.machine.one_line()),
     ];
-    chart::memory(c, &run.summary.totals(), &controls(), header).map(|chart| chart.document())
+    chart::memory(c, &controls(), header).map(|chart| chart.document())
 }
 
 /// The sentences, in the order the README gives them; each needs its figures in the run.
-pub fn bullets(c: &Comparison) -> Vec<String> {
+pub fn bullets(c: &Table) -> Vec<String> {
     let f = Figures(c);
     [stackless(&f), tokio(&f), goroutine(&f), stackful(&f), spawn(&f), state(&f)].into_iter().flatten().collect()
 }
 
-/// The first run's cells of a comparison, by group, model and N.
-struct Figures<'a>(&'a Comparison);
+/// The first run's cells of a table, by group, model and N.
+struct Figures<'a>(&'a Table);
 
 impl Figures<'_> {
     fn group(&self, group: &str) -> Option<&GroupTable> {
-        self.0.groups.iter().find(|g| g.group.name == group)
+        self.0.group(group)
     }
 
     fn cell(&self, group: &str, model: &str, n: usize) -> Option<&Cell> {
-        let g = self.group(group)?;
-        g.rows.iter().find(|r| r.model == model && r.n == n)?.cells.first()?.as_ref()
+        self.group(group)?.cell(model, n, 0)
     }
 
     fn value(&self, group: &str, model: &str, n: usize) -> Option<f64> {
@@ -155,18 +154,13 @@ impl Figures<'_> {
     /// The models of a group that have a value at `n`, in row order.
     fn at(&self, group: &str, n: usize) -> Vec<(&str, &Cell)> {
         let Some(g) = self.group(group) else { return Vec::new() };
-        g.rows
-            .iter()
-            .filter(|r| r.n == n)
-            .filter_map(|r| Some((r.model.as_str(), r.cells.first()?.as_ref()?)))
-            .collect()
+        g.cells_of(0).filter(|(r, _)| r.x == n).map(|(r, c)| (r.model.as_str(), c)).collect()
     }
 
     /// Every N with a value in a group, ascending.
     fn ns(&self, group: &str) -> Vec<usize> {
         let Some(g) = self.group(group) else { return Vec::new() };
-        let mut ns: Vec<usize> =
-            g.rows.iter().filter(|r| matches!(r.cells.first(), Some(Some(_)))).map(|r| r.n).collect();
+        let mut ns: Vec<usize> = g.cells_of(0).map(|(r, _)| r.x).collect();
         ns.sort_unstable();
         ns.dedup();
         ns
@@ -180,7 +174,7 @@ impl Figures<'_> {
     /// The Ns at which the first run skipped `model` in `group`.
     fn skipped(&self, group: &str, model: &str) -> Vec<usize> {
         let Some(g) = self.group(group) else { return Vec::new() };
-        g.skipped.iter().filter(|(who, s)| who.contains(&0) && s.model == model).map(|(_, s)| s.n).collect()
+        g.skipped_in(0).filter(|s| s.model == model).map(|s| s.n).collect()
     }
 
     /// `197 B of RSS`, with the kernel's share where the run has it: `8,773 B of RSS + 12,000 B of kernel memory`.
@@ -287,13 +281,8 @@ fn goroutine(f: &Figures) -> Option<String> {
 /// The models with a stack mapping per task (threads, stackful coroutines), at their largest N, against
 /// the floor there.
 fn stackful(f: &Figures) -> Option<String> {
-    let mut models: Vec<&str> = Vec::new();
-    for r in &f.group(RSS_GROUP)?.rows {
-        let stack = kind(&r.model) == Some(Kind::Stackful);
-        if stack && !models.contains(&r.model.as_str()) {
-            models.push(&r.model);
-        }
-    }
+    let mut models = f.group(RSS_GROUP)?.models();
+    models.retain(|m| kind(m) == Some(Kind::Stackful));
     // (N, phrase) per model; phrases at the same N share it.
     let mut parts: Vec<(usize, String)> = Vec::new();
     let mut skipped: Vec<usize> = Vec::new();
@@ -397,12 +386,7 @@ fn spawn(f: &Figures) -> Option<String> {
 /// held, models with the same growth (to two decimals) and the same largest K together, the largest K first.
 fn state(f: &Figures) -> Option<String> {
     let g = f.group(STATE_RSS_GROUP)?;
-    let mut models: Vec<&str> = Vec::new();
-    for r in &g.rows {
-        if !models.contains(&r.model.as_str()) {
-            models.push(&r.model);
-        }
-    }
+    let models = g.models();
     // (largest K, growth per byte held as printed) -> models.
     let mut grouped: Vec<((usize, String), Vec<&str>)> = Vec::new();
     for m in models {
@@ -452,25 +436,10 @@ fn state(f: &Figures) -> Option<String> {
 }
 
 /// `a`, `a and b`, `a, b and c`.
-fn join_and(parts: &[String]) -> String {
+pub fn join_and(parts: &[String]) -> String {
     match parts {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words() {
-        assert_eq!(n_text(1_000_000), "10^6");
-        assert_eq!(n_text(10), "10^1");
-        assert_eq!(n_text(25_000), "25,000");
-        assert_eq!(times(455.6, 196.8), "2.3×");
-        assert_eq!(times(8773.0, 195.0), "45×");
-        assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b and c");
     }
 }

@@ -15,7 +15,7 @@
 //! build; a run saved before it names the save-time checkout in `machine.json` as its build, and no more.
 //!
 //! Layers, lowest first (a module imports only from those above it in this list): [`format`], [`noise`],
-//! [`summary`], [`machine`], [`run`], [`compare`] (the one table every renderer reads), [`chart`],
+//! [`summary`], [`machine`], [`run`], [`table`] (the one table every renderer reads), [`chart`],
 //! [`findings`], [`readme`], [`report`], [`overview`], [`export`]. Group names, units, axes and columns come
 //! from [`crate::catalogue`]; nothing here reads today's model registry.
 //!
@@ -25,7 +25,7 @@
 //! - [`run`]: save a run folder atomically, and load one back with clear errors;
 //! - [`format`]: every number and escape the renderers print;
 //! - [`noise`]: the one rule for a real difference between runs, and the flags for a suspect sample set;
-//! - [`compare`]: runs side by side, machine differences first, with ratios and the noise rule;
+//! - [`table`]: runs side by side, cells keyed by run, group, model and x, with ratios and the noise rule;
 //! - [`chart`]: log-log SVG charts, for the report and the README's memory chart;
 //! - [`report`]: a self-contained HTML page with log-log charts;
 //! - [`overview`]: the page every bench leaves in Criterion's folder, for every cell measured so far;
@@ -37,7 +37,6 @@
 //! bad input leaves nothing behind and a crash leaves no half-written file.
 
 pub mod chart;
-pub mod compare;
 pub mod export;
 pub mod findings;
 pub mod format;
@@ -49,6 +48,7 @@ pub mod readme;
 pub mod report;
 pub mod run;
 pub mod summary;
+pub mod table;
 pub mod text;
 
 /// Kept for the harness's callers (`budget`) until they call [`crate::files`] directly.

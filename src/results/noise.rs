@@ -209,7 +209,7 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
 
 /// The complementary error function, with fractional error below 1.2e-7 (Numerical Recipes' `erfcc`,
 /// Chebyshev fit); enough for p-values compared with 0.01.
-fn erfc(x: f64) -> f64 {
+pub fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     let poly = -z * z - 1.265_512_23
@@ -267,58 +267,5 @@ fn median_of_sorted(s: &[f64]) -> f64 {
         0 => 0.0,
         n if n % 2 == 1 => s[n / 2],
         n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn erfc_known_values() {
-        assert!((erfc(0.0) - 1.0).abs() < 1e-7);
-        assert!((erfc(1.0) - 0.157_299_207).abs() < 1e-7);
-        assert!((erfc(-1.0) - 1.842_700_793).abs() < 1e-7);
-        // Two-sided p of z = 2.5758 is 0.01.
-        assert!((erfc(2.575_829 / std::f64::consts::SQRT_2) - 0.01).abs() < 1e-6);
-    }
-
-    #[test]
-    fn mann_whitney_edges() {
-        let same = [5.0; 10];
-        assert_eq!(mann_whitney_p(&same, &same), 1.0, "identical samples: not separated, no NaN");
-        assert_eq!(mann_whitney_p(&[], &same), 1.0);
-        let p = mann_whitney_p(&[256.0; 10], &[300.0; 10]);
-        assert!(p < 1e-4, "different constants are fully separated: {p}");
-        // Fully separated, no ties, 10 a side: z = 49.5 / sqrt(175).
-        let a: Vec<f64> = (0..10).map(f64::from).collect();
-        let b: Vec<f64> = (10..20).map(f64::from).collect();
-        let p = mann_whitney_p(&a, &b);
-        assert!((p - erfc(49.5 / 175f64.sqrt() / std::f64::consts::SQRT_2)).abs() < 1e-12);
-        assert!(p < ALPHA && (mann_whitney_p(&b, &a) - p).abs() < 1e-15, "two-sided, symmetric");
-        // Interleaved: no evidence.
-        let odd: Vec<f64> = (0..10).map(|i| f64::from(2 * i + 1)).collect();
-        let even: Vec<f64> = (0..10).map(|i| f64::from(2 * i)).collect();
-        assert!(mann_whitney_p(&odd, &even) > 0.5);
-    }
-
-    #[test]
-    fn bimodal_rule() {
-        let two = [100.0, 101.0, 102.0, 100.5, 150.0, 151.0, 149.0, 150.5];
-        assert!(is_bimodal(&two));
-        let one = [100.0, 101.0, 102.0, 100.5, 99.0, 103.0, 98.0, 101.5];
-        assert!(!is_bimodal(&one));
-        // One cold outlier is not a second cluster.
-        let outlier = [400.0, 410.0, 390.0, 405.0, 395.0, 3862.0];
-        assert!(!is_bimodal(&outlier));
-        assert!(!is_bimodal(&[256.0; 10]), "constant samples have no gap");
-    }
-
-    #[test]
-    fn medians() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert!(mean_far_from_median(120.0, 100.0));
-        assert!(!mean_far_from_median(105.0, 100.0));
     }
 }

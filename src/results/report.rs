@@ -11,15 +11,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::chart::{model_colors, Key, LogLog, Point, Series, DASHES};
-use super::compare::{
-    compare, in_runs, legend, ratio_cell, same_fields, tasks_line, Cell, Comparison, GroupTable, FLAG_MARK, REAL_MARK,
-};
+use super::chart::{Key, LogLog, Point, Series, DASHES};
 use super::format::{esc, human, plus_minus_pct, thousands};
 use super::noise::Interval;
 use super::noise::{Basis, DiffRule};
 use super::run::Run;
-use super::summary::Total;
+use super::table::{self, ratio_cell, tasks_line, Cell, GroupTable, Table, FLAG_MARK, REAL_MARK};
 use crate::catalogue::{self, Measures};
 use crate::files::{iso8601, now_unix, relative_to, write_atomic};
 use crate::record::criterion_cell_dir;
@@ -58,9 +55,9 @@ pub fn render_page(
     criterion_home: Option<&Path>,
     intro: Option<&Intro>,
 ) -> Result<String> {
-    let c = compare(runs, rule)?;
+    let c = table::read(runs, rule)?;
     let links = Links::find(runs, out_dir, criterion_home);
-    let colors = model_colors(&c);
+    let colors = c.colors();
     let mut h = String::new();
     let title = if c.runs.len() == 1 {
         format!("taskbench: {}", c.runs[0].label)
@@ -109,7 +106,7 @@ pub fn render_page(
     for g in &c.groups {
         group_section(&mut h, &c, g, &colors, &links);
         if g.group.name == catalogue::KERNEL.name {
-            totals_section(&mut h, &c, runs);
+            totals_section(&mut h, &c);
         }
     }
     let _ = write!(
@@ -118,7 +115,7 @@ pub fn render_page(
          (often narrower than the marker). Points at or below zero, and a state group's K = 0, cannot be drawn on a \
          log axis and are listed under their chart. The numbers come from each run's <code>summary.json</code>.</p></footer>\n\
          </main>\n</body>\n</html>\n",
-        esc(&legend(&c)),
+        esc(&c.legend()),
         c.confidence_level * 100.0
     );
     Ok(h)
@@ -142,8 +139,8 @@ footer{margin-top:32px;color:#555;font-size:13px;border-top:1px solid #ddd}
 ";
 
 /// RSS plus the kernel's share per task, for every model and N with both, one column per run.
-fn totals_section(h: &mut String, c: &Comparison, runs: &[Run]) {
-    let totals: Vec<Vec<Total>> = runs.iter().map(|r| r.summary.totals()).collect();
+fn totals_section(h: &mut String, c: &Table) {
+    let totals: Vec<_> = (0..c.runs.len()).map(|i| c.totals(i)).collect();
     let mut keys: Vec<(String, usize)> = Vec::new();
     for t in totals.iter().flatten() {
         if !keys.contains(&(t.model.clone(), t.n)) {
@@ -183,7 +180,7 @@ fn totals_section(h: &mut String, c: &Comparison, runs: &[Run]) {
     h.push_str("</table></section>\n");
 }
 
-fn runs_section(h: &mut String, c: &Comparison) {
+fn runs_section(h: &mut String, c: &Table) {
     h.push_str(
         "<section><h2>Runs</h2><table><tr><th></th><th>run</th><th>machine</th><th>saved</th><th>build</th></tr>",
     );
@@ -206,7 +203,7 @@ fn runs_section(h: &mut String, c: &Comparison) {
     h.push_str("</table></section>\n");
 }
 
-fn machine_section(h: &mut String, c: &Comparison) {
+fn machine_section(h: &mut String, c: &Table) {
     h.push_str("<section><h2>Machine differences</h2>");
     if c.machine_diffs.is_empty() {
         h.push_str("<p>None: the runs share every recorded machine setting.</p>");
@@ -228,7 +225,7 @@ fn machine_section(h: &mut String, c: &Comparison) {
         }
         h.push_str("</table>");
     }
-    let _ = write!(h, "<p class=\"skipped\">The same in every run: {}.</p>", esc(&same_fields(c)));
+    let _ = write!(h, "<p class=\"skipped\">The same in every run: {}.</p>", esc(&c.same_fields()));
     if !c.config_diffs.is_empty() {
         h.push_str("<h3>Model configuration differences</h3><table><tr><th>model</th>");
         for r in &c.runs {
@@ -247,7 +244,7 @@ fn machine_section(h: &mut String, c: &Comparison) {
     h.push_str("</section>\n");
 }
 
-fn configs_section(h: &mut String, c: &Comparison) {
+fn configs_section(h: &mut String, c: &Table) {
     h.push_str("<section><h2>Models</h2><table><tr><th>model</th><th>configuration</th></tr>");
     for (m, cfg) in &c.configs {
         let _ = write!(h, "<tr><td>{}</td><td><code>{}</code></td></tr>", esc(m), esc(cfg));
@@ -255,7 +252,7 @@ fn configs_section(h: &mut String, c: &Comparison) {
     h.push_str("</table></section>\n");
 }
 
-fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) {
+fn group_section(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) {
     let unit = g.group.short_unit();
     let _ = write!(
         h,
@@ -297,7 +294,7 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
             } else {
                 String::new()
             },
-            row.n
+            row.x
         );
         let mut details = Vec::new();
         for (i, cell) in row.cells.iter().enumerate() {
@@ -347,7 +344,7 @@ fn group_section(h: &mut String, c: &Comparison, g: &GroupTable, colors: &BTreeM
     if !g.skipped.is_empty() {
         h.push_str("<p class=\"skipped\"><b>Skipped:</b></p><ul class=\"skipped\">");
         for (who, s) in &g.skipped {
-            let _ = write!(h, "<li><code>{}</code>{}: {}</li>", esc(&s.id), esc(&in_runs(c, who)), esc(&s.reason));
+            let _ = write!(h, "<li><code>{}</code>{}: {}</li>", esc(&s.id), esc(&c.in_runs(who)), esc(&s.reason));
         }
         h.push_str("</ul>");
     }
@@ -405,7 +402,7 @@ fn ci_pct(v: &Interval) -> String {
 }
 
 /// A log-log SVG chart of one group: per-task value against N, a colour per model and a dash pattern per run.
-fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> String {
+fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String {
     let mut series: BTreeMap<(usize, String), Vec<Point>> = BTreeMap::new();
     let mut not_drawn = Vec::new();
     let mut at_zero = Vec::new();
@@ -415,7 +412,7 @@ fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> S
         for (i, cell) in row.cells.iter().enumerate() {
             let Some(cl) = cell else { continue };
             let who = if multi { format!("{}: ", c.runs[i].letter) } else { String::new() };
-            if row.n == 0 && cl.per_task.point > 0.0 {
+            if row.x == 0 && cl.per_task.point > 0.0 {
                 // K = 0, the base of a state group: the log axis has no place for it, so it is listed.
                 at_zero.push(format!("{who}{} {}", row.model, human(cl.per_task.point, g.group.measures)));
             } else if cl.per_task.point > 0.0 {
@@ -424,13 +421,13 @@ fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> S
                     "{who}{}, {}={}: {} ({})",
                     row.model,
                     g.group.axis.letter(),
-                    row.n,
+                    row.x,
                     human(v.point, g.group.measures),
                     ci_text(&v, g.group.measures)
                 );
-                series.entry((i, row.model.clone())).or_default().push(Point { n: row.n, value: v, tip });
+                series.entry((i, row.model.clone())).or_default().push(Point { n: row.x, value: v, tip });
             } else {
-                not_drawn.push(format!("{} {} {}={}", c.runs[i].letter, row.model, g.group.axis.letter(), row.n));
+                not_drawn.push(format!("{} {} {}={}", c.runs[i].letter, row.model, g.group.axis.letter(), row.x));
             }
         }
     }
@@ -454,10 +451,8 @@ fn chart(c: &Comparison, g: &GroupTable, colors: &BTreeMap<String, String>) -> S
         })
         .collect();
     // Legend: colours are models; with several runs, dash patterns are runs.
-    let mut models: Vec<&String> = g.rows.iter().map(|r| &r.model).collect();
-    models.dedup();
     let mut keys: Vec<Key> =
-        models.into_iter().map(|m| Key { color: color(m), text: m.clone(), ..Key::default() }).collect();
+        g.models().into_iter().map(|m| Key { color: color(m), text: m.to_string(), ..Key::default() }).collect();
     if multi {
         keys.extend(c.runs.iter().enumerate().map(|(i, r)| Key {
             color: "#333".into(),
@@ -553,7 +548,7 @@ fn href(from_dir: &Path, target: &Path) -> Option<String> {
     Some(url_path(&rel))
 }
 
-fn url_path(p: &str) -> String {
+pub fn url_path(p: &str) -> String {
     let mut out = String::new();
     for b in p.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
@@ -563,15 +558,4 @@ fn url_path(p: &str) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-        assert_eq!(url_path("../a b/index.html"), "../a%20b/index.html");
-    }
 }

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 pub use super::noise::Interval;
 use super::noise::{is_bimodal, mean_far_from_median, Sampled};
 use super::{OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA};
-use crate::catalogue::{self, Group, Measures};
+use crate::catalogue::{Group, Measures};
 use crate::files::{from_versioned, iso8601, read_json, read_versioned_value};
 use crate::provenance::Build;
 use crate::record::{read_cells, safe, split_id, CellRecord, RunInfo};
@@ -533,52 +533,5 @@ impl Summary {
 
     pub fn bench(&self, id: &str) -> Option<&Bench> {
         self.benchmarks.iter().find(|b| b.id == id)
-    }
-
-    /// What a task costs the machine in all, for every model and N that has both figures: its RSS plus the
-    /// kernel's share (`rss_per_task` + `kernel_per_task` medians), in the benchmarks' order. Derived here
-    /// for every renderer, never stored.
-    pub fn totals(&self) -> Vec<Total> {
-        self.benchmarks
-            .iter()
-            .filter(|b| b.group == catalogue::RSS.name)
-            .filter_map(|rss| {
-                let kernel = self.bench(&format!("{}/{}/{}", catalogue::KERNEL.name, rss.model, rss.n))?;
-                Some(Total {
-                    model: rss.model.clone(),
-                    n: rss.n,
-                    rss: rss.per_task.point,
-                    kernel: kernel.per_task.point,
-                })
-            })
-            .collect()
-    }
-
-    /// Every model with a caveat, once.
-    pub fn caveats(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        for g in &self.groups {
-            for m in &g.models {
-                if let Some(c) = &m.caveat {
-                    out.entry(m.name.clone()).or_insert_with(|| c.clone());
-                }
-            }
-        }
-        out
-    }
-}
-
-/// One model's memory at one N in all: RSS plus the kernel's share ([`Summary::totals`]), bytes per task.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Total {
-    pub model: String,
-    pub n: usize,
-    pub rss: f64,
-    pub kernel: f64,
-}
-
-impl Total {
-    pub fn bytes(&self) -> f64 {
-        self.rss + self.kernel
     }
 }

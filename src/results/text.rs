@@ -1,11 +1,11 @@
-//! `taskbench compare`'s output: the [`Comparison`] as aligned text for a terminal or as Markdown to paste.
+//! `taskbench compare`'s output: the [`Table`] as aligned text for a terminal or as Markdown to paste.
 //! One walk over the table; [`Format`] decides only how a heading, a table and a list item look.
 
 use std::fmt::Write as _;
 
-use super::compare::{in_runs, legend, ratio_cell, same_fields, tasks_line, Comparison, GroupTable, Row, FLAG_MARK};
 use super::format::{half_width_pct, human, md_escape};
 use super::noise::Interval;
+use super::table::{ratio_cell, tasks_line, GroupTable, Row, Table, FLAG_MARK};
 use crate::catalogue::{Group, Measures};
 
 /// Output formats of `taskbench compare`.
@@ -23,7 +23,7 @@ pub fn value_cell(v: &Interval, measures: Measures) -> String {
 /// One row's cells: model, N (or K), then each run's value (with [`FLAG_MARK`]) and each later run's ratio.
 /// `aligned` pads where a mark would be, so right-aligned numbers line up in text.
 fn row_cells(row: &Row, measures: Measures, aligned: bool) -> Vec<String> {
-    let mut out = vec![row.model.clone(), row.n.to_string()];
+    let mut out = vec![row.model.clone(), row.x.to_string()];
     let pad = |s: String, marked: bool| if aligned && !marked { format!("{s}  ") } else { s };
     for (i, cell) in row.cells.iter().enumerate() {
         out.push(match cell {
@@ -42,7 +42,7 @@ fn row_cells(row: &Row, measures: Measures, aligned: bool) -> Vec<String> {
 }
 
 /// Renders a comparison as aligned text or as Markdown to paste.
-pub fn render(c: &Comparison, format: Format) -> String {
+pub fn render(c: &Table, format: Format) -> String {
     let md = format == Format::Markdown;
     let mut out = String::new();
     let o = &mut out;
@@ -67,14 +67,14 @@ pub fn render(c: &Comparison, format: Format) -> String {
     for (m, cav) in &c.caveats {
         let _ = if md { writeln!(o, "- Caveat, {m}: {}", md_escape(cav)) } else { writeln!(o, "Caveat, {m}: {cav}") };
     }
-    let _ = writeln!(o, "{}{}", if md { "\n" } else { "" }, legend(c));
+    let _ = writeln!(o, "{}{}", if md { "\n" } else { "" }, c.legend());
     out
 }
 
-fn machine_and_configs(o: &mut String, c: &Comparison, md: bool) {
+fn machine_and_configs(o: &mut String, c: &Table, md: bool) {
     let bold = |s: &str| if md { format!("**{s}**") } else { s.to_string() };
     if c.machine_diffs.is_empty() {
-        let _ = writeln!(o, "{} none (same {}).", bold("Machine differences:"), same_fields(c));
+        let _ = writeln!(o, "{} none (same {}).", bold("Machine differences:"), c.same_fields());
     } else {
         let _ = writeln!(
             o,
@@ -86,7 +86,7 @@ fn machine_and_configs(o: &mut String, c: &Comparison, md: bool) {
         let rows: Vec<Vec<String>> =
             c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
         table(o, &header, &rows, usize::MAX, md);
-        let _ = writeln!(o, "{}The same in every run: {}.", if md { "\n" } else { "  " }, same_fields(c));
+        let _ = writeln!(o, "{}The same in every run: {}.", if md { "\n" } else { "  " }, c.same_fields());
     }
     let _ = writeln!(o);
     if c.config_diffs.is_empty() {
@@ -107,7 +107,7 @@ fn machine_and_configs(o: &mut String, c: &Comparison, md: bool) {
     let _ = writeln!(o);
 }
 
-fn group(o: &mut String, c: &Comparison, g: &GroupTable, md: bool) {
+fn group(o: &mut String, c: &Table, g: &GroupTable, md: bool) {
     let Group { name, measures, .. } = g.group;
     if md {
         let _ = writeln!(o, "**{name}** ({}): {}\n", g.group.short_unit(), md_escape(&g.value_is));
@@ -131,9 +131,9 @@ fn group(o: &mut String, c: &Comparison, g: &GroupTable, md: bool) {
     }
     for (who, s) in &g.skipped {
         let _ = if md {
-            writeln!(o, "- skipped{}: `{}`: {}", in_runs(c, who), s.id, md_escape(&s.reason))
+            writeln!(o, "- skipped{}: `{}`: {}", c.in_runs(who), s.id, md_escape(&s.reason))
         } else {
-            writeln!(o, "  skipped{}: {}: {}", in_runs(c, who), s.id, s.reason)
+            writeln!(o, "  skipped{}: {}: {}", c.in_runs(who), s.id, s.reason)
         };
     }
     let _ = writeln!(o);

@@ -1,0 +1,501 @@
+//! The one table every renderer reads: reading runs (saved, or the live Criterion folder for the overview
+//! page) yields a [`Table`] whose cells are keyed by run, group (the catalogue's [`Group`]), model and x (N,
+//! or K in a state group: [`Group::axis`]), each with its median and interval, mean, flags and its verdict
+//! against the first run; the groups' skipped cells grouped by id and reason; the models' order,
+//! configurations, caveats and task counts; each run's builds; and the machine fields that differ.
+//!
+//! The queries are the pivots the renderers need: [`GroupTable::cell`] (model × x of one run),
+//! [`Table::totals`] (RSS + kernel), [`GroupTable::skipped_in`] (one run's skips), [`Table::rank`] (the
+//! models' order) and [`Table::colors`]. [`super::text`] renders the table for a terminal and as Markdown,
+//! [`super::report`] as HTML, [`super::chart`] draws it, [`super::readme`] and [`super::findings`] write
+//! the README from it.
+//!
+//! "Real" is [`DiffRule::judge`]'s verdict (see [`super::noise`]): the per-sample values are separated by a
+//! Mann–Whitney U test and the medians differ by at least a minimum effect. A ratio without the mark is
+//! within the noise and should not be read as a difference.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use anyhow::{bail, Result};
+
+use super::format::{human, ratio, thousands};
+use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
+use super::run::{Builds, Run};
+use super::summary::{Bench, GroupSummary, SkippedInfo};
+use crate::catalogue::{Group, Measures, KERNEL, RSS};
+
+/// Colours for models, in the runs' model order; distinguishable and readable on white.
+pub const PALETTE: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+    "#393b79", "#637939",
+];
+/// The mark for a real difference.
+pub const REAL_MARK: &str = "≠";
+/// The mark for a cell whose samples split into two clusters or whose mean and median differ by over 10%.
+pub const FLAG_MARK: &str = "~";
+
+/// Runs side by side (the first is the reference); one run is a table without ratios. See the module docs.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub runs: Vec<RunHeader>,
+    /// Machine fields whose values differ: (field, one value per run).
+    pub machine_diffs: Vec<(String, Vec<String>)>,
+    /// Machine fields that are the same in every run.
+    pub machine_same: Vec<String>,
+    /// Every model with a configuration, in the runs' model order (the registry's when they were measured).
+    pub models: Vec<String>,
+    /// Models whose configuration differs between runs: (model, one config per run, `-` when absent).
+    pub config_diffs: Vec<(String, Vec<String>)>,
+    /// Every model's configuration in the first run that has it, for one-run reports.
+    pub configs: Vec<(String, String)>,
+    /// Model caveats from any run.
+    pub caveats: BTreeMap<String, String>,
+    pub groups: Vec<GroupTable>,
+    /// Confidence level of the intervals (0.95 unless configured otherwise).
+    pub confidence_level: f64,
+    /// The rule that marked the differences.
+    pub rule: DiffRule,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunHeader {
+    /// `A`, `B`, ...: column names.
+    pub letter: String,
+    pub label: String,
+    pub path: String,
+    pub machine: String,
+    pub date: String,
+    /// The run's summary keeps every sample's value (schema 2 on); without them its differences are judged
+    /// by the interval fallback.
+    pub has_samples: bool,
+    /// The build(s) that measured the run, or the save-time checkout for older runs.
+    pub builds: Builds,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupTable {
+    /// The catalogue's entry (or one described from the run's unit): name, unit, axis, column.
+    pub group: Group,
+    pub value_is: String,
+    /// By model (in [`Table::models`] order, then name) and x.
+    pub rows: Vec<Row>,
+    /// Skipped benchmarks, each with the indices of the runs that skipped it for that reason.
+    pub skipped: Vec<(Vec<usize>, SkippedInfo)>,
+    /// A state group's number of tasks per model (its rows' x is K); empty elsewhere.
+    pub tasks: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub model: String,
+    /// The last part of the cell's id: N, or K in a state group.
+    pub x: usize,
+    /// One per run; `None` where the run has no result.
+    pub cells: Vec<Option<Cell>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub id: String,
+    /// The median per task and its confidence interval.
+    pub per_task: Interval,
+    /// The mean per task, for the flag's explanation.
+    pub mean_per_task: f64,
+    /// The samples split into two clusters.
+    pub bimodal: bool,
+    /// The mean and median differ by more than 10%.
+    pub mean_median: bool,
+    /// This run's median over the first run's; `None` for the first run or when the first has no value.
+    pub ratio: Option<f64>,
+    /// The verdict against the first run's cell; `None` for the first run or when the first has no value.
+    pub verdict: Option<Verdict>,
+    /// Whether the difference to the first run is real (`verdict.real`).
+    pub real: Option<bool>,
+}
+
+/// One model's memory at one N in all: RSS plus the kernel's share ([`Table::totals`]), bytes per task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Total {
+    pub model: String,
+    pub n: usize,
+    pub rss: f64,
+    pub kernel: f64,
+}
+
+impl Total {
+    pub fn bytes(&self) -> f64 {
+        self.rss + self.kernel
+    }
+}
+
+impl Cell {
+    fn new(b: &Bench, reference: Option<&Bench>, rule: &DiffRule) -> Cell {
+        let verdict = reference.map(|r| rule.judge(r, b));
+        Cell {
+            id: b.id.clone(),
+            per_task: b.per_task,
+            mean_per_task: b.mean_per_task.point,
+            bimodal: b.bimodal(),
+            mean_median: b.mean_median(),
+            ratio: reference.filter(|r| r.per_task.point != 0.0).map(|r| b.per_task.point / r.per_task.point),
+            real: verdict.map(|v| v.real),
+            verdict,
+        }
+    }
+
+    /// The median per task.
+    pub fn value(&self) -> f64 {
+        self.per_task.point
+    }
+
+    /// Whether the cell carries [`FLAG_MARK`].
+    pub fn flagged(&self) -> bool {
+        self.bimodal || self.mean_median
+    }
+
+    /// Why the cell is flagged, in words; empty when it is not.
+    pub fn flag_reasons(&self, measures: Measures) -> String {
+        let mut why = Vec::new();
+        if self.bimodal {
+            why.push("samples split into two clusters".to_string());
+        }
+        if self.mean_median {
+            let mean = human(self.mean_per_task, measures);
+            why.push(format!("mean {mean} is more than {:.0}% from the median", MEAN_MEDIAN_LIMIT * 100.0));
+        }
+        why.join("; ")
+    }
+}
+
+impl GroupTable {
+    /// Run `run`'s cell for `model` at `x`.
+    pub fn cell(&self, model: &str, x: usize, run: usize) -> Option<&Cell> {
+        self.rows.iter().find(|r| r.model == model && r.x == x)?.cells.get(run)?.as_ref()
+    }
+
+    /// The rows that have a cell in run `run`, with it.
+    pub fn cells_of(&self, run: usize) -> impl Iterator<Item = (&Row, &Cell)> {
+        self.rows.iter().filter_map(move |r| Some((r, r.cells.get(run)?.as_ref()?)))
+    }
+
+    /// The cells run `run` skipped.
+    pub fn skipped_in(&self, run: usize) -> impl Iterator<Item = &SkippedInfo> {
+        self.skipped.iter().filter(move |(who, _)| who.contains(&run)).map(|(_, s)| s)
+    }
+
+    /// The models of the rows, once each, in row order.
+    pub fn models(&self) -> Vec<&str> {
+        let mut models: Vec<&str> = self.rows.iter().map(|r| r.model.as_str()).collect();
+        models.dedup();
+        models
+    }
+}
+
+/// The table of `runs` (the first is the reference), marking differences by `rule`. Two or more runs must
+/// share a benchmark, in the same unit.
+pub fn read(runs: &[Run], rule: &DiffRule) -> Result<Table> {
+    let Some(first) = runs.first() else { bail!("no runs given") };
+    for r in &runs[1..] {
+        if !r.summary.benchmarks.iter().any(|b| first.summary.bench(&b.id).is_some()) {
+            bail!(
+                "{} and {}: no benchmark in common (first holds {}, second holds {}); nothing to compare",
+                first.path.display(),
+                r.path.display(),
+                describe_ids(first),
+                describe_ids(r)
+            );
+        }
+        for b in &r.summary.benchmarks {
+            if let Some(a) = first.summary.bench(&b.id).filter(|a| a.per_task_unit != b.per_task_unit) {
+                bail!(
+                    "{}: {} is in {}, but in {} in {}; the runs cannot be compared",
+                    r.path.join("summary.json").display(),
+                    b.id,
+                    b.per_task_unit,
+                    a.per_task_unit,
+                    first.path.join("summary.json").display()
+                );
+            }
+        }
+    }
+    Ok(build(runs, rule))
+}
+
+/// The table of one run, with the default rule (it marks nothing: there is no second run).
+pub fn of_run(run: &Run) -> Table {
+    build(std::slice::from_ref(run), &DiffRule::default())
+}
+
+fn build(runs: &[Run], rule: &DiffRule) -> Table {
+    let headers = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RunHeader {
+            letter: letter(i),
+            label: r.label(),
+            path: r.path.display().to_string(),
+            machine: r.machine.one_line(),
+            date: r.machine.date.clone(),
+            has_samples: r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty()),
+            builds: r.builds(),
+        })
+        .collect();
+    let (machine_diffs, machine_same) = machine_fields(runs);
+    let all_groups: Vec<&GroupSummary> = runs.iter().flat_map(|r| &r.summary.groups).collect();
+    let mut models: Vec<String> = Vec::new();
+    for m in all_groups.iter().flat_map(|g| &g.models) {
+        if !models.contains(&m.name) {
+            models.push(m.name.clone());
+        }
+    }
+    let (configs, config_diffs, caveats) = model_configs(runs, &models);
+    let mut names: Vec<&str> = all_groups.iter().map(|g| g.group.as_str()).collect();
+    names.extend(runs.iter().flat_map(|r| r.summary.benchmarks.iter().map(|b| b.group.as_str())));
+    names.sort_by_key(|g| Group::rank(g));
+    names.dedup();
+    let mut t = Table {
+        runs: headers,
+        machine_diffs,
+        machine_same,
+        models,
+        config_diffs,
+        configs,
+        caveats,
+        groups: Vec::new(),
+        confidence_level: 0.95,
+        rule: *rule,
+    };
+    for g in names {
+        let table = group_table(runs, g, &t, rule);
+        t.groups.push(table);
+    }
+    // The last cell's level, in group order.
+    let last = |g: &GroupTable| {
+        runs.iter().rev().find_map(|r| r.summary.benchmarks.iter().rev().find(|b| b.group == g.group.name))
+    };
+    if let Some(b) = t.groups.iter().rev().find_map(last) {
+        t.confidence_level = b.per_task.confidence_level;
+    }
+    t
+}
+
+/// The machine fields that differ between runs (with each run's value), and those that do not. `date`
+/// always differs and is shown with the runs.
+fn machine_fields(runs: &[Run]) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+    let fields: Vec<Vec<(String, String)>> = runs.iter().map(|r| r.machine.fields()).collect();
+    let (mut diffs, mut same) = (Vec::new(), Vec::new());
+    for (i, (name, _)) in fields[0].iter().enumerate().filter(|(_, (name, _))| name != "date") {
+        let values: Vec<String> = fields.iter().map(|f| f.get(i).map(|x| x.1.clone()).unwrap_or_default()).collect();
+        if values.iter().all(|v| *v == values[0]) {
+            same.push(name.clone());
+        } else {
+            diffs.push((name.clone(), values));
+        }
+    }
+    (diffs, same)
+}
+
+type Configs = (Vec<(String, String)>, Vec<(String, Vec<String>)>, BTreeMap<String, String>);
+
+/// Each model's configuration (the first run's that has one), those that differ between runs, and caveats.
+fn model_configs(runs: &[Run], models: &[String]) -> Configs {
+    let mut by_model: Vec<(String, Vec<String>)> =
+        models.iter().map(|m| (m.clone(), vec!["-".to_string(); runs.len()])).collect();
+    let mut caveats = BTreeMap::new();
+    for (i, r) in runs.iter().enumerate() {
+        for m in r.summary.groups.iter().flat_map(|g| &g.models) {
+            let Some((_, v)) = by_model.iter_mut().find(|(name, _)| *name == m.name) else { continue };
+            if v[i] == "-" {
+                v[i] = m.config.clone();
+            }
+            if let Some(c) = &m.caveat {
+                caveats.entry(m.name.clone()).or_insert_with(|| c.clone());
+            }
+        }
+    }
+    let configs =
+        by_model.iter().map(|(m, v)| (m.clone(), v.iter().find(|c| *c != "-").cloned().unwrap_or_default())).collect();
+    let diffs = by_model.into_iter().filter(|(_, v)| v.iter().any(|c| *c != v[0])).collect();
+    (configs, diffs, caveats)
+}
+
+/// One group's rows (model × x, a cell per run), skips and task counts.
+fn group_table(runs: &[Run], g: &str, t: &Table, rule: &DiffRule) -> GroupTable {
+    let summaries: Vec<Option<&GroupSummary>> = runs.iter().map(|r| r.summary.group(g)).collect();
+    fn of<'a>(r: &'a Run, g: &str) -> Vec<&'a Bench> {
+        r.summary.benchmarks.iter().filter(|b| b.group == g).collect()
+    }
+    let unit = runs
+        .iter()
+        .zip(&summaries)
+        .find_map(|(r, s)| Some(of(r, g).first().map(|b| &b.unit).or(s.map(|s| &s.unit))?.clone()));
+    let unit = unit.unwrap_or_default();
+    let value_is = summaries.iter().flatten().map(|s| s.value_is.clone()).find(|v| !v.is_empty()).unwrap_or_default();
+    let mut skipped: Vec<(Vec<usize>, SkippedInfo)> = Vec::new();
+    for (i, s) in summaries.iter().enumerate().filter_map(|(i, s)| Some((i, (*s)?))) {
+        for s in &s.skipped {
+            match skipped.iter_mut().find(|(_, k)| k.id == s.id && k.reason == s.reason) {
+                Some((who, _)) => who.push(i),
+                None => skipped.push((vec![i], s.clone())),
+            }
+        }
+    }
+    let keys: BTreeSet<(usize, String, usize)> =
+        runs.iter().flat_map(|r| of(r, g)).map(|b| (t.rank(&b.model), b.model.clone(), b.n)).collect();
+    let rows = keys
+        .into_iter()
+        .map(|(_, model, x)| {
+            let found: Vec<Option<&Bench>> =
+                runs.iter().map(|r| of(r, g).into_iter().find(|b| b.model == model && b.n == x)).collect();
+            let cells = found
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b.map(|b| Cell::new(b, found[0].filter(|_| i > 0), rule)))
+                .collect();
+            Row { model, x, cells }
+        })
+        .collect();
+    // A state group's N per model, from the first run that recorded it.
+    let mut tasks: Vec<(String, usize)> = Vec::new();
+    for m in summaries.iter().flatten().flat_map(|gs| &gs.models) {
+        if let (Some(n), false) = (m.tasks, tasks.iter().any(|(name, _)| *name == m.name)) {
+            tasks.push((m.name.clone(), n));
+        }
+    }
+    GroupTable { group: Group::find_or_unknown(g, &unit), value_is, rows, skipped, tasks }
+}
+
+impl Table {
+    pub fn group(&self, name: &str) -> Option<&GroupTable> {
+        self.groups.iter().find(|g| g.group.name == name)
+    }
+
+    /// A model's place in the runs' model order; models without a configuration last.
+    pub fn rank(&self, model: &str) -> usize {
+        self.models.iter().position(|m| m == model).unwrap_or(usize::MAX)
+    }
+
+    /// What a task costs the machine in all, in run `run`, for every model and N that has both figures: its
+    /// RSS plus the kernel's share (the `rss_per_task` and `kernel_per_task` medians), in row order. Derived
+    /// for every renderer, never stored.
+    pub fn totals(&self, run: usize) -> Vec<Total> {
+        let (Some(rss), Some(kernel)) = (self.group(RSS.name), self.group(KERNEL.name)) else { return Vec::new() };
+        rss.cells_of(run)
+            .filter_map(|(r, c)| {
+                let k = kernel.cell(&r.model, r.x, run)?;
+                Some(Total { model: r.model.clone(), n: r.x, rss: c.value(), kernel: k.value() })
+            })
+            .collect()
+    }
+
+    /// A colour per model, in the model order, so a model keeps its colour in every chart of a run.
+    pub fn colors(&self) -> BTreeMap<String, String> {
+        let mut models: Vec<&str> = self.configs.iter().map(|(m, _)| m.as_str()).collect();
+        for r in self.groups.iter().flat_map(|g| &g.rows) {
+            if !models.contains(&r.model.as_str()) {
+                models.push(&r.model);
+            }
+        }
+        models.into_iter().enumerate().map(|(i, m)| (m.to_string(), PALETTE[i % PALETTE.len()].to_string())).collect()
+    }
+
+    /// The legend printed under every comparison table: what the values are, the exact rule behind
+    /// [`REAL_MARK`], and what [`FLAG_MARK`] means.
+    pub fn legend(&self) -> String {
+        let pct = format!("{:.0}%", self.confidence_level * 100.0);
+        let mut s = format!("Values are per task: the median, ± half its {pct} confidence interval.");
+        if self.runs.len() > 1 {
+            let _ = write!(
+                s,
+                " Ratios are medians over run A's. {REAL_MARK} marks a real difference: {}. A ratio without \
+                 {REAL_MARK} is within noise and is not evidence of a difference.",
+                self.rule.describe(self.confidence_level)
+            );
+        }
+        let _ = write!(
+            s,
+            " {FLAG_MARK} after a value: its samples split into two clusters, or its mean and median differ by \
+             more than {:.0}%; one number describes it poorly.",
+            MEAN_MEDIAN_LIMIT * 100.0
+        );
+        let old: Vec<&str> = self.runs.iter().filter(|r| !r.has_samples).map(|r| r.letter.as_str()).collect();
+        if !old.is_empty() {
+            let (runs, were, it, its) =
+                if old.len() == 1 { ("Run", "was", "it", "its") } else { ("Runs", "were", "they", "their") };
+            let _ = write!(
+                s,
+                " {runs} {} {were} saved by an older taskbench (summary schema 1), which published means and kept \
+                 no per-sample values: {its} medians are read from the saved estimates, {its} differences are \
+                 judged by the interval rule, and {it} cannot be flagged bimodal.",
+                old.join(", ")
+            );
+        }
+        s
+    }
+
+    /// ` in A, B` for the runs listed; nothing for a single-run table.
+    pub fn in_runs(&self, who: &[usize]) -> String {
+        if self.runs.len() == 1 {
+            String::new()
+        } else if who.len() == self.runs.len() {
+            " in every run".to_string()
+        } else {
+            format!(" in {}", who.iter().map(|i| self.runs[*i].letter.as_str()).collect::<Vec<_>>().join(", "))
+        }
+    }
+
+    /// The fields every run shares, with the crate versions folded into one item when they all agree.
+    pub fn same_fields(&self) -> String {
+        let crates_differ = self.machine_diffs.iter().any(|(f, _)| f.starts_with("crate "));
+        let mut out: Vec<&str> = self
+            .machine_same
+            .iter()
+            .filter(|f| crates_differ || !f.starts_with("crate "))
+            .map(String::as_str)
+            .collect();
+        if !crates_differ {
+            out.push("runtime crate versions");
+        }
+        out.join(", ")
+    }
+}
+
+fn describe_ids(r: &Run) -> String {
+    let groups: BTreeSet<&str> = r.summary.benchmarks.iter().map(|b| b.group.as_str()).collect();
+    if groups.is_empty() {
+        "no benchmarks".to_string()
+    } else {
+        format!("{} benchmarks of {}", r.summary.benchmarks.len(), groups.into_iter().collect::<Vec<_>>().join(", "))
+    }
+}
+
+/// `A`, `B`, ..., `Z`, `AA`, ...
+pub fn letter(i: usize) -> String {
+    let mut s = String::new();
+    let mut i = i + 1;
+    while i > 0 {
+        i -= 1;
+        s.insert(0, (b'A' + (i % 26) as u8) as char);
+        i /= 26;
+    }
+    s
+}
+
+/// `1.03×`, with the real-difference mark when it applies; `-` without a ratio.
+pub fn ratio_cell(c: &Cell) -> String {
+    match c.ratio {
+        None => "-".to_string(),
+        Some(r) if c.real == Some(true) => format!("{} {REAL_MARK}", ratio(r)),
+        Some(r) => ratio(r),
+    }
+}
+
+/// A state group's N per model, in one line (`None` elsewhere): its rows are by K, at one N per model.
+pub fn tasks_line(g: &GroupTable) -> Option<String> {
+    if g.tasks.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = g.tasks.iter().map(|(m, n)| format!("{m} {}", thousands(*n as f64))).collect();
+    Some(format!("N, the same at every K: {}.", each.join(", ")))
+}
