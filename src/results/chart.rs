@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use super::format::{esc, human, short_n, tick_label};
 use super::noise::Interval;
-use super::table::{GroupTable, Table};
+use super::table::{GroupTable, Table, Total};
 use crate::catalogue::{self, Axis, Measures};
 
 /// Dash patterns: runs A, B, C, ... in the report; RSS and RSS + kernel in the memory chart.
@@ -114,8 +114,6 @@ impl LogLog {
         let gaps = self.keys.iter().filter(|k| k.space_above).count() as f64 * GAP;
         let legend_bottom = t + 10.0 + self.keys.len() as f64 * LINE + gaps;
         let h = (b + 50.0).max(legend_bottom + 8.0) + footer;
-        // Both axes are logarithmic: a point at zero (K = 0) or below has no place on them.
-        let drawn = |p: &&Point| p.value.point > 0.0 && p.n > 0;
         let pts: Vec<&Point> = self.series.iter().flat_map(|s| &s.points).filter(drawn).collect();
         let mut s = String::new();
         let _ = write!(
@@ -135,26 +133,32 @@ impl LogLog {
             let _ = write!(s, "<text x=\"{L}\" y=\"{:.1}\">No positive values to chart.</text></svg>", t + 20.0);
             return s;
         }
-        let mut ns: Vec<usize> = pts.iter().map(|p| p.n).collect();
-        ns.sort_unstable();
-        ns.dedup();
-        let (x0, x1) = pad_range((ns[0] as f64).log10(), (ns[ns.len() - 1] as f64).log10(), 0.08, 0.5);
-        let lows = pts.iter().map(|p| if p.value.lower > 0.0 { p.value.lower } else { p.value.point });
-        let highs = pts.iter().map(|p| p.value.upper.max(p.value.point));
-        let ymin = lows.fold(f64::INFINITY, f64::min).log10();
-        let ymax = highs.fold(f64::NEG_INFINITY, f64::max).log10();
-        let (y0, y1) = pad_range(ymin, ymax, 0.06, 1.0);
-        let sx = |n: f64| L + (n.log10() - x0) / (x1 - x0) * (r - L);
-        let sy = |v: f64| b - (v.log10() - y0) / (y1 - y0) * (b - t);
+        let frame = Frame::around(&pts, r, t, b);
+        self.axes(&mut s, &frame, &pts);
+        self.lines(&mut s, &frame);
+        self.legend(&mut s, r + 24.0, t + 10.0);
+        if standalone {
+            let top = h - footer;
+            for (i, line) in self.footer.iter().enumerate() {
+                let y = top + 4.0 + i as f64 * LINE;
+                let _ = write!(s, "<text x=\"{L}\" y=\"{y:.1}\" style=\"fill:#666\">{}</text>", esc(line));
+            }
+        }
+        s.push_str("</svg>");
+        s
+    }
 
+    /// The plot's box, its grid with tick labels, and the axis labels.
+    fn axes(&self, s: &mut String, f: &Frame, pts: &[&Point]) {
+        let Frame { r, t, b, .. } = *f;
         let _ = write!(
             s,
             "<rect x=\"{L}\" y=\"{t}\" width=\"{}\" height=\"{}\" fill=\"#fcfcfc\" stroke=\"#bbb\"/>",
             r - L,
             b - t
         );
-        for v in y_ticks(y0, y1, self.measures) {
-            let y = sy(v);
+        for v in y_ticks(f.y0, f.y1, self.measures) {
+            let y = f.sy(v);
             let _ = write!(
                 s,
                 "<line x1=\"{L}\" x2=\"{r}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e6e6e6\"/>\
@@ -164,8 +168,8 @@ impl LogLog {
                 esc(&tick_label(v, self.measures))
             );
         }
-        for &n in &ns {
-            let x = sx(n as f64);
+        for n in xs(pts) {
+            let x = f.sx(n as f64);
             let _ = write!(
                 s,
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#e6e6e6\"/>\
@@ -184,14 +188,16 @@ impl LogLog {
             (t + b) / 2.0,
             esc(&self.y_label)
         );
+    }
 
-        // Lines first, then interval bars and markers on top.
+    /// Each series' line first, then its interval bars and markers on top.
+    fn lines(&self, s: &mut String, f: &Frame) {
         for series in &self.series {
             let mut line: Vec<&Point> = series.points.iter().filter(drawn).collect();
             line.sort_by_key(|p| p.n);
             let color = &series.color;
             let path: Vec<String> =
-                line.iter().map(|p| format!("{:.1},{:.1}", sx(p.n as f64), sy(p.value.point))).collect();
+                line.iter().map(|p| format!("{:.1},{:.1}", f.sx(p.n as f64), f.sy(p.value.point))).collect();
             let _ = write!(
                 s,
                 "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{}/>",
@@ -199,10 +205,10 @@ impl LogLog {
                 dasharray(series.dash)
             );
             for p in line {
-                let (x, y) = (sx(p.n as f64), sy(p.value.point));
+                let (x, y) = (f.sx(p.n as f64), f.sy(p.value.point));
                 let v = p.value;
                 if v.lower > 0.0 && v.upper > v.lower {
-                    let (ya, yb) = (sy(v.lower), sy(v.upper));
+                    let (ya, yb) = (f.sy(v.lower), f.sy(v.upper));
                     let _ = write!(
                         s,
                         "<path d=\"M{x:.1} {ya:.1}V{yb:.1}M{:.1} {ya:.1}h6M{:.1} {yb:.1}h6\" stroke=\"{color}\" stroke-width=\"1.2\"/>",
@@ -213,9 +219,10 @@ impl LogLog {
                 s.push_str(&marker(series.marker, x, y, color, &p.tip));
             }
         }
+    }
 
-        let lx = r + 24.0;
-        let mut ly = t + 10.0;
+    /// The legend, top-down from (`lx`, `ly`).
+    fn legend(&self, s: &mut String, lx: f64, mut ly: f64) {
         for k in &self.keys {
             if k.space_above {
                 ly += GAP;
@@ -241,19 +248,53 @@ impl LogLog {
                 write!(s, "<text x=\"{:.1}\" y=\"{:.1}\">{}{note}{title}</text>", lx + 32.0, ly + 4.0, esc(&k.text));
             ly += LINE;
         }
-        if standalone {
-            let top = h - footer;
-            for (i, line) in self.footer.iter().enumerate() {
-                let _ = write!(
-                    s,
-                    "<text x=\"{L}\" y=\"{:.1}\" style=\"fill:#666\">{}</text>",
-                    top + 4.0 + i as f64 * LINE,
-                    esc(line)
-                );
-            }
-        }
-        s.push_str("</svg>");
-        s
+    }
+}
+
+/// Both axes are logarithmic: a point at zero (K = 0) or below has no place on them.
+fn drawn(p: &&Point) -> bool {
+    p.value.point > 0.0 && p.n > 0
+}
+
+/// The points' xs, ascending, once each.
+fn xs(pts: &[&Point]) -> Vec<usize> {
+    let mut ns: Vec<usize> = pts.iter().map(|p| p.n).collect();
+    ns.sort_unstable();
+    ns.dedup();
+    ns
+}
+
+/// The plot's box (`L` to `r`, `t` to `b`) and the log10 ranges it shows.
+#[derive(Clone, Copy)]
+struct Frame {
+    r: f64,
+    t: f64,
+    b: f64,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl Frame {
+    /// The ranges that hold every point and its interval, padded.
+    fn around(pts: &[&Point], r: f64, t: f64, b: f64) -> Frame {
+        let ns = xs(pts);
+        let (x0, x1) = pad_range((ns[0] as f64).log10(), (ns[ns.len() - 1] as f64).log10(), 0.08, 0.5);
+        let lows = pts.iter().map(|p| if p.value.lower > 0.0 { p.value.lower } else { p.value.point });
+        let highs = pts.iter().map(|p| p.value.upper.max(p.value.point));
+        let ymin = lows.fold(f64::INFINITY, f64::min).log10();
+        let ymax = highs.fold(f64::NEG_INFINITY, f64::max).log10();
+        let (y0, y1) = pad_range(ymin, ymax, 0.06, 1.0);
+        Frame { r, t, b, x0, x1, y0, y1 }
+    }
+
+    fn sx(&self, n: f64) -> f64 {
+        L + (n.log10() - self.x0) / (self.x1 - self.x0) * (self.r - L)
+    }
+
+    fn sy(&self, v: f64) -> f64 {
+        self.b - (v.log10() - self.y0) / (self.y1 - self.y0) * (self.b - self.t)
     }
 }
 
@@ -295,50 +336,14 @@ pub fn memory(t: &Table, controls: &[&str], header: Vec<String>) -> Option<LogLo
     let mut series = Vec::new();
     // (largest RSS value drawn, key): the legend lists models top to bottom as their lines end.
     let mut keyed: Vec<(f64, Key)> = Vec::new();
-    let mut any_total = false;
     for model in models {
         let color = colors.get(model).cloned().unwrap_or_else(|| "#000".into());
-        let values = first_run_values(rss, model);
-        let Some(&(last_n, last)) = values.last() else { continue };
-        // A sum of two medians has no interval of its own: none is drawn.
-        let with_kernel: Vec<(usize, Interval)> = totals
-            .iter()
-            .filter(|t| t.model == model)
-            .map(|t| {
-                let b = t.bytes();
-                (t.n, Interval { point: b, lower: b, upper: b, standard_error: 0.0, ..last })
-            })
-            .collect();
-        let point = |n: usize, v: Interval, what: &str| Point {
-            n,
-            value: v,
-            tip: format!("{model}, N={n}: {} {what} per task", human(v.point, measures)),
-        };
-        let mut note = format!("{} at {}", human(last.point, measures), short_n(last_n));
-        if let Some((_, total)) = with_kernel.iter().find(|(n, _)| *n == last_n) {
-            note.push_str(&format!(", {} with kernel", human(total.point, measures)));
+        if let Some((lines, key)) = model_lines(rss, &totals, model, color) {
+            series.extend(lines);
+            keyed.push(key);
         }
-        // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
-        if !with_kernel.is_empty() {
-            any_total = true;
-            series.push(Series {
-                color: color.clone(),
-                dash: DASHES[1],
-                marker: 1,
-                points: with_kernel.iter().map(|(n, v)| point(*n, *v, "RSS + kernel")).collect(),
-            });
-        }
-        series.push(Series {
-            color: color.clone(),
-            dash: DASHES[0],
-            marker: 0,
-            points: values.iter().map(|(n, v)| point(*n, *v, "RSS")).collect(),
-        });
-        if rss.skipped_in(0).any(|s| s.model == model && s.n > last_n) {
-            note.push_str(", skipped above");
-        }
-        keyed.push((last.point, Key { color, text: model.to_string(), note, ..Key::default() }));
     }
+    let any_total = series.iter().any(|s| s.marker == 1);
     if series.is_empty() {
         return None;
     }
@@ -382,6 +387,44 @@ pub fn memory(t: &Table, controls: &[&str], header: Vec<String>) -> Option<LogLo
         header,
         footer,
     })
+}
+
+/// One model's lines in the memory chart (RSS + kernel, dashed, where the run has it; then RSS) and its
+/// legend entry, keyed by its last RSS value. `None` when the model has no RSS value.
+fn model_lines(rss: &GroupTable, totals: &[Total], model: &str, color: String) -> Option<(Vec<Series>, (f64, Key))> {
+    let measures = rss.group.measures;
+    let values = first_run_values(rss, model);
+    let &(last_n, last) = values.last()?;
+    // A sum of two medians has no interval of its own: none is drawn.
+    let with_kernel: Vec<(usize, Interval)> = totals
+        .iter()
+        .filter(|t| t.model == model)
+        .map(|t| {
+            let b = t.bytes();
+            (t.n, Interval { point: b, lower: b, upper: b, standard_error: 0.0, ..last })
+        })
+        .collect();
+    let point = |n: usize, v: Interval, what: &str| Point {
+        n,
+        value: v,
+        tip: format!("{model}, N={n}: {} {what} per task", human(v.point, measures)),
+    };
+    let mut note = format!("{} at {}", human(last.point, measures), short_n(last_n));
+    if let Some((_, total)) = with_kernel.iter().find(|(n, _)| *n == last_n) {
+        note.push_str(&format!(", {} with kernel", human(total.point, measures)));
+    }
+    let mut series = Vec::new();
+    // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
+    if !with_kernel.is_empty() {
+        let points = with_kernel.iter().map(|(n, v)| point(*n, *v, "RSS + kernel")).collect();
+        series.push(Series { color: color.clone(), dash: DASHES[1], marker: 1, points });
+    }
+    let points = values.iter().map(|(n, v)| point(*n, *v, "RSS")).collect();
+    series.push(Series { color: color.clone(), dash: DASHES[0], marker: 0, points });
+    if rss.skipped_in(0).any(|s| s.model == model && s.n > last_n) {
+        note.push_str(", skipped above");
+    }
+    Some((series, (last.point, Key { color, text: model.to_string(), note, ..Key::default() })))
 }
 
 /// Room for the legend's longest entry (about 6.5 px a character at 12 px), within bounds that leave the plot

@@ -36,10 +36,12 @@
 //! Every command computes its whole output before writing anything, and writes through [`write_atomic`], so
 //! bad input leaves nothing behind and a crash leaves no half-written file.
 
+pub mod bench;
 pub mod chart;
 pub mod export;
 pub mod findings;
 pub mod format;
+pub mod links;
 pub mod machine;
 pub mod noise;
 pub mod overview;

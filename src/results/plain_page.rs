@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::summary::{per_iteration, read_bench, Interval};
+use super::bench::{per_iteration, read_bench, Interval};
 use crate::files::write_atomic;
 
 /// Whether Criterion 0.8 may panic drawing this cell's plots in this run: one of the sample sets it kept for

@@ -6,20 +6,19 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
 use super::chart::{Key, LogLog, Point, Series, DASHES};
 use super::format::{esc, human, plus_minus_pct, thousands};
+use super::links::Links;
 use super::noise::Interval;
 use super::noise::{Basis, DiffRule};
 use super::run::Run;
 use super::table::{self, ratio_cell, tasks_line, Cell, GroupTable, Table, FLAG_MARK, REAL_MARK};
 use crate::catalogue::{self, Measures};
-use crate::files::{iso8601, now_unix, relative_to, write_atomic};
-use crate::record::criterion_cell_dir;
+use crate::files::{iso8601, now_unix, write_atomic};
 
 /// Builds the page for `runs` and writes it to `out`, marking differences by `rule`. `criterion_home` is where
 /// to look for Criterion's pages besides the folder recorded in each run.
@@ -265,73 +264,8 @@ fn group_section(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<St
         let _ = write!(h, "<p class=\"desc\">{}</p>", esc(&line));
     }
     h.push_str(&chart(c, g, colors));
+    table_html(h, c, g, colors, links);
     let multi = c.runs.len() > 1;
-    let _ = write!(h, "<table><tr><th>model</th><th class=\"num\">{}</th>", g.group.axis.letter());
-    for (i, r) in c.runs.iter().enumerate() {
-        let head = if multi { format!("{}: {unit}", r.letter) } else { unit.to_string() };
-        let _ = write!(
-            h,
-            "<th class=\"num\">{}</th><th class=\"num\">{:.0}% CI</th>",
-            esc(&head),
-            c.confidence_level * 100.0
-        );
-        if i > 0 {
-            let _ = write!(h, "<th class=\"num\">{}/A</th>", esc(&r.letter));
-        }
-    }
-    h.push_str("<th>Criterion</th></tr>");
-    let mut last_model = "";
-    for row in &g.rows {
-        let first = row.model != last_model;
-        last_model = &row.model;
-        let swatch = colors.get(&row.model).map(String::as_str).unwrap_or("#000");
-        let _ = write!(
-            h,
-            "<tr{}><td>{}</td><td class=\"num\">{}</td>",
-            if first { " class=\"first\"" } else { "" },
-            if first {
-                format!("<span class=\"swatch\" style=\"background:{swatch}\"></span>{}", esc(&row.model))
-            } else {
-                String::new()
-            },
-            row.x
-        );
-        let mut details = Vec::new();
-        for (i, cell) in row.cells.iter().enumerate() {
-            match cell {
-                Some(cl) => {
-                    let _ = write!(
-                        h,
-                        "<td class=\"num\">{}{}</td><td class=\"num ci\" title=\"{}\">{}</td>",
-                        esc(&human(cl.per_task.point, g.group.measures)),
-                        flag_html(cl, g.group.measures),
-                        esc(&ci_text(&cl.per_task, g.group.measures)),
-                        esc(&ci_pct(&cl.per_task))
-                    );
-                    if let Some(href) = links.cells.get(&(i, cl.id.clone())) {
-                        let label = if multi { c.runs[i].letter.clone() } else { "details".into() };
-                        details.push(format!("<a href=\"{}\">{}</a>", esc(href), esc(&label)));
-                    }
-                }
-                None => h.push_str("<td class=\"num missing\">—</td><td></td>"),
-            }
-            if i > 0 {
-                match cell {
-                    Some(cl) => {
-                        let _ = write!(
-                            h,
-                            "<td class=\"num{}\" title=\"{}\">{}</td>",
-                            if cl.real == Some(true) { " real" } else { "" },
-                            esc(&verdict_text(cl)),
-                            esc(&ratio_cell(cl))
-                        );
-                    }
-                    None => h.push_str("<td></td>"),
-                }
-            }
-        }
-        let _ = write!(h, "<td>{}</td></tr>", details.join(" "));
-    }
     h.push_str("</table>");
     if let Some(href) = links.groups.get(g.group.name) {
         let _ = write!(
@@ -363,6 +297,72 @@ fn group_section(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<St
         );
     }
     h.push_str("</section>\n");
+}
+
+/// The group's table: a row per model and x, each run's value with its interval, ratios, and links.
+fn table_html(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) {
+    let unit = g.group.short_unit();
+    let multi = c.runs.len() > 1;
+    let _ = write!(h, "<table><tr><th>model</th><th class=\"num\">{}</th>", g.group.axis.letter());
+    for (i, r) in c.runs.iter().enumerate() {
+        let head = if multi { format!("{}: {unit}", r.letter) } else { unit.to_string() };
+        let level = c.confidence_level * 100.0;
+        let _ = write!(h, "<th class=\"num\">{}</th><th class=\"num\">{level:.0}% CI</th>", esc(&head));
+        if i > 0 {
+            let _ = write!(h, "<th class=\"num\">{}/A</th>", esc(&r.letter));
+        }
+    }
+    h.push_str("<th>Criterion</th></tr>");
+    let mut last_model = "";
+    for row in &g.rows {
+        let first = row.model != last_model;
+        last_model = &row.model;
+        let swatch = colors.get(&row.model).map(String::as_str).unwrap_or("#000");
+        let _ = write!(
+            h,
+            "<tr{}><td>{}</td><td class=\"num\">{}</td>",
+            if first { " class=\"first\"" } else { "" },
+            if first {
+                format!("<span class=\"swatch\" style=\"background:{swatch}\"></span>{}", esc(&row.model))
+            } else {
+                String::new()
+            },
+            row.x
+        );
+        let mut details = Vec::new();
+        for (i, cell) in row.cells.iter().enumerate() {
+            h.push_str(&cell_html(cell.as_ref(), i, g.group.measures));
+            if let Some(href) = cell.as_ref().and_then(|cl| links.cells.get(&(i, cl.id.clone()))) {
+                let label = if multi { c.runs[i].letter.clone() } else { "details".into() };
+                details.push(format!("<a href=\"{}\">{}</a>", esc(href), esc(&label)));
+            }
+        }
+        let _ = write!(h, "<td>{}</td></tr>", details.join(" "));
+    }
+}
+
+/// Run `i`'s cells of a row: the value (with [`FLAG_MARK`]), its interval, and after run A the ratio.
+fn cell_html(cell: Option<&Cell>, i: usize, measures: Measures) -> String {
+    let mut h = match cell {
+        Some(cl) => format!(
+            "<td class=\"num\">{}{}</td><td class=\"num ci\" title=\"{}\">{}</td>",
+            esc(&human(cl.per_task.point, measures)),
+            flag_html(cl, measures),
+            esc(&ci_text(&cl.per_task, measures)),
+            esc(&ci_pct(&cl.per_task))
+        ),
+        None => "<td class=\"num missing\">—</td><td></td>".to_string(),
+    };
+    match cell.filter(|_| i > 0) {
+        Some(cl) => {
+            let real = if cl.real == Some(true) { " real" } else { "" };
+            let _ =
+                write!(h, "<td class=\"num{real}\" title=\"{}\">{}</td>", esc(&verdict_text(cl)), esc(&ratio_cell(cl)));
+        }
+        None if i > 0 => h.push_str("<td></td>"),
+        None => {}
+    }
+    h
 }
 
 /// [`FLAG_MARK`] with its reasons as a tooltip, for a flagged cell; nothing otherwise.
@@ -494,68 +494,4 @@ fn ellipsize(s: &str, max: usize) -> String {
     } else {
         format!("…{}", s.chars().skip(s.chars().count() - (max - 1)).collect::<String>())
     }
-}
-
-/// Links to Criterion's pages, only where Criterion's folder still holds the very data the run saved.
-struct Links {
-    /// (run index, benchmark id) → href.
-    cells: BTreeMap<(usize, String), String>,
-    /// group → href of Criterion's group page.
-    groups: BTreeMap<String, String>,
-}
-
-impl Links {
-    fn find(runs: &[Run], out_dir: &Path, extra_home: Option<&Path>) -> Links {
-        let mut cells = BTreeMap::new();
-        let mut groups = BTreeMap::new();
-        for (i, run) in runs.iter().enumerate() {
-            let mut homes = vec![PathBuf::from(&run.summary.criterion_home)];
-            if let Some(h) = extra_home {
-                homes.push(h.to_path_buf());
-            }
-            for b in &run.summary.benchmarks {
-                let Some(raw) = &b.raw else { continue };
-                let Ok(saved) = fs::read(run.path.join(raw).join("estimates.json")) else { continue };
-                for home in &homes {
-                    let bench_dir = criterion_cell_dir(home, &b.group, &b.model, b.n);
-                    let page = bench_dir.join("report").join("index.html");
-                    let same = fs::read(bench_dir.join("new").join("estimates.json")).is_ok_and(|b| b == saved);
-                    if same && page.is_file() {
-                        if let Some(link) = href(out_dir, &page) {
-                            cells.insert((i, b.id.clone()), link);
-                            let group_page = home.join(&b.group).join("report").join("index.html");
-                            if group_page.is_file() {
-                                if let Some(gh) = href(out_dir, &group_page) {
-                                    groups.entry(b.group.clone()).or_insert(gh);
-                                }
-                            }
-                        }
-                        break;
-                    }
-                }
-            }
-        }
-        Links { cells, groups }
-    }
-}
-
-/// A relative URL from `from_dir` to `target` when they share a root, else a `file://` URL.
-fn href(from_dir: &Path, target: &Path) -> Option<String> {
-    let rel = match relative_to(from_dir, target) {
-        Some(p) => p.to_string_lossy().into_owned(),
-        None => format!("file://{}", fs::canonicalize(target).ok()?.display()),
-    };
-    Some(url_path(&rel))
-}
-
-pub fn url_path(p: &str) -> String {
-    let mut out = String::new();
-    for b in p.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

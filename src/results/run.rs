@@ -106,20 +106,7 @@ pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     write_atomic(&tmp.join("summary.json"), summary_json.as_bytes())?;
     sync_dir(&tmp);
 
-    let mut replaced = false;
-    if target.exists() {
-        // Only reached with --force.
-        let old = machine_dir.join(format!(".{run_name}.replaced-{}", std::process::id()));
-        fs::rename(&target, &old).with_context(|| format!("{}: cannot move aside", target.display()))?;
-        if let Err(e) = fs::rename(&tmp, &target) {
-            let _ = fs::rename(&old, &target);
-            return Err(e).with_context(|| format!("{}: cannot write", target.display()));
-        }
-        let _ = fs::remove_dir_all(&old);
-        replaced = true;
-    } else {
-        fs::rename(&tmp, &target).with_context(|| format!("{}: cannot write", target.display()))?;
-    }
+    let replaced = put_in_place(&tmp, &target, &machine_dir, &run_name)?;
     sync_dir(&machine_dir);
     let mixed_builds =
         builds.is_mixed().then(|| format!("the cells come from more than one build: {}", builds.describe()));
@@ -131,6 +118,23 @@ pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
         mixed_builds,
         replaced,
     })
+}
+
+/// Renames the finished folder `tmp` to `target`; an existing run (only with `--force`) is moved aside
+/// first and removed after, so a crash leaves either the old run or the new one. True when one was replaced.
+fn put_in_place(tmp: &Path, target: &Path, machine_dir: &Path, run_name: &str) -> Result<bool> {
+    if !target.exists() {
+        fs::rename(tmp, target).with_context(|| format!("{}: cannot write", target.display()))?;
+        return Ok(false);
+    }
+    let old = machine_dir.join(format!(".{run_name}.replaced-{}", std::process::id()));
+    fs::rename(target, &old).with_context(|| format!("{}: cannot move aside", target.display()))?;
+    if let Err(e) = fs::rename(tmp, target) {
+        let _ = fs::rename(&old, target);
+        return Err(e).with_context(|| format!("{}: cannot write", target.display()));
+    }
+    let _ = fs::remove_dir_all(&old);
+    Ok(true)
 }
 
 /// The machine as the benches ran on it: the cores their processes could use, when the records say, and

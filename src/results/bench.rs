@@ -1,0 +1,196 @@
+//! One `group/model/N` cell's result ([`Bench`]), read from Criterion's folder (`<home>/<group>/<model>/<N>/new`)
+//! and flagged from its samples.
+//!
+//! Units: Criterion's value is `ns` for one iteration of N tasks in the time groups, and already `bytes/task`
+//! in the memory groups. Each cell keeps Criterion's value and adds the per-task values (`ns/task` = value /
+//! N) that comparisons and charts use.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+
+pub use super::noise::Interval;
+use super::noise::{is_bimodal, mean_far_from_median, Sampled};
+use crate::catalogue::{Group, Measures};
+use crate::files::read_json;
+use crate::provenance::Build;
+
+/// One `group/model/N` result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Bench {
+    pub id: String,
+    pub group: String,
+    pub model: String,
+    pub n: usize,
+    /// Criterion's unit: `ns` per iteration (N tasks), or `bytes/task`.
+    pub unit: String,
+    /// Criterion's mean, with its bootstrap confidence interval, in Criterion's unit.
+    pub mean: Interval,
+    /// Criterion's median, with its bootstrap confidence interval, in Criterion's unit.
+    pub median: Interval,
+    pub std_dev: f64,
+    /// `ns/task` or `bytes/task`: the unit of the per-task values below, the unit every comparison uses.
+    pub per_task_unit: String,
+    /// The published figure: the median per task, with its bootstrap confidence interval.
+    pub per_task: Interval,
+    /// The mean per task, with its bootstrap confidence interval.
+    pub mean_per_task: Interval,
+    /// Every Criterion sample's per-task value (time ÷ iterations, ÷ N in the time groups), in Criterion's
+    /// order. Empty for runs read from schema 1.
+    pub samples: Vec<f64>,
+    /// Criterion's sample count (each sample is one or more iterations).
+    pub sample_count: usize,
+    /// Iterations summed over all samples.
+    pub iterations: f64,
+    /// `Linear` or `Flat`.
+    pub sampling_mode: Option<String>,
+    /// Where Criterion's files for this benchmark were copied, relative to the run folder.
+    pub raw: Option<String>,
+    /// The build that measured the cell (schema 3 on); `None` in older runs, whose build is the save-time
+    /// checkout in `machine.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+}
+
+impl Bench {
+    /// The catalogue's entry for the cell's group, or one described from the run's unit.
+    pub fn group(&self) -> Group {
+        Group::find_or_unknown(&self.group, &self.unit)
+    }
+
+    /// The samples split into two clusters ([`is_bimodal`]); false when there are no samples.
+    pub fn bimodal(&self) -> bool {
+        is_bimodal(&self.samples)
+    }
+
+    /// The mean and the median differ by more than 10% ([`mean_far_from_median`]).
+    pub fn mean_median(&self) -> bool {
+        mean_far_from_median(self.mean_per_task.point, self.per_task.point)
+    }
+
+    /// One number describes the cell poorly: [`Bench::bimodal`] or [`Bench::mean_median`].
+    pub fn flagged(&self) -> bool {
+        self.bimodal() || self.mean_median()
+    }
+}
+
+impl Sampled for Bench {
+    fn median_per_task(&self) -> &Interval {
+        &self.per_task
+    }
+    fn samples(&self) -> &[f64] {
+        &self.samples
+    }
+    fn measures(&self) -> Measures {
+        self.group().measures
+    }
+}
+
+// The parts of Criterion 0.8's files that are read (src/estimate.rs, src/report.rs, src/lib.rs SavedSample).
+#[derive(Deserialize)]
+struct CEstimate {
+    confidence_interval: CInterval,
+    point_estimate: f64,
+    standard_error: f64,
+}
+
+#[derive(Deserialize)]
+struct CInterval {
+    confidence_level: f64,
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+#[derive(Deserialize)]
+struct CEstimates {
+    mean: CEstimate,
+    median: CEstimate,
+    std_dev: CEstimate,
+}
+
+#[derive(Deserialize)]
+struct CBenchmark {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+    full_id: String,
+}
+
+#[derive(Deserialize)]
+struct CSample {
+    sampling_mode: Option<String>,
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+impl From<&CEstimate> for Interval {
+    fn from(e: &CEstimate) -> Interval {
+        Interval {
+            point: e.point_estimate,
+            lower: e.confidence_interval.lower_bound,
+            upper: e.confidence_interval.upper_bound,
+            confidence_level: e.confidence_interval.confidence_level,
+            standard_error: e.standard_error,
+        }
+    }
+}
+
+/// Each sample's value per iteration (`times[i] / iters[i]`, Criterion's unit) from a Criterion
+/// `sample.json`.
+pub fn per_iteration(sample_json: &Path) -> Result<Vec<f64>> {
+    let sample: CSample = read_json(sample_json)?;
+    if sample.iters.len() != sample.times.len() || sample.iters.is_empty() {
+        bail!("{}: iters and times differ in length or are empty", sample_json.display());
+    }
+    Ok(sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i).collect())
+}
+
+/// One cell's result from Criterion's folder `dir` (`<home>/<group>/<model>/<N>/new`).
+pub fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id: &str) -> Result<Bench> {
+    let info: CBenchmark = read_json(&dir.join("benchmark.json"))?;
+    let expected = (group, Some(model), Some(n.to_string()));
+    if (info.group_id.as_str(), info.function_id.as_deref(), info.value_str.clone()) != expected {
+        bail!("{}: holds benchmark {:?}, expected {id}", dir.join("benchmark.json").display(), info.full_id);
+    }
+    let est: CEstimates = read_json(&dir.join("estimates.json"))?;
+    let sample: CSample = read_json(&dir.join("sample.json"))?;
+    if sample.iters.len() != sample.times.len() || sample.iters.is_empty() {
+        bail!("{}: iters and times differ in length or are empty", dir.join("sample.json").display());
+    }
+    // Time groups: one iteration is N tasks. A unit already "per task" is kept as it is.
+    let (per_task_unit, per_n) = per_task(group, unit, n);
+    let samples: Vec<f64> = sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i / per_n).collect();
+    if let Some(bad) = samples.iter().find(|v| !v.is_finite()) {
+        bail!("{}: a sample's value per iteration is {bad}", dir.join("sample.json").display());
+    }
+    let mean = Interval::from(&est.mean);
+    let median = Interval::from(&est.median);
+    Ok(Bench {
+        id: id.to_string(),
+        group: group.to_string(),
+        model: model.to_string(),
+        n,
+        unit: unit.to_string(),
+        mean,
+        median,
+        std_dev: est.std_dev.point_estimate,
+        per_task_unit,
+        per_task: median.scaled(per_n),
+        mean_per_task: mean.scaled(per_n),
+        samples,
+        sample_count: sample.times.len(),
+        iterations: sample.iters.iter().sum(),
+        sampling_mode: sample.sampling_mode,
+        raw: None,
+        build: None,
+    })
+}
+
+/// The per-task unit of a group's values, and what to divide Criterion's value by to get it: N for the time
+/// groups (one iteration is N tasks), 1 for the memory groups (already per task).
+pub fn per_task(group: &str, unit: &str, n: usize) -> (String, f64) {
+    let g = Group::find_or_unknown(group, unit);
+    let per_n = if g.is_time() { n as f64 } else { 1.0 };
+    (g.per_task_unit().to_string(), per_n)
+}
