@@ -450,20 +450,7 @@ fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String
             points,
         })
         .collect();
-    // Legend: colours are models; with several runs, dash patterns are runs.
-    let mut keys: Vec<Key> =
-        g.models().into_iter().map(|m| Key { color: color(m), text: m.to_string(), ..Key::default() }).collect();
-    if multi {
-        keys.extend(c.runs.iter().enumerate().map(|(i, r)| Key {
-            color: "#333".into(),
-            dash: DASHES[i % DASHES.len()],
-            marker: Some(i),
-            text: format!("{}: {}", r.letter, ellipsize(&run_name(&r.label), 30)),
-            title: Some(r.label.clone()),
-            space_above: i == 0,
-            ..Key::default()
-        }));
-    }
+    let keys = chart_keys(c, g, color);
     let chart = LogLog {
         x,
         measures: g.group.measures,
@@ -481,6 +468,24 @@ fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String
         let _ = write!(s, "<p class=\"skipped\">Not drawn (value ≤ 0): {}.</p>", esc(&not_drawn.join(", ")));
     }
     s
+}
+
+/// The group chart's legend: colours are models; with several runs, dash patterns are runs.
+fn chart_keys(c: &Table, g: &GroupTable, color: impl Fn(&str) -> String) -> Vec<Key> {
+    let mut keys: Vec<Key> =
+        g.models().into_iter().map(|m| Key { color: color(m), text: m.to_string(), ..Key::default() }).collect();
+    if c.runs.len() > 1 {
+        keys.extend(c.runs.iter().enumerate().map(|(i, r)| Key {
+            color: "#333".into(),
+            dash: DASHES[i % DASHES.len()],
+            marker: Some(i),
+            text: format!("{}: {}", r.letter, ellipsize(&run_name(&r.label), 30)),
+            title: Some(r.label.clone()),
+            space_above: i == 0,
+            ..Key::default()
+        }));
+    }
+    keys
 }
 
 /// The run part of `machine/run`: the machine is in the runs table.
