@@ -14,24 +14,18 @@
 //! samples) is still read: [`summary::load`] brings it up to the current form. Schema 3 adds each cell's
 //! build; a run saved before it names the save-time checkout in `machine.json` as its build, and no more.
 //!
-//! Layers, lowest first (a module imports only from those above it in this list): [`format`], [`noise`],
-//! [`summary`], [`machine`], [`run`], [`table`] (the one table every renderer reads), [`chart`],
-//! [`findings`], [`readme`], [`report`], [`overview`], [`export`]. Group names, units, axes and columns come
-//! from [`crate::catalogue`]; nothing here reads today's model registry.
+//! Layers, lowest first (a module imports only from those above it in this list): [`mod@format`], [`noise`],
+//! [`mod@bench`], [`summary`], [`machine`], [`run`], [`table`], [`chart`], [`text`], [`links`], [`findings`],
+//! [`readme`], [`report`], [`overview`], [`export`], [`plain_page`]. Group names, units, axes and columns
+//! come from [`crate::catalogue`]; nothing here reads today's model registry.
 //!
-//! The pieces:
-//! - [`machine`]: describe this machine;
-//! - [`summary`]: read Criterion's output and the bench binaries' records into a [`summary::Summary`];
-//! - [`run`]: save a run folder atomically, and load one back with clear errors;
-//! - [`format`]: every number and escape the renderers print;
-//! - [`noise`]: the one rule for a real difference between runs, and the flags for a suspect sample set;
-//! - [`table`]: runs side by side, cells keyed by run, group, model and x, with ratios and the noise rule;
-//! - [`chart`]: log-log SVG charts, for the report and the README's memory chart;
-//! - [`report`]: a self-contained HTML page with log-log charts;
-//! - [`overview`]: the page every bench leaves in Criterion's folder, for every cell measured so far;
-//! - [`readme`]: the README's results section, regenerated from a saved run;
-//! - [`findings`]: the README's opening sentences and memory chart, generated from a saved run;
-//! - [`export`]: the formats other tools read (`critcmp`, `bencher`).
+//! The pieces, as a newcomer reads the folder: reading a run is [`mod@bench`] (one cell, from Criterion's
+//! files), [`summary`] (gathering the records into `summary.json`, and loading it back), [`machine`] and
+//! [`run`] (the run folder, saved atomically); [`table`] is the one table every renderer reads, judged by
+//! [`noise`] and printed through [`mod@format`]; the renderers are [`text`] (`compare`, terminal and Markdown),
+//! [`report`] with [`chart`] and [`links`] (the HTML page, and [`overview`], the page every bench leaves
+//! in Criterion's folder), [`readme`] with [`findings`] (the README's tables, sentences and memory chart),
+//! [`export`] (`critcmp`, `bencher`) and [`plain_page`] (a cell's page where Criterion drew none).
 //!
 //! Every command computes its whole output before writing anything, and writes through [`write_atomic`], so
 //! bad input leaves nothing behind and a crash leaves no half-written file.

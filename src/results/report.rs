@@ -120,22 +120,8 @@ pub fn render_page(
     Ok(h)
 }
 
-const CSS: &str = "
-body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;background:#fff;margin:0}
-main{max-width:1100px;margin:0 auto;padding:16px 24px 48px}
-h1{font-size:24px;margin:8px 0 0}h2{font-size:19px;margin:28px 0 6px;border-bottom:1px solid #ddd;padding-bottom:3px}
-h2 small{font-weight:normal;color:#666;font-size:14px}.sub{color:#666;margin:2px 0 12px}
-table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
-th,td{border-bottom:1px solid #e5e5e5;padding:3px 9px;text-align:left;vertical-align:baseline}
-th{background:#f5f5f5;font-weight:600}td.num,th.num{text-align:right;white-space:nowrap}
-tr.first td{border-top:1px solid #bbb}.ci{color:#777;font-size:12px}.real{color:#b00;font-weight:700}
-.flag{color:#a60;font-weight:700;cursor:help}
-.missing{color:#aaa}.nowrap{white-space:nowrap}.desc{color:#444;margin:2px 0 6px}code{font-size:12px;background:#f3f3f3;padding:0 3px}
-ul.caveats li{color:#7a4b00}.skipped{color:#555;font-size:13px}nav{margin:18px 0 0}nav a{margin-right:10px}
-svg{display:block;max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#333}
-.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:baseline}
-footer{margin-top:32px;color:#555;font-size:13px;border-top:1px solid #ddd}
-";
+/// The page's style sheet, inlined into every page.
+const CSS: &str = include_str!("report.css");
 
 /// RSS plus the kernel's share per task, for every model and N with both, one column per run.
 fn totals_section(h: &mut String, c: &Table) {

@@ -6,10 +6,6 @@
 //! group whose cells come from more than one run, or that lacks cells a run planned, is named in a warning,
 //! and [`Gathered::provenance`] says which cells came from which run.
 //!
-//! Units: Criterion's value is `ns` for one iteration of N tasks in the time groups, and already `bytes/task`
-//! in the memory groups. Each record keeps Criterion's value and adds the per-task values (`ns/task` = value
-//! / N) that comparisons and charts use.
-//!
 //! The published figure ([`Bench::per_task`]) is Criterion's median with its bootstrap interval, not the
 //! mean: every sample of a cell comes from separate fresh processes, and one slow process (a cold first
 //! iteration, a noisy neighbour) moves the mean of 10 samples far more than the median. The mean stays in

@@ -4,15 +4,10 @@
 //! against the first run; the groups' skipped cells grouped by id and reason; the models' order,
 //! configurations, caveats and task counts; each run's builds; and the machine fields that differ.
 //!
-//! The queries are the pivots the renderers need: [`GroupTable::cell`] (model × x of one run),
-//! [`Table::totals`] (RSS + kernel), [`GroupTable::skipped_in`] (one run's skips), [`Table::rank`] (the
-//! models' order) and [`Table::colors`]. [`super::text`] renders the table for a terminal and as Markdown,
-//! [`super::report`] as HTML, [`super::chart`] draws it, [`super::readme`] and [`super::findings`] write
-//! the README from it.
-//!
-//! "Real" is [`DiffRule::judge`]'s verdict (see [`super::noise`]): the per-sample values are separated by a
-//! Mann–Whitney U test and the medians differ by at least a minimum effect. A ratio without the mark is
-//! within the noise and should not be read as a difference.
+//! The queries are the pivots the renderers need: [`GroupTable::cell`] and [`GroupTable::cells_of`] (model
+//! × x of one run), [`Table::totals`] (RSS + kernel), [`GroupTable::skipped_in`] (one run's skips),
+//! [`Table::rank`] and [`Table::colors`]. "Real" is [`DiffRule::judge`]'s verdict (see [`super::noise`]);
+//! a ratio without [`REAL_MARK`] is within the noise and should not be read as a difference.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
