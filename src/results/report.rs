@@ -196,37 +196,31 @@ fn machine_section(h: &mut String, c: &Table) {
         h.push_str(
             "<p class=\"desc\">Read these before the numbers: a difference here can explain a difference below.</p>",
         );
-        h.push_str("<table><tr><th>field</th>");
-        for r in &c.runs {
-            let _ = write!(h, "<th>{}</th>", esc(&r.letter));
-        }
-        h.push_str("</tr>");
-        for (f, vals) in &c.machine_diffs {
-            let _ = write!(h, "<tr><td>{}</td>", esc(f));
-            for v in vals {
-                let _ = write!(h, "<td>{}</td>", esc(v));
-            }
-            h.push_str("</tr>");
-        }
-        h.push_str("</table>");
+        by_run(h, c, "field", &c.machine_diffs, esc);
     }
     let _ = write!(h, "<p class=\"skipped\">The same in every run: {}.</p>", esc(&c.same_fields()));
     if !c.config_diffs.is_empty() {
-        h.push_str("<h3>Model configuration differences</h3><table><tr><th>model</th>");
-        for r in &c.runs {
-            let _ = write!(h, "<th>{}</th>", esc(&r.letter));
-        }
-        h.push_str("</tr>");
-        for (m, vals) in &c.config_diffs {
-            let _ = write!(h, "<tr><td>{}</td>", esc(m));
-            for v in vals {
-                let _ = write!(h, "<td><code>{}</code></td>", esc(v));
-            }
-            h.push_str("</tr>");
-        }
-        h.push_str("</table>");
+        h.push_str("<h3>Model configuration differences</h3>");
+        by_run(h, c, "model", &c.config_diffs, |v| format!("<code>{}</code>", esc(v)));
     }
     h.push_str("</section>\n");
+}
+
+/// A table with a row per item (its name first) and a column per run, each value as `cell` writes it.
+fn by_run(h: &mut String, c: &Table, first: &str, rows: &[(String, Vec<String>)], cell: impl Fn(&str) -> String) {
+    let _ = write!(h, "<table><tr><th>{first}</th>");
+    for r in &c.runs {
+        let _ = write!(h, "<th>{}</th>", esc(&r.letter));
+    }
+    h.push_str("</tr>");
+    for (name, values) in rows {
+        let _ = write!(h, "<tr><td>{}</td>", esc(name));
+        for v in values {
+            let _ = write!(h, "<td>{}</td>", cell(v));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
 }
 
 fn configs_section(h: &mut String, c: &Table) {

@@ -148,14 +148,12 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
     Ok(Gathered { summary, raw_files, warnings, provenance, newest_record_unix, bench_usable_cores })
 }
 
+/// A cell's result and the Criterion files to copy (as in [`Gathered::raw_files`]), or why it has none.
+type Measured = std::result::Result<(Bench, Vec<(PathBuf, PathBuf)>), String>;
+
 /// A cell's result and the Criterion files to copy, or why it has none (skipped, failed, or not saved by
 /// Criterion: the last also warns).
-#[allow(clippy::type_complexity)]
-fn measured(
-    criterion_home: &Path,
-    cell: &CellRecord,
-    warnings: &mut Vec<String>,
-) -> Result<std::result::Result<(Bench, Vec<(PathBuf, PathBuf)>), String>> {
+fn measured(criterion_home: &Path, cell: &CellRecord, warnings: &mut Vec<String>) -> Result<Measured> {
     let (id, model, n, group) = (&cell.id, &cell.model, cell.n, cell.group.as_str());
     if let Some(reason) = cell.skipped.clone().or_else(|| cell.failed.as_ref().map(|f| format!("failed: {f}"))) {
         return Ok(Err(reason));
