@@ -20,15 +20,13 @@
 //! - [`record`]: what a bench run leaves beside Criterion's output.
 //! - [`results`]: saved runs (machine, summary, samples) and what reads them: compare, report, readme, export.
 
-pub mod budget;
 pub mod catalogue;
-pub mod cell;
 pub mod files;
 pub mod gate;
+pub mod harness;
 pub mod limits;
 pub mod measure;
 pub mod models;
 pub mod provenance;
 pub mod record;
 pub mod results;
-pub mod suite;

@@ -11,11 +11,12 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use taskbench::gate::Rendezvous;
+use taskbench::harness::experiments::memory_holding;
+use taskbench::harness::state::holding_needs;
 use taskbench::limits::{check, Snapshot};
 use taskbench::measure::{alloc, CountingAllocator, MemoryKind, MemoryObserver};
 use taskbench::models::body::{Body, Holding, Inline, OnGate, Payload};
 use taskbench::models::{self, by_name, TaskModel, STATE_SIZES};
-use taskbench::suite::{holding_needs, memory_holding};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -301,7 +302,7 @@ fn the_kernel_share_of_a_thread_is_at_least_a_page_at_5000_threads() {
     if !fits(test, row("thread"), n) {
         return;
     }
-    let kernel = taskbench::suite::memory_per_task(row("thread"), n, MemoryKind::Kernel)
+    let kernel = taskbench::harness::experiments::memory_per_task(row("thread"), n, MemoryKind::Kernel)
         .unwrap_or_else(|e| panic!("thread kernel share: {e:#}"));
     eprintln!("thread at {n}: kernel {kernel:.0} B/task");
     assert!(kernel >= 4096.0, "the kernel's share of a thread read {kernel:.0} B at {n} threads");

@@ -9,12 +9,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
+use taskbench::harness::experiments::memory_holding;
 use taskbench::measure::MemoryKind;
 use taskbench::models::goroutine::{
     available_with_path, find_go, go_version, seed_method_bytes_per_goroutine, GO_MISSING, MODEL,
 };
 use taskbench::models::{MemorySource, Observer, TaskModel};
-use taskbench::suite::memory_holding;
 
 /// True when Go is usable; otherwise prints a skip line (or panics under `TASKBENCH_REQUIRE_GO`).
 fn go_present(test: &str) -> bool {
