@@ -295,7 +295,7 @@ fn rss_calibration_measures_each_payload_as_its_malloc_chunks() {
 fn the_kernel_share_of_a_thread_is_at_least_a_page_at_5000_threads() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let (test, n) = ("the_kernel_share_of_a_thread_is_at_least_a_page_at_5000_threads", 5000);
-    if let Err(e) = taskbench::measure::kernel::kernel_bytes(None) {
+    if let Err(e) = taskbench::measure::kernel::read(None) {
         let _ = writeln!(std::io::stderr(), "SKIPPED calibration::{test}: this kernel does not say: {e:#}");
         return;
     }

@@ -178,11 +178,6 @@ impl TaskModel for Goroutine {
     }
 }
 
-/// The Go version (`go1.19.8`) of the toolchain on `PATH`, or `None` when there is none.
-pub fn go_version() -> Option<String> {
-    MODEL.toolchain().ok().map(|t| t.version.clone())
-}
-
 /// Memory figures of the child process, as the probe read them.
 struct ChildMemory {
     heap: u64,
