@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
 use criterion::measurement::Measurement;
@@ -433,6 +433,9 @@ fn sample_or_stand_in(
 ) -> f64 {
     let stand_in = iters as f64;
     if failure.borrow().is_some() {
+        // Criterion's quick mode doubles its iterations until 100 ms have passed: calls that take no time
+        // would overflow its count.
+        std::thread::sleep(STAND_IN_CALL);
         return stand_in;
     }
     match sample() {
@@ -445,6 +448,9 @@ fn sample_or_stand_in(
         }
     }
 }
+
+/// How long a stand-in call takes (see [`sample_or_stand_in`]).
+const STAND_IN_CALL: Duration = Duration::from_millis(5);
 
 /// The record of cell `x` of `row`, with the build that measures it (and the probe's, for a probe's row).
 fn cell_record(spec: &GroupSpec, row: &Row<'_>, x: usize) -> CellRecord {

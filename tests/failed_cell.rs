@@ -1,0 +1,134 @@
+//! A failed cell never stops its group (issue 20): this binary acts as the `spawn` bench over three fake
+//! models, one of which fails in the middle of its first cell's sampling; the cells after it must still run
+//! and be recorded, the failure must be recorded with its reason, and the binary must exit non-zero with one
+//! summary line, without a panic.
+//!
+//! `harness = false` (Cargo.toml): a bench binary re-executes itself for each cell without arguments, which
+//! a libtest binary would answer by running every test.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use criterion::Criterion;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::criterion_config;
+use taskbench::harness::experiments::spawn_ns;
+use taskbench::harness::runner::bench_main_over;
+use taskbench::harness::settings::ModelSet;
+use taskbench::harness::GroupSpec;
+use taskbench::limits::Needs;
+use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
+use taskbench::record::read_cells;
+
+/// Set: this process is the fake `spawn` bench.
+const ACT_AS_BENCH: &str = "TASKBENCH_TEST_ACT_AS_BENCH";
+
+/// Iterations this process has run: a cell's process fails once it has run a few.
+static ITERATIONS: AtomicUsize = AtomicUsize::new(0);
+
+struct Fake {
+    name: &'static str,
+    /// The N at which this model's process fails its 4th iteration (after its 2 warm-up iterations and a
+    /// first measured one, so the failure comes mid-sampling, not at the start).
+    fails_at: Option<usize>,
+}
+
+static A: Fake = Fake { name: "a", fails_at: None };
+static FAILS: Fake = Fake { name: "fails", fails_at: Some(100) };
+static B: Fake = Fake { name: "b", fails_at: None };
+
+impl TaskModel for Fake {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn config(&self) -> String {
+        "fake".into()
+    }
+    fn spawn_site(&self) -> SpawnSite {
+        SpawnSite::Outside
+    }
+    fn needs(&self) -> Needs {
+        Needs::STACKLESS
+    }
+    fn warm_up_tasks(&self) -> usize {
+        0
+    }
+    fn run_parked(&self, n: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
+        let iteration = ITERATIONS.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.fails_at == Some(n) && iteration >= 4 {
+            bail!("fake failure in iteration {iteration} at N = {n}");
+        }
+        // A time that is never zero and not always the same (Criterion needs both).
+        let started = Instant::now();
+        std::thread::sleep(Duration::from_micros(20));
+        Ok(ParkedRun { spawn_time: started.elapsed(), parked: n })
+    }
+    fn run_spawn_join(&self, _: usize) -> Result<Duration> {
+        Ok(Duration::from_nanos(1))
+    }
+    fn run_holding(&self, n: usize, _: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+        self.run_parked(n, observer)
+    }
+}
+
+fn main() {
+    if std::env::var_os(ACT_AS_BENCH).is_some() {
+        let set = ModelSet::of(&[&A, &FAILS, &B]);
+        let spec = GroupSpec::of(&catalogue::SPAWN);
+        bench_main_over(&set, &spec, &[], spawn_ns, || criterion_config(Criterion::default()));
+        return;
+    }
+    if std::env::args().any(|a| a == "--list") {
+        println!("failed_cell: test");
+        return;
+    }
+    let name = "a_failed_cell_is_recorded_and_the_group_goes_on";
+    println!("test {name} ...");
+    a_failed_cell_is_recorded_and_the_group_goes_on();
+    println!("test {name} ... ok");
+}
+
+/// Fails on: a panic or a backtrace for the failed cell; the cells after it not run or not recorded; the
+/// failure not recorded, or recorded without its reason or build; a zero exit status; the failing cell's
+/// processes asked again after it failed (a second FAILED line); no summary line, or another one.
+fn a_failed_cell_is_recorded_and_the_group_goes_on() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--bench", "--quick", "--noplot", "--nresamples", "1000"])
+        .env(ACT_AS_BENCH, "1")
+        .env("CRITERION_HOME", home.path().join("criterion"))
+        .env("TASKBENCH_N", "100,200")
+        .env_remove("TASKBENCH_MODELS")
+        .env_remove("TASKBENCH_CELL_BUDGET_S")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("running this binary as a bench");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    let reason = "fake failure in iteration 4 at N = 100";
+    let failed_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("spawn/fails/100 FAILED")).collect();
+    assert_eq!(
+        failed_lines,
+        [format!("taskbench: spawn/fails/100 FAILED: {reason}; the group goes on with its next cell")],
+        "{stderr}"
+    );
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    assert_eq!(last, format!("taskbench: 1 cell(s) FAILED: spawn/fails/100 ({reason})"), "{stderr}");
+
+    let cells = read_cells(&home.path().join("taskbench")).unwrap();
+    let ids: Vec<&str> = cells.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["spawn/a/100", "spawn/a/200", "spawn/b/100", "spawn/b/200", "spawn/fails/100", "spawn/fails/200"],
+        "{stderr}"
+    );
+    for cell in &cells {
+        assert_eq!(cell.skipped, None, "{}", cell.id);
+        assert!(cell.build.is_some(), "{}: no build", cell.id);
+        let expected = (cell.id == "spawn/fails/100").then(|| reason.to_string());
+        assert_eq!(cell.failed, expected, "{}", cell.id);
+    }
+}
