@@ -20,6 +20,7 @@ use taskbench::harness::settings::ModelSet;
 use taskbench::harness::GroupSpec;
 use taskbench::limits::Needs;
 use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
+use taskbench::provenance::{Build, ProbeBuild};
 use taskbench::record::read_cells;
 
 /// Set: this process is the fake `spawn` bench.
@@ -30,14 +31,22 @@ static ITERATIONS: AtomicUsize = AtomicUsize::new(0);
 
 struct Fake {
     name: &'static str,
+    /// Measured by a (fake) child probe: its records name the probe's build.
+    probe: bool,
+    available: bool,
     /// The N at which this model's process fails its 4th iteration (after its 2 warm-up iterations and a
     /// first measured one, so the failure comes mid-sampling, not at the start).
     fails_at: Option<usize>,
 }
 
-static A: Fake = Fake { name: "a", fails_at: None };
-static FAILS: Fake = Fake { name: "fails", fails_at: Some(100) };
-static B: Fake = Fake { name: "b", fails_at: None };
+static A: Fake = Fake { name: "a", probe: false, available: true, fails_at: None };
+static FAILS: Fake = Fake { name: "fails", probe: false, available: true, fails_at: Some(100) };
+static B: Fake = Fake { name: "b", probe: true, available: true, fails_at: None };
+static MISSING: Fake = Fake { name: "missing", probe: false, available: false, fails_at: None };
+
+fn fake_probe() -> ProbeBuild {
+    ProbeBuild { hash: "0123456789abcdef".into(), toolchain: "fake toolchain".into() }
+}
 
 impl TaskModel for Fake {
     fn name(&self) -> &'static str {
@@ -54,6 +63,16 @@ impl TaskModel for Fake {
     }
     fn warm_up_tasks(&self) -> usize {
         0
+    }
+    fn available(&self) -> Result<(), String> {
+        if self.available {
+            Ok(())
+        } else {
+            Err("not on this machine".into())
+        }
+    }
+    fn probe_build(&self) -> Option<ProbeBuild> {
+        self.probe.then(fake_probe)
     }
     fn run_parked(&self, n: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
         let iteration = ITERATIONS.fetch_add(1, Ordering::SeqCst) + 1;
@@ -75,7 +94,7 @@ impl TaskModel for Fake {
 
 fn main() {
     if std::env::var_os(ACT_AS_BENCH).is_some() {
-        let set = ModelSet::of(&[&A, &FAILS, &B]);
+        let set = ModelSet::of(&[&A, &FAILS, &B, &MISSING]);
         let spec = GroupSpec::of(&catalogue::SPAWN);
         bench_main_over(&set, &spec, &[], spawn_ns, || criterion_config(Criterion::default()));
         return;
@@ -92,7 +111,8 @@ fn main() {
 
 /// Fails on: a panic or a backtrace for the failed cell; the cells after it not run or not recorded; the
 /// failure not recorded, or recorded without its reason or build; a zero exit status; the failing cell's
-/// processes asked again after it failed (a second FAILED line); no summary line, or another one.
+/// processes asked again after it failed (a second FAILED line); no summary line, or another one; a
+/// skipped cell without the build, a probe's row without the probe's build.
 fn a_failed_cell_is_recorded_and_the_group_goes_on() {
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(std::env::current_exe().unwrap())
@@ -122,13 +142,25 @@ fn a_failed_cell_is_recorded_and_the_group_goes_on() {
     let ids: Vec<&str> = cells.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["spawn/a/100", "spawn/a/200", "spawn/b/100", "spawn/b/200", "spawn/fails/100", "spawn/fails/200"],
+        [
+            "spawn/a/100",
+            "spawn/a/200",
+            "spawn/b/100",
+            "spawn/b/200",
+            "spawn/fails/100",
+            "spawn/fails/200",
+            "spawn/missing/100",
+            "spawn/missing/200"
+        ],
         "{stderr}"
     );
     for cell in &cells {
-        assert_eq!(cell.skipped, None, "{}", cell.id);
-        assert!(cell.build.is_some(), "{}: no build", cell.id);
-        let expected = (cell.id == "spawn/fails/100").then(|| reason.to_string());
-        assert_eq!(cell.failed, expected, "{}", cell.id);
+        let skipped = (cell.model == "missing").then(|| "not on this machine".to_string());
+        assert_eq!(cell.skipped, skipped, "{}", cell.id);
+        let failed = (cell.id == "spawn/fails/100").then(|| reason.to_string());
+        assert_eq!(cell.failed, failed, "{}", cell.id);
+        // Measured, failed and skipped cells alike name the build; the probe's rows name the probe's too.
+        let probe = (cell.model == "b").then(fake_probe);
+        assert_eq!(cell.build, Some(Build { probe, ..Build::this_binary() }), "{}", cell.id);
     }
 }

@@ -330,3 +330,35 @@ impl Drop for Child {
 pub fn available_with_path(path_var: &OsStr) -> Result<(), String> {
     find_toolchain(path_var).and_then(|tc| build_probe(&tc)).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails on: files read in directory order instead of sorted, a file other than `.go`/`go.mod` hashed, a
+    /// file left out, names not hashed, or the toolchain line not carried.
+    #[test]
+    fn the_probe_build_hashes_its_sorted_sources_and_names_its_toolchain() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("b.go", "package main\n"), ("notes.txt", "not source"), ("a.go", "package a\n")] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        std::fs::write(dir.path().join("go.mod"), "module x\n").unwrap();
+        let tc = Toolchain {
+            go: PathBuf::from("/usr/bin/go"),
+            version: "go1.19.8".into(),
+            version_line: "go version go1.19.8 linux/amd64".into(),
+            gocache: None,
+        };
+        let files = source_files(dir.path()).unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a.go", "b.go", "go.mod"]);
+        // SHA-256 over each name and content, each after its 8-byte length, in that order: computed
+        // independently with Python's hashlib.
+        let build = probe_build(&files, &tc);
+        assert_eq!(
+            build,
+            ProbeBuild { hash: "75071cc6e171917b".into(), toolchain: "go version go1.19.8 linux/amd64".into() }
+        );
+    }
+}
