@@ -14,7 +14,7 @@ use crate::measure::BytesPerTask;
 use crate::record::criterion_home;
 
 /// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples. Criterion's own warm-up is
-/// one short call: each sample's process warms itself (see [`crate::cell`]), so Criterion's warm-up only
+/// one short call: each sample's process warms itself (see [`super::cell`]), so Criterion's warm-up only
 /// estimates how long a sample takes.
 pub fn criterion_config<M: Measurement>(c: Criterion<M>) -> Criterion<M> {
     c.sample_size(10).warm_up_time(Duration::from_nanos(1)).measurement_time(Duration::from_secs(2))
@@ -26,7 +26,7 @@ pub fn memory_config() -> Criterion<BytesPerTask> {
 }
 
 /// A bench binary's Criterion runners, both configured from the same command line: `plots` as the user asked,
-/// and `no_plots`, the same without plots, for the cells whose plots are at risk ([`plots_at_risk`]).
+/// and `no_plots`, the same without plots, for the cells whose plots are at risk ([`crate::results::plain_page::plots_at_risk`]).
 /// Criterion's plots are a setting of the whole runner, so a cell at risk is measured by the second runner,
 /// in a group of the same name. `criterion_home` is where both write.
 pub struct Runners<M: Measurement> {
@@ -103,7 +103,7 @@ pub fn set_up<'g, 'c, M: Measurement>(
     group.measurement_time(measurement_time(n)).sample_size(cell_sample_size(spec, n))
 }
 
-/// Samples per cell: [`sample_size`] for timings, Criterion's minimum of 10 for memory (readings repeat).
+/// Samples per cell: 20 or 10 by N for timings (see `sample_size`), Criterion's minimum of 10 for memory (readings repeat).
 pub fn cell_sample_size(spec: &GroupSpec, n: usize) -> usize {
     if spec.reads_memory() {
         10

@@ -55,7 +55,7 @@ pub const GOROUTINE_STACK_HOLDING: ExtraRow = ExtraRow {
 /// The extra rows of `state_heap`.
 pub const STATE_HEAP_EXTRA_ROWS: [ExtraRow; 1] = [GOROUTINE_STACK_HOLDING];
 
-/// Every group's extra rows: what `TASKBENCH_MODELS` accepts besides the models (see [`parse_models`]).
+/// Every group's extra rows: what `TASKBENCH_MODELS` accepts besides the models (see [`super::settings::parse_models`]).
 pub const EXTRA_ROWS: &[(&Group, &[ExtraRow])] =
     &[(&catalogue::HEAP, &HEAP_EXTRA_ROWS), (&catalogue::STATE_HEAP, &STATE_HEAP_EXTRA_ROWS)];
 

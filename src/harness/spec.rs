@@ -1,6 +1,6 @@
 //! What a bench binary declares: its group ([`GroupSpec`], the catalogue's entry plus the harness's knobs),
 //! the rows beside the models ([`ExtraRow`]), and the one row type the runner and the cell processes both
-//! walk ([`Row`], a model or an extra row with its name, settings and limits).
+//! walk (`Row`, a model or an extra row with its name, settings and limits).
 
 use anyhow::Result;
 

@@ -26,7 +26,7 @@
 //! size adapts to the stacks scanned at the previous GC (stacks grow from 2 KiB to 4 KiB from the second run
 //! on). `run_spawn_join` also reuses the long-lived process.
 //!
-//! The probe itself (building it, the process and its protocol) is in [`probe`].
+//! The probe itself (building it, the process and its protocol) is in `probe.rs` beside this file.
 
 mod probe;
 

