@@ -13,7 +13,8 @@
 //! - [`runner`]: the group runner: preflight, budget, Criterion, records, failures.
 //! - [`cell`]: the parent's and the child's ends of a cell's processes; [`serve`]: the child's body.
 //! - [`experiments`]: what one iteration runs over a model; [`go_rows`]: Go's extra rows.
-//! - [`say`]: the one-line messages on stderr.
+//! - [`say`]: the one-line messages on stderr; [`quiet`]: Criterion's warning the user cannot act on, filtered
+//!   out of it.
 //!
 //! Layering: the harness sits above `models`, `measure`, `limits`, `record` and the catalogue, and calls
 //! `results` only to write the overview page and the plain page of a cell whose plots were off.
@@ -23,6 +24,7 @@ pub mod cell;
 pub mod criterion_setup;
 pub mod experiments;
 pub mod go_rows;
+pub mod quiet;
 pub mod runner;
 pub mod say;
 pub mod serve;

@@ -18,6 +18,7 @@ use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use super::budget::{CellBudget, Plan};
 use super::cell::{self, CellProcesses};
 use super::criterion_setup::{cell_sample_size, measurement_time, set_up, CellValue, Runners};
+use super::quiet::QuietStderr;
 use super::say::say;
 use super::serve::serve_cell;
 use super::settings::{n_values, selected_models, Filter, ModelSet, CONTROLS_MAX_N};
@@ -135,7 +136,9 @@ pub fn run_group_over<M: CellValue>(
     };
     let processes = RefCell::new(CellProcesses::new(spec.temperature()));
     let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
+    let quiet = QuietStderr::start();
     let failed = run_group_with(c, spec, &matrix, &mut log, InProcesses { processes: &processes, spec });
+    drop(quiet);
     let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
     if log.measured_cells + log.failed_cells == 0 {
         say(&format!(
