@@ -10,7 +10,8 @@
 //! - [`state`]: the one N a state group's row runs at every K.
 //! - [`budget`]: the per-cell time budget and its estimates.
 //! - [`criterion_setup`]: Criterion's runners and per-cell settings.
-//! - [`runner`]: the group runner: preflight, budget, Criterion, records, failures.
+//! - [`runner`]: the group runner: preflight, budget, Criterion, records, failures; [`sampler`]: what takes
+//!   a cell's samples, and the stand-in a failed cell's remaining calls get.
 //! - [`cell`]: the parent's and the child's ends of a cell's processes; [`serve`]: the child's body.
 //! - [`experiments`]: what one iteration runs over a model; [`go_rows`]: Go's extra rows.
 //! - [`say`]: the one-line messages on stderr; [`quiet`]: Criterion's warning the user cannot act on, filtered
@@ -26,6 +27,7 @@ pub mod experiments;
 pub mod go_rows;
 pub mod quiet;
 pub mod runner;
+pub mod sampler;
 pub mod say;
 pub mod serve;
 pub mod settings;

@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use anyhow::Result;
 use criterion::measurement::Measurement;
@@ -19,6 +19,7 @@ use super::budget::{CellBudget, Plan};
 use super::cell::{self, CellProcesses};
 use super::criterion_setup::{cell_sample_size, measurement_time, set_up, CellValue, Runners};
 use super::quiet::QuietStderr;
+use super::sampler::{sample_or_stand_in, InProcesses, Sampler};
 use super::say::say;
 use super::serve::serve_cell;
 use super::settings::{n_values, selected_models, Filter, ModelSet, CONTROLS_MAX_N};
@@ -27,7 +28,7 @@ use super::state::{holding_needs, state_tasks, STATE_MAX_N};
 use crate::limits::{self, Snapshot};
 use crate::models::{self, TaskModel};
 use crate::provenance::Build;
-use crate::record::{criterion_cell_dir, records_dir, split_id, CellLog, CellRecord};
+use crate::record::{criterion_cell_dir, records_dir, CellLog, CellRecord};
 use crate::results::overview;
 use crate::results::plain_page::{plots_at_risk, write_plain_page};
 
@@ -182,41 +183,6 @@ fn applicable(spec: &GroupSpec, set: &ModelSet, models: Vec<&'static dyn TaskMod
         say(&format!("{} measures {} only; not {}", spec.name(), only.describe, names.join(", ")));
     }
     kept
-}
-
-/// What measures a cell's samples for [`run_group_with`]: any `Fn(id, tasks, iters)` (tests), or the cell's
-/// processes.
-pub trait Sampler {
-    /// The summed value of `iters` iterations of cell `id`; `tasks` is its number of tasks where the id does
-    /// not end in it (the state groups end in K).
-    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64>;
-    /// Called when a cell is done, before the next cell's preflight: nothing it started may still hold memory.
-    fn cell_done(&self) {}
-}
-
-impl<F: Fn(&str, Option<usize>, u64) -> Result<f64>> Sampler for F {
-    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
-        self(id, tasks, iters)
-    }
-}
-
-/// The benches' sampler: every cell in fresh processes of this binary ([`super::cell`]).
-struct InProcesses<'a> {
-    processes: &'a RefCell<CellProcesses>,
-    spec: &'a GroupSpec,
-}
-
-impl Sampler for InProcesses<'_> {
-    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
-        let (_, n) = split_id(self.spec.name(), id)?;
-        let samples_per_process = cell::samples_per_process(tasks.unwrap_or(n));
-        self.processes.borrow_mut().measure(id, tasks, iters, samples_per_process)
-    }
-    /// A warm process that served fewer samples than it could would otherwise live on, holding its N tasks'
-    /// memory, until the next cell asks: the next cell's preflight would see that memory as taken.
-    fn cell_done(&self) {
-        self.processes.borrow_mut().finish();
-    }
 }
 
 /// What a group's run covers: the N values, the rows, and Criterion's filter.
@@ -424,36 +390,6 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         noted(self.log.skipped(cell_record(self.spec, row, x), why));
     }
 }
-
-/// One Criterion call's value: what `sample` measured, or, once the cell has failed, a stand-in of one unit
-/// per iteration that asks no process (Criterion's closure cannot return an error; the cell is recorded
-/// as failed, so the stand-in is never read as a figure). The first failure is printed and kept.
-fn sample_or_stand_in(
-    id: &str,
-    failure: &RefCell<Option<String>>,
-    iters: u64,
-    sample: impl FnOnce() -> Result<f64>,
-) -> f64 {
-    let stand_in = iters as f64;
-    if failure.borrow().is_some() {
-        // Criterion's quick mode doubles its iterations until 100 ms have passed: calls that take no time
-        // would overflow its count.
-        std::thread::sleep(STAND_IN_CALL);
-        return stand_in;
-    }
-    match sample() {
-        Ok(value) => value,
-        Err(e) => {
-            let reason = format!("{e:#}").replace('\n', " / ");
-            say(&format!("{id} FAILED: {reason}; the group goes on with its next cell"));
-            *failure.borrow_mut() = Some(reason);
-            stand_in
-        }
-    }
-}
-
-/// How long a stand-in call takes (see [`sample_or_stand_in`]).
-const STAND_IN_CALL: Duration = Duration::from_millis(5);
 
 /// The record of cell `x` of `row`, with the build that measures it (and the probe's, for a probe's row).
 fn cell_record(spec: &GroupSpec, row: &Row<'_>, x: usize) -> CellRecord {
