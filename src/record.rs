@@ -202,11 +202,6 @@ impl CellLog {
         }
     }
 
-    /// Criterion's folder for this run.
-    pub fn criterion_home(&self) -> &Path {
-        &self.criterion_home
-    }
-
     /// Says what the run covers: its N values, usable cores and every cell its settings select.
     pub fn plan(&mut self, n_values: &[usize], usable_cores: usize, cells: Vec<String>) {
         self.run.n_values = n_values.to_vec();

@@ -222,7 +222,7 @@ fn seconds(s: f64) -> String {
 }
 
 /// The budget's bookkeeping for one group in the bench's parent process: which cells ran and how long they
-/// took. The suite asks [`CellBudget::check`] before a cell, routes the cell's process calls through
+/// took. The runner asks [`CellBudget::check`] before a cell, routes the cell's process calls through
 /// [`CellBudget::sample`] and reports the end with [`CellBudget::finish`].
 pub struct CellBudget {
     group: String,
