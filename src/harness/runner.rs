@@ -15,7 +15,7 @@ use anyhow::Result;
 use criterion::measurement::Measurement;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
-use super::budget::{CellBudget, Plan};
+use super::budget::{budget_from_env, CellBudget, Plan};
 use super::cell::{self, CellProcesses};
 use super::criterion_setup::{cell_sample_size, measurement_time, set_up, CellValue, Runners};
 use super::quiet::QuietStderr;
@@ -127,6 +127,8 @@ pub fn run_group_over<M: CellValue>(
     };
     let n_values = n_values().unwrap_or_else(|e| fail(e));
     models::wait_limit_setting().unwrap_or_else(|e| fail(e));
+    // Read here, before stderr goes through the filter: an exit while it does could lose the line.
+    budget_from_env().unwrap_or_else(|e| fail(e));
     let extra_names: Vec<&str> = extra.iter().map(|row| row.name).collect();
     let (models, extra_names) = selected_models(set, spec.with_controls, &extra_names).unwrap_or_else(|e| fail(e));
     let matrix = Matrix {
@@ -137,6 +139,7 @@ pub fn run_group_over<M: CellValue>(
     };
     let processes = RefCell::new(CellProcesses::new(spec.temperature()));
     let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
+    // Every setting is read by now: nothing below ends the process while its stderr is filtered.
     let quiet = QuietStderr::start();
     let failed = run_group_with(c, spec, &matrix, &mut log, InProcesses { processes: &processes, spec });
     drop(quiet);
