@@ -58,8 +58,8 @@ pub fn bench_main_over<M: CellValue>(
         let models: Vec<_> = set.all().collect();
         serve_cell(spec, &models, &extra.iter().collect::<Vec<_>>(), measure, &id);
     }
-    if !spec.is_catalogued() {
-        say(&format!("{}: not a group of the catalogue (src/catalogue.rs); add its entry there", spec.name()));
+    if let Err(why) = spec.check() {
+        say(&why);
         std::process::exit(2);
     }
     let mut runners = Runners::from_args(config);

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use crate::catalogue::{self, Group, Measures, Temperature};
+use crate::catalogue::{self, Axis, Group, Measures, Temperature};
 use crate::limits;
 use crate::models::{self, TaskModel};
 use crate::provenance::ProbeBuild;
@@ -57,10 +57,19 @@ impl GroupSpec {
         format!("{}/{row}/{x}", self.group.name)
     }
 
-    /// Whether the group is the catalogue's own entry: a bench binary must declare one (tests may declare
-    /// groups of their own for the runner).
-    pub fn is_catalogued(&self) -> bool {
-        catalogue::Group::find(self.group.name) == Some(self.group)
+    /// Why a bench binary cannot run this declaration: a group that is not the catalogue's own entry (tests
+    /// may declare groups of their own for the runner, not bench binaries), or state sizes that disagree
+    /// with the group's axis (ids end in K exactly when each task holds K bytes).
+    pub fn check(&self) -> Result<(), String> {
+        let name = self.group.name;
+        if catalogue::Group::find(name) != Some(self.group) {
+            return Err(format!("{name}: not a group of the catalogue (src/catalogue.rs); add its entry there"));
+        }
+        match (self.group.axis, self.state_sizes) {
+            (Axis::K, None) => Err(format!("{name}: its ids end in K, but it declares no state sizes")),
+            (Axis::N, Some(_)) => Err(format!("{name}: its ids end in N, but it declares state sizes")),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -148,4 +157,25 @@ pub(super) fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow]
             measure: Box::new(x.measure),
         }))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails on: a bench binary allowed to declare a group the catalogue lacks (or a copy of an entry that
+    /// differs from it), or state sizes that disagree with the group's axis.
+    #[test]
+    fn a_declaration_must_be_the_catalogues_and_agree_with_its_axis() {
+        assert_eq!(GroupSpec::of(&catalogue::SPAWN).check(), Ok(()));
+        let sizes: &'static [usize] = &[0, 64];
+        assert_eq!(GroupSpec { state_sizes: Some(sizes), ..GroupSpec::of(&catalogue::STATE_RSS) }.check(), Ok(()));
+        const RENAMED: Group = Group { column: "another column", ..catalogue::SPAWN };
+        let e = GroupSpec::of(&RENAMED).check().unwrap_err();
+        assert!(e.contains("not a group of the catalogue"), "{e}");
+        let e = GroupSpec::of(&catalogue::STATE_RSS).check().unwrap_err();
+        assert!(e.contains("no state sizes"), "{e}");
+        let e = GroupSpec { state_sizes: Some(sizes), ..GroupSpec::of(&catalogue::HEAP) }.check().unwrap_err();
+        assert_eq!(e, "heap_per_task: its ids end in N, but it declares state sizes");
+    }
 }
