@@ -7,27 +7,20 @@
 //! of tasks, then N are spawned, so tables a runtime grows for N and never shrinks are counted, as Go's are.
 //! Stacks of threads and coroutines are not heap: see `rss_per_task` for those models.
 //!
-//! Two extra rows stand beside the goroutine row ([`taskbench::suite::HEAP_EXTRA_ROWS`]): Go's stacks, and
+//! Two extra rows stand beside the goroutine row ([`taskbench::harness::go_rows::HEAP_EXTRA_ROWS`]): Go's stacks, and
 //! the origin post's method.
 
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::memory_config;
+use taskbench::harness::experiments::memory_per_task;
+use taskbench::harness::go_rows::HEAP_EXTRA_ROWS;
+use taskbench::harness::{bench_main, GroupSpec};
 use taskbench::measure::{CountingAllocator, MemoryKind};
-use taskbench::suite::{bench_main, memory_config, memory_per_task, GroupSpec, HEAP_EXTRA_ROWS};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
 
-const HEAP: GroupSpec = GroupSpec {
-    name: "heap_per_task",
-    unit: "bytes/task",
-    value_is: "live heap bytes per task with all N tasks parked",
-    per_task_throughput: false,
-    with_controls: true,
-    temperature: Temperature::Cold,
-    reads_memory: true,
-    only: None,
-    state_sizes: None,
-};
+const HEAP: GroupSpec = GroupSpec { with_controls: true, ..GroupSpec::of(&catalogue::HEAP) };
 
 fn main() {
     bench_main(&HEAP, &HEAP_EXTRA_ROWS, |model, n| memory_per_task(model, n, MemoryKind::Heap), memory_config);

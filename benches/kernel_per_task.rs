@@ -8,21 +8,14 @@
 //! its RSS), below the machine's noise. The figure is machine-wide: run it on an otherwise quiet machine.
 //! Each sample is a fresh process, measured as `rss_per_task` is.
 
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::memory_config;
+use taskbench::harness::experiments::memory_per_task;
+use taskbench::harness::spec::KERNEL_SHARE;
+use taskbench::harness::{bench_main, GroupSpec};
 use taskbench::measure::MemoryKind;
-use taskbench::suite::{bench_main, memory_config, memory_per_task, GroupSpec, KERNEL_SHARE};
 
-const KERNEL: GroupSpec = GroupSpec {
-    name: "kernel_per_task",
-    unit: "bytes/task",
-    value_is: "kernel stack and page-table bytes per task (machine-wide /proc/meminfo) with all N tasks parked",
-    per_task_throughput: false,
-    with_controls: false,
-    temperature: Temperature::Cold,
-    reads_memory: true,
-    only: Some(KERNEL_SHARE),
-    state_sizes: None,
-};
+const KERNEL: GroupSpec = GroupSpec { only: Some(KERNEL_SHARE), ..GroupSpec::of(&catalogue::KERNEL) };
 
 fn main() {
     bench_main(&KERNEL, &[], |model, n| memory_per_task(model, n, MemoryKind::Kernel), memory_config);

@@ -7,21 +7,13 @@
 //! runs in a fresh process: the runtime is built and warmed with a handful of tasks, then N are spawned, so
 //! tables a runtime grows for N and never shrinks are counted, as Go's are (see [`taskbench::cell`]).
 
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::memory_config;
+use taskbench::harness::experiments::memory_per_task;
+use taskbench::harness::{bench_main, GroupSpec};
 use taskbench::measure::MemoryKind;
-use taskbench::suite::{bench_main, memory_config, memory_per_task, GroupSpec};
 
-const RSS: GroupSpec = GroupSpec {
-    name: "rss_per_task",
-    unit: "bytes/task",
-    value_is: "resident bytes per task with all N tasks parked",
-    per_task_throughput: false,
-    with_controls: true,
-    temperature: Temperature::Cold,
-    reads_memory: true,
-    only: None,
-    state_sizes: None,
-};
+const RSS: GroupSpec = GroupSpec { with_controls: true, ..GroupSpec::of(&catalogue::RSS) };
 
 fn main() {
     bench_main(&RSS, &[], |model, n| memory_per_task(model, n, MemoryKind::Rss), memory_config);

@@ -6,20 +6,12 @@
 //! burst). Every iteration checks that exactly N tasks parked and finished.
 
 use criterion::Criterion;
-use taskbench::cell::Temperature;
-use taskbench::suite::{bench_main, criterion_config, spawn_ns, GroupSpec};
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::criterion_config;
+use taskbench::harness::experiments::spawn_ns;
+use taskbench::harness::{bench_main, GroupSpec};
 
-const SPAWN: GroupSpec = GroupSpec {
-    name: "spawn",
-    unit: "ns",
-    value_is: "time of the spawn loop for N parked tasks, warm (after two untimed iterations in the same process)",
-    per_task_throughput: true,
-    with_controls: false,
-    temperature: Temperature::Warm,
-    reads_memory: false,
-    only: None,
-    state_sizes: None,
-};
+const SPAWN: GroupSpec = GroupSpec::of(&catalogue::SPAWN);
 
 fn main() {
     bench_main(&SPAWN, &[], spawn_ns, || criterion_config(Criterion::default()));

@@ -5,20 +5,12 @@
 //! it fans out: fresh pages, runtime tables growing from empty, and (Go) a new `g` and stack per goroutine.
 
 use criterion::Criterion;
-use taskbench::cell::Temperature;
-use taskbench::suite::{bench_main, criterion_config, spawn_ns, GroupSpec};
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::criterion_config;
+use taskbench::harness::experiments::spawn_ns;
+use taskbench::harness::{bench_main, GroupSpec};
 
-const SPAWN_COLD: GroupSpec = GroupSpec {
-    name: "spawn_cold",
-    unit: "ns",
-    value_is: "time of the spawn loop for the first N parked tasks in a fresh process",
-    per_task_throughput: true,
-    with_controls: false,
-    temperature: Temperature::Cold,
-    reads_memory: false,
-    only: None,
-    state_sizes: None,
-};
+const SPAWN_COLD: GroupSpec = GroupSpec::of(&catalogue::SPAWN_COLD);
 
 fn main() {
     bench_main(&SPAWN_COLD, &[], spawn_ns, || criterion_config(Criterion::default()));

@@ -4,20 +4,12 @@
 //! iterations at the same N (`spawn_join_cold` is the first burst).
 
 use criterion::Criterion;
-use taskbench::cell::Temperature;
-use taskbench::suite::{bench_main, criterion_config, spawn_join_ns, GroupSpec};
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::criterion_config;
+use taskbench::harness::experiments::spawn_join_ns;
+use taskbench::harness::{bench_main, GroupSpec};
 
-const SPAWN_JOIN: GroupSpec = GroupSpec {
-    name: "spawn_join",
-    unit: "ns",
-    value_is: "time to spawn N trivial tasks and wait until all have run, warm",
-    per_task_throughput: true,
-    with_controls: false,
-    temperature: Temperature::Warm,
-    reads_memory: false,
-    only: None,
-    state_sizes: None,
-};
+const SPAWN_JOIN: GroupSpec = GroupSpec::of(&catalogue::SPAWN_JOIN);
 
 fn main() {
     bench_main(&SPAWN_JOIN, &[], spawn_join_ns, || criterion_config(Criterion::default()));

@@ -3,20 +3,12 @@
 //! handful of tasks outside the clock.
 
 use criterion::Criterion;
-use taskbench::cell::Temperature;
-use taskbench::suite::{bench_main, criterion_config, spawn_join_ns, GroupSpec};
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::criterion_config;
+use taskbench::harness::experiments::spawn_join_ns;
+use taskbench::harness::{bench_main, GroupSpec};
 
-const SPAWN_JOIN_COLD: GroupSpec = GroupSpec {
-    name: "spawn_join_cold",
-    unit: "ns",
-    value_is: "time to spawn the first N trivial tasks in a fresh process and wait until all have run",
-    per_task_throughput: true,
-    with_controls: false,
-    temperature: Temperature::Cold,
-    reads_memory: false,
-    only: None,
-    state_sizes: None,
-};
+const SPAWN_JOIN_COLD: GroupSpec = GroupSpec::of(&catalogue::SPAWN_JOIN_COLD);
 
 fn main() {
     bench_main(&SPAWN_JOIN_COLD, &[], spawn_join_ns, || criterion_config(Criterion::default()));

@@ -8,26 +8,18 @@
 //! configuration and recorded; a K a task's stack cannot hold is skipped with one line. Every reading is a
 //! fresh process, as in `heap_per_task`.
 
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::memory_config;
+use taskbench::harness::experiments::state_memory;
+use taskbench::harness::go_rows::STATE_HEAP_EXTRA_ROWS;
+use taskbench::harness::{bench_main, GroupSpec};
 use taskbench::measure::{CountingAllocator, MemoryKind};
 use taskbench::models::STATE_SIZES;
-use taskbench::suite::{bench_main, memory_config, state_memory, GroupSpec, STATE_HEAP_EXTRA_ROWS};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
 
-const STATE_HEAP: GroupSpec = GroupSpec {
-    name: "state_heap",
-    unit: "bytes/task",
-    value_is: "live heap bytes per task with N tasks parked, each holding K bytes (the id's last part is K; N is \
-               in each model's configuration)",
-    per_task_throughput: false,
-    with_controls: false,
-    temperature: Temperature::Cold,
-    reads_memory: true,
-    only: None,
-    state_sizes: Some(&STATE_SIZES),
-};
+const STATE_HEAP: GroupSpec = GroupSpec { state_sizes: Some(&STATE_SIZES), ..GroupSpec::of(&catalogue::STATE_HEAP) };
 
 fn main() {
     bench_main(&STATE_HEAP, &STATE_HEAP_EXTRA_ROWS, |model, k| state_memory(model, k, MemoryKind::Heap), memory_config);

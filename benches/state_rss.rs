@@ -8,23 +8,14 @@
 //! and recorded; a K a task's stack cannot hold is skipped with one line. Every reading is a fresh process,
 //! as in `rss_per_task`.
 
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::memory_config;
+use taskbench::harness::experiments::state_memory;
+use taskbench::harness::{bench_main, GroupSpec};
 use taskbench::measure::MemoryKind;
 use taskbench::models::STATE_SIZES;
-use taskbench::suite::{bench_main, memory_config, state_memory, GroupSpec};
 
-const STATE_RSS: GroupSpec = GroupSpec {
-    name: "state_rss",
-    unit: "bytes/task",
-    value_is: "resident bytes per task with N tasks parked, each holding K bytes (the id's last part is K; N is \
-               in each model's configuration)",
-    per_task_throughput: false,
-    with_controls: false,
-    temperature: Temperature::Cold,
-    reads_memory: true,
-    only: None,
-    state_sizes: Some(&STATE_SIZES),
-};
+const STATE_RSS: GroupSpec = GroupSpec { state_sizes: Some(&STATE_SIZES), ..GroupSpec::of(&catalogue::STATE_RSS) };
 
 fn main() {
     bench_main(&STATE_RSS, &[], |model, k| state_memory(model, k, MemoryKind::Rss), memory_config);

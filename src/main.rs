@@ -217,13 +217,13 @@ fn run_command(cmd: Command) -> Result<()> {
     match cmd {
         Command::Limits => {
             // A bad budget is a usage error, as it is for the benches (exit 2).
-            let budget = taskbench::budget::budget_from_env().unwrap_or_else(|e| {
+            let budget = taskbench::harness::budget::budget_from_env().unwrap_or_else(|e| {
                 eprintln!("error: {e:#}");
                 std::process::exit(2)
             });
             print_limits();
             println!();
-            taskbench::budget::print_report(budget)
+            taskbench::harness::budget::print_report(budget)
         }
         Command::Save { name, label, force, results_dir, machine, criterion_dir, records_dir: records } => {
             let opts = run::SaveOptions {

@@ -176,9 +176,10 @@ pub struct CellLog {
     /// Skips held back until the run has shown that it measures (a list run must write nothing).
     pending: Vec<CellRecord>,
     measuring: bool,
-    /// Cells measured and recorded, and skips recorded, so far.
+    /// Cells measured and recorded, skips recorded, and failed cells recorded, so far.
     pub measured_cells: usize,
     pub skipped_cells: usize,
+    pub failed_cells: usize,
 }
 
 impl CellLog {
@@ -197,12 +198,8 @@ impl CellLog {
             measuring: false,
             measured_cells: 0,
             skipped_cells: 0,
+            failed_cells: 0,
         }
-    }
-
-    /// Criterion's folder for this run.
-    pub fn criterion_home(&self) -> &Path {
-        &self.criterion_home
     }
 
     /// Says what the run covers: its N values, usable cores and every cell its settings select.
@@ -212,8 +209,9 @@ impl CellLog {
         self.run.cells = cells;
     }
 
-    /// After Criterion ran `cell`: records it if Criterion wrote its result during this run. Returns whether
-    /// it did.
+    /// After Criterion ran `cell`: records it if Criterion wrote its result during this run (a cell with
+    /// `failed` set is recorded as failed: Criterion's result for it holds stand-ins, not readings). Returns
+    /// whether it did.
     pub fn measured(&mut self, mut cell: CellRecord) -> Result<bool> {
         let estimates = criterion_cell_dir(&self.criterion_home, &cell.group, &cell.model, cell.n)
             .join("new")
@@ -224,8 +222,13 @@ impl CellLog {
             return Ok(false);
         }
         cell.skipped = None;
+        let failed = cell.failed.is_some();
         self.write(cell)?;
-        self.measured_cells += 1;
+        if failed {
+            self.failed_cells += 1;
+        } else {
+            self.measured_cells += 1;
+        }
         if !self.measuring {
             self.measuring = true;
             for held in std::mem::take(&mut self.pending) {

@@ -6,31 +6,22 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
-use taskbench::budget::{self, parse_budget, CellBudget, CellTime, Plan, BUDGET_ENV};
-use taskbench::cell::Temperature;
-use taskbench::limits::Needs;
+use taskbench::catalogue;
+use taskbench::harness::budget::{self, parse_budget, CellBudget, CellTime, Plan, BUDGET_ENV};
+use taskbench::harness::criterion_setup::Runners;
+use taskbench::harness::runner::Matrix;
+use taskbench::harness::settings::Filter;
+use taskbench::harness::{run_group_with, GroupSpec};
 use taskbench::record::{read_cells, CellLog};
-use taskbench::suite::{run_group_with, Filter, GroupSpec, Runners};
 
-const SPAWN: GroupSpec = GroupSpec {
-    name: "spawn",
-    unit: "ns",
-    value_is: "fake",
-    per_task_throughput: true,
-    with_controls: false,
-    temperature: Temperature::Warm,
-    reads_memory: false,
-    only: None,
-    state_sizes: None,
-};
-const SPAWN_COLD: GroupSpec = GroupSpec { name: "spawn_cold", temperature: Temperature::Cold, ..SPAWN };
-const HEAP: GroupSpec =
-    GroupSpec { name: "heap_per_task", unit: "bytes/task", per_task_throughput: false, reads_memory: true, ..SPAWN };
+const SPAWN: GroupSpec = GroupSpec::of(&catalogue::SPAWN);
+const SPAWN_COLD: GroupSpec = GroupSpec::of(&catalogue::SPAWN_COLD);
+const HEAP: GroupSpec = GroupSpec::of(&catalogue::HEAP);
 
 /// The suite's settings at 10^5 and 10^6 for a timing group: 10 samples, 3 s and 4 s of measurement.
 fn plan(spec: &GroupSpec, n: usize) -> Plan {
     let time = if n > 200_000 { 4 } else { 3 };
-    Plan::new(spec, &Needs::STACKLESS, n, 10, Duration::from_secs(time))
+    Plan::new(spec, n, 10, Duration::from_secs(time))
 }
 
 /// A warm timing cell at 10^5 whose full iterations took `per_iteration` each: 11 Criterion calls of one
@@ -56,7 +47,7 @@ fn the_plan_counts_the_iterations_a_cell_at_a_million_runs() {
     };
     assert_eq!(count(&SPAWN), 23, "6 processes x 2 warm-up iterations + 11 measured");
     assert_eq!(count(&SPAWN_COLD), 11, "11 processes of one iteration");
-    assert_eq!(count(&HEAP), 14, "3 processes x 1 warm-up iteration + 11 measured");
+    assert_eq!(count(&HEAP), 11, "memory cells are cold: 11 processes of one iteration");
 }
 
 #[test]
@@ -184,20 +175,17 @@ fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
     let mut log = CellLog::new(criterion_home, records.clone(), SystemTime::now());
     // 1 ms per iteration at N = 10: at 20 the cell takes a few seconds of measurement but its iterations
     // are short; at 10^4 each iteration would take 1 s and the cell over 5 s.
-    run_group_with(
-        &mut runners,
-        &SPAWN,
-        &[10, 20, 10_000],
-        &[&common::FAKE],
-        &[],
-        &Filter::from_args(Vec::<String>::new()),
-        &mut log,
-        |id: &str, _: Option<usize>, iters: u64| {
-            let n: f64 = id.rsplit('/').next().unwrap().parse().unwrap();
-            std::thread::sleep(Duration::from_secs_f64(iters as f64 * n * 1e-4));
-            Ok(1000.0 * iters as f64)
-        },
-    );
+    let matrix = Matrix {
+        n_values: vec![10, 20, 10_000],
+        models: vec![&common::FAKE],
+        extra: Vec::new(),
+        filter: Filter::from_args(Vec::<String>::new()),
+    };
+    run_group_with(&mut runners, &SPAWN, &matrix, &mut log, |id: &str, _: Option<usize>, iters: u64| {
+        let n: f64 = id.rsplit('/').next().unwrap().parse().unwrap();
+        std::thread::sleep(Duration::from_secs_f64(iters as f64 * n * 1e-4));
+        Ok(1000.0 * iters as f64)
+    });
     let cells = read_cells(&records).unwrap();
     let ran: Vec<_> = cells.iter().filter(|c| c.skipped.is_none()).map(|c| c.id.as_str()).collect();
     assert_eq!(ran, ["spawn/fake/10", "spawn/fake/20"]);

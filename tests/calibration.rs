@@ -10,11 +10,12 @@
 use std::sync::Mutex;
 
 use taskbench::gate::Rendezvous;
+use taskbench::harness::experiments::memory_holding;
+use taskbench::harness::state::holding_needs;
 use taskbench::limits::{check, Snapshot};
 use taskbench::measure::{alloc, CountingAllocator, MemoryKind, MemoryObserver};
 use taskbench::models::body::{Body, Holding, Inline, OnGate, Payload};
 use taskbench::models::{by_name, TaskModel, STATE_SIZES};
-use taskbench::suite::{holding_needs, memory_holding};
 
 mod machine;
 use machine::{each_model, skip};
@@ -300,14 +301,14 @@ fn rss_calibration_measures_each_payload_as_its_malloc_chunks() {
 fn the_kernel_share_of_a_thread_is_a_kernel_stack_and_a_page_table_at_5000_threads() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let (test, n) = ("the_kernel_share_of_a_thread_is_a_kernel_stack_and_a_page_table_at_5000_threads", 5000);
-    if let Err(e) = taskbench::measure::kernel::kernel_bytes(None) {
+    if let Err(e) = taskbench::measure::kernel::read(None) {
         skip(&format!("calibration::{test}"), &format!("this kernel does not say: {e:#}"));
         return;
     }
     if !fits(test, row("thread"), n) {
         return;
     }
-    let kernel = taskbench::suite::memory_per_task(row("thread"), n, MemoryKind::Kernel)
+    let kernel = taskbench::harness::experiments::memory_per_task(row("thread"), n, MemoryKind::Kernel)
         .unwrap_or_else(|e| panic!("thread kernel share: {e:#}"));
     eprintln!("thread at {n}: kernel {kernel:.0} B/task");
     let largest = if cfg!(target_arch = "x86_64") { 16_384.0 + 2.0 * 4096.0 } else { 32_768.0 + 2.0 * 4096.0 };

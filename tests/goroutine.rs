@@ -8,12 +8,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
+use taskbench::harness::experiments::memory_holding;
 use taskbench::measure::MemoryKind;
-use taskbench::models::goroutine::{
-    available_with_path, find_go, go_version, seed_method_bytes_per_goroutine, GO_MISSING, MODEL,
-};
+use taskbench::models::goroutine::{available_with_path, find_go, seed_method_bytes_per_goroutine, GO_MISSING, MODEL};
 use taskbench::models::{MemorySource, Observer, TaskModel};
-use taskbench::suite::memory_holding;
 
 mod machine;
 
@@ -188,8 +186,10 @@ fn config_names_go_version_and_gomaxprocs() {
     if !go_present("config_names_go_version_and_gomaxprocs") {
         return;
     }
-    let version = go_version().expect("go version");
-    assert!(version.starts_with("go"), "{version}");
+    // The toolchain a probe row records: `go version go1.19.8 linux/amd64`.
+    let toolchain = MODEL.probe_build().expect("a built probe").toolchain;
+    let version = toolchain.split_whitespace().nth(2).unwrap_or_default().to_string();
+    assert!(toolchain.starts_with("go version go") && version.starts_with("go"), "{toolchain}");
     let config = MODEL.config();
     assert!(config.starts_with(&version) && config.contains("GOMAXPROCS="), "{config}");
 }
@@ -242,6 +242,6 @@ fn child_reports_go_missing() {
     let err = MODEL.available().expect_err("no go on PATH");
     println!("available: {err}");
     assert_eq!(err, GO_MISSING);
-    assert!(go_version().is_none());
+    assert!(MODEL.probe_build().is_none());
     assert!(MODEL.run_spawn_join(1).is_err());
 }

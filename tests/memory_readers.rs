@@ -28,7 +28,7 @@ fn the_readers_allocate_nothing_however_many_mappings_the_process_has() {
     let mappings = many_mappings(4000);
     for (what, read) in [
         ("rss::this_process", (|| rss::this_process().map(|_| ())) as fn() -> anyhow::Result<()>),
-        ("kernel::kernel_bytes", || kernel::kernel_bytes(None).map(|_| ())),
+        ("kernel::read", || kernel::read(None).map(|_| ())),
     ] {
         let (allocations, live) = (alloc::allocations(), alloc::live_bytes());
         read().unwrap_or_else(|e| panic!("{what}: {e:#}"));

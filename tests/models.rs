@@ -518,18 +518,17 @@ fn child_runs_a_group() {
     if std::env::var_os("TASKBENCH_MODELS_CHILD").is_none() {
         return;
     }
-    use taskbench::cell::Temperature;
-    use taskbench::suite::{run_group, GroupSpec, Runners};
-    const SPEC: GroupSpec = GroupSpec {
+    use taskbench::catalogue::{Axis, Group, Measures, Temperature};
+    use taskbench::harness::criterion_setup::Runners;
+    use taskbench::harness::{run_group, GroupSpec};
+    const CHECK: Group = Group {
         name: "environment_check",
-        unit: "ns",
-        value_is: "nothing: this group stops or runs no cell",
-        per_task_throughput: false,
-        with_controls: false,
+        measures: Measures::Time,
+        axis: Axis::N,
         temperature: Temperature::Warm,
-        reads_memory: false,
-        only: None,
-        state_sizes: None,
+        column: "",
+        value_is: "nothing: this group stops or runs no cell",
     };
+    const SPEC: GroupSpec = GroupSpec::of(&CHECK);
     run_group(&mut Runners::from_args(criterion::Criterion::default), &SPEC, &[], std::time::SystemTime::now());
 }

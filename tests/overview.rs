@@ -1,5 +1,5 @@
 //! The overview page every bench binary leaves in Criterion's folder (`<criterion home>/taskbench.html`), end
-//! to end: this binary acts as a bench binary (`suite::bench_main`, the real floor model at N = 100, its cells
+//! to end: this binary acts as a bench binary (`harness::bench_main`, the real floor model at N = 100, its cells
 //! served by child processes of this binary) with the settings under test, in a temporary Criterion home.
 //!
 //! `harness = false` (Cargo.toml): a bench binary re-executes itself for each cell without arguments, which
@@ -9,33 +9,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use criterion::Criterion;
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::criterion_config;
+use taskbench::harness::experiments::{spawn_join_ns, spawn_ns};
+use taskbench::harness::{bench_main, GroupSpec};
 use taskbench::results::format::human;
 use taskbench::results::overview;
 use taskbench::results::summary::gather;
-use taskbench::suite::{bench_main, criterion_config, spawn_join_ns, spawn_ns, GroupSpec};
 
 /// Set to a group's name: this process is that group's bench binary.
 const ACT_AS_BENCH: &str = "TASKBENCH_TEST_ACT_AS_BENCH";
 
-const SPAWN: GroupSpec = GroupSpec {
-    name: "spawn",
-    unit: "ns",
-    value_is: "time of the spawn loop for N parked tasks, warm",
-    per_task_throughput: true,
-    with_controls: false,
-    temperature: Temperature::Warm,
-    reads_memory: false,
-    only: None,
-    state_sizes: None,
-};
-const SPAWN_JOIN: GroupSpec =
-    GroupSpec { name: "spawn_join", value_is: "time to spawn N trivial tasks and wait until all have run", ..SPAWN };
+const SPAWN: GroupSpec = GroupSpec::of(&catalogue::SPAWN);
+const SPAWN_JOIN: GroupSpec = GroupSpec::of(&catalogue::SPAWN_JOIN);
 
 fn main() {
     if let Ok(group) = std::env::var(ACT_AS_BENCH) {
         let (spec, measure) =
-            if group == SPAWN.name { (&SPAWN, spawn_ns as _) } else { (&SPAWN_JOIN, spawn_join_ns as _) };
+            if group == SPAWN.name() { (&SPAWN, spawn_ns as _) } else { (&SPAWN_JOIN, spawn_join_ns as _) };
         bench_main(spec, &[], measure, || criterion_config(Criterion::default()));
         return;
     }

@@ -8,13 +8,17 @@ use std::cell::RefCell;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::Runners;
+use taskbench::harness::runner::Matrix;
+use taskbench::harness::settings::Filter;
+use taskbench::harness::state::{state_tasks, STATE_MAX_N};
+use taskbench::harness::{run_group_with, GroupSpec};
 use taskbench::limits::{Needs, Snapshot};
 use taskbench::models::{
     self, registry, state_fits, NoObserver, Observer, ParkedRun, SpawnSite, TaskModel, TaskStack, STATE_SIZES,
 };
 use taskbench::record::{read_cells, CellLog};
-use taskbench::suite::{run_group_with, state_tasks, Filter, GroupSpec, Runners, STATE_MAX_N};
 
 /// The sizes each row's stack holds under the 2·K + 2 KiB rule, on any machine whose glibc minimum for a
 /// thread stack (thread-16k's) lies between 10 KiB and 34 KiB: may's 32 KiB stack skips 16 KiB, may-4k's
@@ -124,17 +128,7 @@ impl TaskModel for Stacked {
 static SMALL: Stacked = Stacked { name: "small", stack: Some(4096) };
 static STACKLESS: Stacked = Stacked { name: "stackless", stack: None };
 
-const STATE: GroupSpec = GroupSpec {
-    name: "state_rss",
-    unit: "bytes/task",
-    value_is: "fake bytes per task holding K",
-    per_task_throughput: false,
-    with_controls: false,
-    temperature: Temperature::Cold,
-    reads_memory: true,
-    only: None,
-    state_sizes: Some(&[0, 64, 4096]),
-};
+const STATE: GroupSpec = GroupSpec { state_sizes: Some(&[0, 64, 4096]), ..GroupSpec::of(&catalogue::STATE_RSS) };
 
 /// Fails on: ids that end in N instead of K, a sample told no N or another N than the row's, N missing from
 /// the records or the configuration, and a K the stack cannot hold measured instead of skipped with its reason.
@@ -150,20 +144,17 @@ fn a_state_group_runs_one_n_per_row_at_every_k_and_skips_what_a_stack_cannot_hol
     let asked = RefCell::new(Vec::new());
     let models: [&'static dyn TaskModel; 2] = [&SMALL, &STACKLESS];
     // TASKBENCH_N=1000,5000: the largest caps N.
-    run_group_with(
-        &mut c,
-        &STATE,
-        &[1000, 5000],
-        &models,
-        &[],
-        &Filter::from_args(Vec::new()),
-        &mut log,
-        |id: &str, n: Option<usize>, iters: u64| {
-            asked.borrow_mut().push((id.to_string(), n));
-            std::thread::sleep(Duration::from_micros(200));
-            Ok(100.0 * iters as f64)
-        },
-    );
+    let matrix = Matrix {
+        n_values: vec![1000, 5000],
+        models: models.to_vec(),
+        extra: Vec::new(),
+        filter: Filter::from_args(Vec::new()),
+    };
+    run_group_with(&mut c, &STATE, &matrix, &mut log, |id: &str, n: Option<usize>, iters: u64| {
+        asked.borrow_mut().push((id.to_string(), n));
+        std::thread::sleep(Duration::from_micros(200));
+        Ok(100.0 * iters as f64)
+    });
     let asked = asked.into_inner();
     for (id, n) in &asked {
         assert_eq!(*n, Some(5000), "{id}");

@@ -48,7 +48,7 @@ impl KernelReading {
 /// Reads kernel stacks, page tables and thread counts for process `pid` (`None`: this process).
 pub fn read(pid: Option<u32>) -> Result<KernelReading> {
     let mut buf = [0u8; 8192];
-    let stacks = kib_field(read_small(Path::new("/proc/meminfo"), &mut buf)?, "KernelStack")
+    let stacks = field(read_small(Path::new("/proc/meminfo"), &mut buf)?, "KernelStack")
         .ok_or_else(|| anyhow!("/proc/meminfo has no KernelStack line"))?;
     let machine_threads = loadavg_threads(read_small(Path::new("/proc/loadavg"), &mut buf)?)
         .ok_or_else(|| anyhow!("/proc/loadavg has no running/total thread field"))?;
@@ -62,14 +62,9 @@ pub fn read(pid: Option<u32>) -> Result<KernelReading> {
         None => Path::new("/proc/self/status"),
     };
     let text = read_small(status, &mut buf)?;
-    let page_tables = kib_field(text, "VmPTE").ok_or_else(|| anyhow!("{} has no VmPTE line", status.display()))?;
+    let page_tables = field(text, "VmPTE").ok_or_else(|| anyhow!("{} has no VmPTE line", status.display()))?;
     let process_threads = field(text, "Threads").ok_or_else(|| anyhow!("{} has no Threads line", status.display()))?;
     Ok(KernelReading { bytes: (stacks + page_tables) * 1024, machine_threads, process_threads })
-}
-
-/// Kernel stacks (machine-wide) plus the page tables of process `pid` (`None`: this process), in bytes.
-pub fn kernel_bytes(pid: Option<u32>) -> Result<u64> {
-    read(pid).map(|r| r.bytes)
 }
 
 /// The machine's thread count: the total of `/proc/loadavg`'s `running/total` field.
@@ -92,12 +87,7 @@ pub(crate) fn read_small<'b>(path: &Path, buf: &'b mut [u8]) -> Result<&'b str> 
     std::str::from_utf8(&buf[..len]).with_context(|| format!("{} is not text", path.display()))
 }
 
-/// The value of a `Name:   1234 kB` line, in KiB.
-pub fn kib_field(text: &str, name: &str) -> Option<u64> {
-    field(text, name)
-}
-
-/// The number after `Name:` on its line.
+/// The number after `Name:` on its line (for a `Name:   1234 kB` line, the KiB).
 fn field(text: &str, name: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(':')))
@@ -112,10 +102,10 @@ mod tests {
     #[test]
     fn reads_the_named_line_and_only_that_one() {
         let text = "MemTotal: 100 kB\nKernelStack:     1272 kB\nPageTablesX: 9 kB\nPageTables:   2632 kB\n";
-        assert_eq!(kib_field(text, "KernelStack"), Some(1272));
+        assert_eq!(field(text, "KernelStack"), Some(1272));
         // A longer name that starts with the one asked for is another line.
-        assert_eq!(kib_field(text, "PageTables"), Some(2632));
-        assert_eq!(kib_field(text, "VmPTE"), None);
+        assert_eq!(field(text, "PageTables"), Some(2632));
+        assert_eq!(field(text, "VmPTE"), None);
     }
 
     #[test]

@@ -33,33 +33,30 @@ impl MemoryObserver {
         Self { kind, before: None, after: None, kernel: [None, None] }
     }
 
-    fn read(&self, memory: &dyn MemorySource) -> Result<i64> {
-        match self.kind {
+    /// Reads the figure at moment `at` (0: before, 1: all parked), keeping the kernel's reading in full (its
+    /// thread counts validate the window).
+    fn take(&mut self, memory: &dyn MemorySource, at: usize) -> Result<i64> {
+        let bytes = match self.kind {
             MemoryKind::Heap => match memory.heap_bytes() {
-                Some(bytes) => Ok(bytes as i64),
-                None if super::alloc::installed() => Ok(super::alloc::live_bytes()),
+                Some(bytes) => bytes as i64,
+                None if super::alloc::installed() => super::alloc::live_bytes(),
                 None => bail!("heap figures need the counting allocator installed in this binary"),
             },
             MemoryKind::Rss => match memory.pid() {
-                Some(pid) => Ok(super::rss::of_process(pid)? as i64),
-                None => Ok(super::rss::this_process()? as i64),
+                Some(pid) => super::rss::of_process(pid)? as i64,
+                None => super::rss::this_process()? as i64,
             },
             MemoryKind::RuntimeStacks => match memory.stack_bytes() {
-                Some(bytes) => Ok(bytes as i64),
+                Some(bytes) => bytes as i64,
                 None => bail!("this model's runtime reports no stack figure"),
             },
-            MemoryKind::Kernel => Ok(super::kernel::kernel_bytes(memory.pid())? as i64),
-        }
-    }
-
-    /// Reads the figure at moment `at` (0: before, 1: all parked), keeping the kernel's reading in full.
-    fn take(&mut self, memory: &dyn MemorySource, at: usize) -> Result<i64> {
-        if self.kind != MemoryKind::Kernel {
-            return self.read(memory);
-        }
-        let reading = super::kernel::read(memory.pid())?;
-        self.kernel[at] = Some(reading);
-        Ok(reading.bytes as i64)
+            MemoryKind::Kernel => {
+                let reading = super::kernel::read(memory.pid())?;
+                self.kernel[at] = Some(reading);
+                reading.bytes as i64
+            }
+        };
+        Ok(bytes)
     }
 
     /// Growth between the two readings, in bytes (may be negative if something freed memory meanwhile). The

@@ -37,6 +37,7 @@ use anyhow::{anyhow, bail, Result};
 use self::body::{Body, Heap, Holding, Inline, ParkPoint, Parked, Payload, Trivial};
 use crate::gate::{Rendezvous, Tally};
 use crate::limits::Needs;
+use crate::provenance::ProbeBuild;
 
 /// One way of running tasks: a runtime, OS threads, coroutines, or another process.
 pub trait TaskModel: Sync {
@@ -72,6 +73,12 @@ pub trait TaskModel: Sync {
     /// The stack each task runs on, for a task with a fixed stack of its own (a thread, a coroutine); `None`
     /// for stackless tasks, and for goroutines, whose stacks grow.
     fn stack(&self) -> Option<TaskStack> {
+        None
+    }
+    /// The child probe that measures this model, as built: a hash of its source and the toolchain's version
+    /// (recorded with every cell, [`crate::provenance::Build::probe`]); `None` for models measured in this
+    /// process, and for a probe that could not be built.
+    fn probe_build(&self) -> Option<ProbeBuild> {
         None
     }
 }
@@ -336,7 +343,7 @@ impl Observer for NoObserver {
 
 /// How long any single wait for tasks may take before the run fails: 60 s plus 100 µs per task, or
 /// `TASKBENCH_WAIT_LIMIT_S` when set. A setting that is not a usable number of seconds stops a bench before it
-/// starts ([`crate::suite::run_group`] checks [`wait_limit_setting`]); here it falls back to the default, so
+/// starts ([`crate::harness::run_group`] checks [`wait_limit_setting`]); here it falls back to the default, so
 /// that no wait can panic on it.
 pub fn wait_limit(n: usize) -> Duration {
     let default = || Duration::from_secs(60) + Duration::from_micros(100) * n as u32;

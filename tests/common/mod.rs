@@ -1,5 +1,5 @@
 //! A memory group of fake models, run in process through the suite's real Criterion path
-//! (`suite::run_group_with`) into a temporary Criterion home, with the values the test chooses.
+//! (`harness::run_group_with`) into a temporary Criterion home, with the values the test chooses.
 
 #![allow(dead_code)]
 
@@ -8,12 +8,15 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 use criterion::Criterion;
-use taskbench::cell::Temperature;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::Runners;
+use taskbench::harness::runner::Matrix;
+use taskbench::harness::settings::Filter;
+use taskbench::harness::{run_group_with, GroupSpec};
 use taskbench::limits::Needs;
 use taskbench::measure::BytesPerTask;
 use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
 use taskbench::record::CellLog;
-use taskbench::suite::{run_group_with, Filter, GroupSpec, Runners};
 
 pub struct Fake {
     pub name: &'static str,
@@ -56,17 +59,7 @@ pub static B: Fake = Fake { name: "b", available: true };
 pub static MISSING: Fake = Fake { name: "missing", available: false };
 pub static FAKE: Fake = Fake { name: "fake", available: true };
 
-pub const SPEC: GroupSpec = GroupSpec {
-    name: "heap_per_task",
-    unit: "bytes/task",
-    value_is: "fake bytes per task",
-    per_task_throughput: false,
-    with_controls: false,
-    temperature: Temperature::Warm,
-    reads_memory: true,
-    only: None,
-    state_sizes: None,
-};
+pub const SPEC: GroupSpec = GroupSpec::of(&catalogue::HEAP);
 
 /// A temporary `target/`: Criterion's home and the records beside it.
 pub struct Target {
@@ -116,6 +109,12 @@ pub fn run(
         std::thread::sleep(Duration::from_micros(200));
         Ok(value(id) * iters as f64)
     };
-    run_group_with(&mut c, &SPEC, n_values, models, &[], &Filter::from_args(args), &mut log, sample);
+    let matrix = Matrix {
+        n_values: n_values.to_vec(),
+        models: models.to_vec(),
+        extra: Vec::new(),
+        filter: Filter::from_args(args),
+    };
+    run_group_with(&mut c, &SPEC, &matrix, &mut log, sample);
     log
 }

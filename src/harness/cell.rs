@@ -9,15 +9,17 @@
 //! groups), which the parent hands to Criterion. The child's stderr is the parent's, so its skip and failure
 //! lines show.
 //!
-//! - **Warm** cells: a child serves [`SAMPLES_PER_PROCESS`] consecutive Criterion calls (Criterion's one
-//!   warm-up call counts as one), so a timing cell's 10 samples come from 6 processes. Before its first
-//!   answer it runs [`WARM_UP_ITERATIONS`] untimed full iterations at the same N (memory cells: see
-//!   [`MEMORY_WARM_UP_ITERATIONS`]). The figure is the steady state of a
-//!   process that has done this before. Two samples per process rather than one halves the untimed warm-up
-//!   work that dominates the run time at 10^6, while the samples still span six processes.
-//! - **Cold** cells: one child per iteration, answering one request; it builds the runtime, warms it with a handful of tasks
+//! - **Warm** cells (the timing groups `spawn` and `spawn_join`): a child serves [`samples_per_process`]
+//!   consecutive Criterion calls (Criterion's one warm-up call counts as one). Before its first answer it
+//!   runs [`WARM_UP_ITERATIONS`] untimed full iterations at the same N. The figure is the steady state of a
+//!   process that has done this before.
+//! - **Cold** cells (every memory group, and the `_cold` timing groups): one child per iteration, answering
+//!   one request; it builds the runtime, warms it with a handful of tasks
 //!   ([`crate::models::TaskModel::warm_up_tasks`]), then measures the first burst of N. The figure is what a
 //!   program pays the first time it fans out N tasks.
+//!
+//! A child that fails answers `taskbench-cell-failed <reason>` instead of a value and exits; the parent's
+//! error then carries the reason, and the runner records the cell as failed ([`super::runner`]).
 //!
 //! Process start-up, runtime construction and the warm-up are outside every clock: the child times itself.
 
@@ -26,6 +28,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use crate::catalogue::Temperature;
+
 /// Names the cell (`group/model/N`) a child process measures.
 pub const CELL_ENV: &str = "TASKBENCH_CELL";
 /// The number of tasks a child runs, for a cell whose id does not end in it (the state groups end in K): the
@@ -33,25 +37,32 @@ pub const CELL_ENV: &str = "TASKBENCH_CELL";
 pub const TASKS_ENV: &str = "TASKBENCH_CELL_TASKS";
 /// Untimed full iterations a warm timing child runs before it measures.
 pub const WARM_UP_ITERATIONS: u64 = 2;
-/// A memory reading depends on the heap's state, not on the clock, and repeats to the byte once one parked
-/// run has warmed the runtime: one warm-up iteration is enough.
-pub const MEMORY_WARM_UP_ITERATIONS: u64 = 1;
-
 /// How many consecutive Criterion calls one warm child serves before the next call starts a fresh process.
-/// Timing cells up to 10^5 tasks: one, so every sample is its own process (cheap at that size, and the
-/// variation between processes is most of the noise). At 10^6 the untimed warm-up dominates the run time, so
-/// a process serves two samples. Memory cells: four (the readings repeat across processes).
-pub fn samples_per_process(n: usize, reads_memory: bool) -> u32 {
-    match (reads_memory, n) {
-        (true, _) => 4,
-        (false, 0..=100_000) => 1,
-        (false, _) => 2,
+/// Up to 10^5 tasks: one, so every sample is its own process (cheap at that size, and the variation between
+/// processes is most of the noise). At 10^6 the untimed warm-up dominates the run time, so a process serves
+/// two samples. (Cold cells always start a process per iteration.)
+pub fn samples_per_process(n: usize) -> u32 {
+    match n {
+        0..=100_000 => 1,
+        _ => 2,
     }
 }
 
 const RESULT_PREFIX: &str = "taskbench-cell ";
+/// How a child says its cell failed, with the reason on the rest of the line.
+const FAILED_PREFIX: &str = "taskbench-cell-failed ";
 
-pub use crate::catalogue::Temperature;
+/// A failure the child reported itself: its reason is the whole message (the parent adds nothing).
+#[derive(Debug)]
+struct Reported(String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
 
 /// The cell (`group/model/N`) this process was started to measure, if it is a cell's child.
 pub fn requested_cell() -> Option<String> {
@@ -119,7 +130,7 @@ impl CellProcesses {
         if answer.is_err() || child.served >= serves {
             self.finish();
         }
-        answer.with_context(|| format!("the process measuring {id}"))
+        answer.map_err(|e| if e.is::<Reported>() { e } else { e.context(format!("the process measuring {id}")) })
     }
 
     /// Lets the current child exit (end of its stdin) and reaps it.
@@ -159,16 +170,22 @@ impl ChildCell {
     }
 
     fn ask(&mut self, iters: u64) -> Result<f64> {
-        writeln!(self.stdin, "{iters}").and_then(|()| self.stdin.flush()).context("sending the request")?;
+        // A child whose warm-up failed has answered and exited already: the request cannot be sent, but its
+        // answer is still to be read.
+        let sent = writeln!(self.stdin, "{iters}").and_then(|()| self.stdin.flush());
         self.served += 1;
         let mut line = String::new();
         loop {
             line.clear();
             if self.stdout.read_line(&mut line).context("reading the answer")? == 0 {
+                sent.context("sending the request")?;
                 let status = self.child.wait().map(|s| s.to_string()).unwrap_or_default();
                 bail!("it exited ({status}) without an answer; its error is printed above");
             }
-            // Anywhere in the line: a test binary's child prints its result after libtest's unfinished line.
+            // Anywhere in the line: a test binary's child prints its answer after libtest's unfinished line.
+            if let Some((_, reason)) = line.split_once(FAILED_PREFIX) {
+                return Err(Reported(reason.trim().to_string()).into());
+            }
             if line.contains(RESULT_PREFIX) {
                 return parse_result(&line);
             }
@@ -188,10 +205,13 @@ pub fn parse_result(stdout: &str) -> Result<f64> {
 }
 
 /// Child side: `warm_up` once, then answers every request on stdin with `measure(iters)` until stdin ends,
-/// then exits the process (Criterion never runs in a child). A failure is printed and exits non-zero.
-pub fn serve_child(id: &str, warm_up: impl FnOnce() -> Result<()>, mut measure: impl FnMut(u64) -> Result<f64>) -> ! {
+/// then exits the process (Criterion never runs in a child). A failure is the answer (`taskbench-cell-failed
+/// <reason>`, for the parent to print and record) and ends the process with status 1.
+pub fn serve_child(warm_up: impl FnOnce() -> Result<()>, mut measure: impl FnMut(u64) -> Result<f64>) -> ! {
     let fail = |e: anyhow::Error| -> ! {
-        eprintln!("taskbench: {id} FAILED: {e:#}");
+        let reason = format!("{e:#}").replace('\n', " / ");
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{FAILED_PREFIX}{reason}").and_then(|()| out.flush());
         std::process::exit(1)
     };
     warm_up().unwrap_or_else(|e| fail(e));

@@ -25,10 +25,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::cell::{self, Temperature, MEMORY_WARM_UP_ITERATIONS, WARM_UP_ITERATIONS};
-use crate::limits::Needs;
+use super::cell::{self, WARM_UP_ITERATIONS};
+use super::say::say;
+use super::spec::GroupSpec;
+use crate::catalogue::Temperature;
+use crate::files::write_atomic;
 use crate::record::records_dir;
-use crate::suite::GroupSpec;
 
 /// Seconds a cell may take; `0` or `none` lifts the bound.
 pub const BUDGET_ENV: &str = "TASKBENCH_CELL_BUDGET_S";
@@ -92,15 +94,15 @@ pub struct Plan {
 
 impl Plan {
     /// The plan of a cell of `spec` at `n` with Criterion's `samples` and `measurement_time`.
-    pub fn new(spec: &GroupSpec, needs: &Needs, n: usize, samples: usize, measurement_time: Duration) -> Self {
+    pub fn new(spec: &GroupSpec, n: usize, samples: usize, measurement_time: Duration) -> Self {
         Plan {
             n,
             id_n: n,
-            temperature: spec.temperature,
+            temperature: spec.temperature(),
             samples,
             measurement_time,
-            samples_per_process: cell::samples_per_process(n, spec.reads_memory),
-            warm_up_iterations: warm_up_iterations(spec.temperature, spec.reads_memory, needs.in_child_process),
+            samples_per_process: cell::samples_per_process(n),
+            warm_up_iterations: warm_up_iterations(spec.temperature()),
         }
     }
 
@@ -135,14 +137,12 @@ impl Plan {
     }
 }
 
-/// Untimed iterations a warm cell's process runs before it measures: none when the tasks live in a child
-/// process started afresh for every memory reading (Go), and none for cold cells.
-pub fn warm_up_iterations(temperature: Temperature, reads_memory: bool, tasks_in_child_process: bool) -> u64 {
-    match (temperature, reads_memory, tasks_in_child_process) {
-        (Temperature::Cold, _, _) => 0,
-        (Temperature::Warm, true, true) => 0,
-        (Temperature::Warm, true, false) => MEMORY_WARM_UP_ITERATIONS,
-        (Temperature::Warm, false, _) => WARM_UP_ITERATIONS,
+/// Untimed full iterations a cell's process runs before it measures: [`WARM_UP_ITERATIONS`] for warm cells,
+/// none for cold ones (they warm the runtime with a handful of tasks, outside this count).
+pub fn warm_up_iterations(temperature: Temperature) -> u64 {
+    match temperature {
+        Temperature::Warm => WARM_UP_ITERATIONS,
+        Temperature::Cold => 0,
     }
 }
 
@@ -222,7 +222,7 @@ fn seconds(s: f64) -> String {
 }
 
 /// The budget's bookkeeping for one group in the bench's parent process: which cells ran and how long they
-/// took. The suite asks [`CellBudget::check`] before a cell, routes the cell's process calls through
+/// took. The runner asks [`CellBudget::check`] before a cell, routes the cell's process calls through
 /// [`CellBudget::sample`] and reports the end with [`CellBudget::finish`].
 pub struct CellBudget {
     group: String,
@@ -325,7 +325,7 @@ impl CellBudget {
             at_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
         };
         if let Err(e) = store_cell(dir, &self.group, cell) {
-            crate::suite::say(&format!("could not keep the cell's time for `taskbench limits`: {e:#}"));
+            say(&format!("could not keep the cell's time for `taskbench limits`: {e:#}"));
         }
     }
 }
@@ -364,7 +364,7 @@ fn store_cell(dir: &Path, group: &str, cell: StoredCell) -> Result<()> {
     let path = dir.join(format!("{group}.json"));
     let mut times = read_group(&path).unwrap_or_default();
     times.insert(format!("{group}/{}/{}", cell.model, cell.id_n.unwrap_or(cell.n)), cell);
-    crate::results::write_atomic(&path, &serde_json::to_vec_pretty(&times)?)
+    write_atomic(&path, &serde_json::to_vec_pretty(&times)?)
 }
 
 fn read_group(path: &Path) -> Result<GroupTimes> {

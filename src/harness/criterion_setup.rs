@@ -1,0 +1,113 @@
+//! Criterion's side of a bench run: the runners built from the command line, the settings every cell gets
+//! (flat sampling, sample size and measuring time by N), and how a number a cell's process prints becomes
+//! Criterion's value ([`CellValue`]).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::measurement::{Measurement, WallTime};
+use criterion::{AxisScale, BenchmarkGroup, Criterion, PlotConfiguration, SamplingMode, Throughput};
+
+use super::spec::GroupSpec;
+use crate::catalogue::Axis;
+use crate::measure::BytesPerTask;
+use crate::record::criterion_home;
+
+/// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples. Criterion's own warm-up is
+/// one short call: each sample's process warms itself (see [`super::cell`]), so Criterion's warm-up only
+/// estimates how long a sample takes.
+pub fn criterion_config<M: Measurement>(c: Criterion<M>) -> Criterion<M> {
+    c.sample_size(10).warm_up_time(Duration::from_nanos(1)).measurement_time(Duration::from_secs(2))
+}
+
+/// Criterion settings for the memory groups: [`criterion_config`] with the bytes measurement.
+pub fn memory_config() -> Criterion<BytesPerTask> {
+    criterion_config(Criterion::default().with_measurement(BytesPerTask))
+}
+
+/// A bench binary's Criterion runners, both configured from the same command line: `plots` as the user asked,
+/// and `no_plots`, the same without plots, for the cells whose plots are at risk ([`crate::results::plain_page::plots_at_risk`]).
+/// Criterion's plots are a setting of the whole runner, so a cell at risk is measured by the second runner,
+/// in a group of the same name. `criterion_home` is where both write.
+pub struct Runners<M: Measurement> {
+    pub plots: Criterion<M>,
+    /// `None` under cargo-criterion, which draws the plots itself (and holds the one connection).
+    pub no_plots: Option<Criterion<M>>,
+    pub criterion_home: PathBuf,
+}
+
+impl<M: Measurement> Runners<M> {
+    /// Two runners from `config` and the command line; Criterion's folder found as Criterion finds it.
+    pub fn from_args(config: impl Fn() -> Criterion<M>) -> Runners<M> {
+        let plots = config().configure_from_args();
+        // A second runner would wait forever for cargo-criterion's connection, which the first one holds.
+        let no_plots =
+            std::env::var_os("CARGO_CRITERION_PORT").is_none().then(|| config().configure_from_args().without_plots());
+        Runners { plots, no_plots, criterion_home: criterion_home() }
+    }
+}
+
+/// Samples per timing cell: 20 at 10^4 and below, where a sample's process costs milliseconds and more
+/// processes steady the median; Criterion's minimum of 10 above (and for memory, whose readings repeat).
+fn sample_size(n: usize) -> usize {
+    if n <= 10_000 {
+        20
+    } else {
+        10
+    }
+}
+
+/// Target measuring time for one benchmark: larger N gets a little more, but one iteration per sample
+/// is the floor (Criterion then runs 10 iterations whatever this says).
+pub fn measurement_time(n: usize) -> Duration {
+    match n {
+        0..=20_000 => Duration::from_secs(2),
+        20_001..=200_000 => Duration::from_secs(3),
+        _ => Duration::from_secs(4),
+    }
+}
+
+/// A Criterion measurement whose value can be rebuilt from the number a cell's process prints.
+pub trait CellValue: Measurement + 'static {
+    fn from_cell(value: f64) -> Self::Value;
+}
+
+impl CellValue for WallTime {
+    fn from_cell(ns: f64) -> Duration {
+        Duration::from_nanos(ns.round() as u64)
+    }
+}
+
+impl CellValue for BytesPerTask {
+    fn from_cell(bytes_per_task: f64) -> f64 {
+        bytes_per_task
+    }
+}
+
+/// A cell's Criterion settings: flat sampling, a log-scale summary, tasks/s where asked, and the sample size
+/// and measuring time for its N.
+pub fn set_up<'g, 'c, M: Measurement>(
+    group: &'g mut BenchmarkGroup<'c, M>,
+    spec: &GroupSpec,
+    n: usize,
+) -> &'g mut BenchmarkGroup<'c, M> {
+    // A state group's ids end in K, and K = 0 has no place on a log axis.
+    let scale = match spec.group.axis {
+        Axis::K => AxisScale::Linear,
+        Axis::N => AxisScale::Logarithmic,
+    };
+    group.sampling_mode(SamplingMode::Flat).plot_config(PlotConfiguration::default().summary_scale(scale));
+    if spec.per_task_throughput() {
+        group.throughput(Throughput::Elements(n as u64));
+    }
+    group.measurement_time(measurement_time(n)).sample_size(cell_sample_size(spec, n))
+}
+
+/// Samples per cell: 20 or 10 by N for timings (see `sample_size`), Criterion's minimum of 10 for memory (readings repeat).
+pub fn cell_sample_size(spec: &GroupSpec, n: usize) -> usize {
+    if spec.reads_memory() {
+        10
+    } else {
+        sample_size(n)
+    }
+}
