@@ -12,6 +12,7 @@ use taskbench::limits::{max_tasks, Snapshot};
 use taskbench::record::{criterion_home, records_dir};
 use taskbench::results::machine::{project_dir, Machine};
 use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
+use taskbench::results::stability::Stability;
 use taskbench::results::{export, findings, readme, report, run, table, text};
 
 #[derive(Parser)]
@@ -141,6 +142,12 @@ enum Command {
         /// Write nothing; fail if a section or the chart is not what this run generates (for CI).
         #[arg(long)]
         check: bool,
+        /// The A/A pair (two runs of one build, back to back) the stability section is made from.
+        #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"])]
+        aa: Option<Vec<PathBuf>>,
+        /// A run of the same build with one thing changed, which the section compares with each A/A run.
+        #[arg(long, requires = "aa")]
+        ab: Option<PathBuf>,
     },
     /// Export a saved run's spawn timings for other tools: critcmp JSON or bencher lines.
     #[command(long_about = "Export a saved run's time groups (spawn, spawn_join) for other tools.\n\n\
@@ -285,9 +292,16 @@ fn run_command(cmd: Command) -> Result<()> {
             println!("wrote {}", out.display());
             Ok(())
         }
-        Command::Readme { run: path, readme: file, check } => {
+        Command::Readme { run: path, readme: file, check, aa, ab } => {
             let r = run::load(&path)?;
-            match readme::update(&file, &r, check)? {
+            let stability = match aa {
+                Some(pair) => Some(Stability {
+                    aa: [run::load(&pair[0])?, run::load(&pair[1])?],
+                    ab: ab.as_deref().map(run::load).transpose()?,
+                }),
+                None => None,
+            };
+            match readme::update_with(&file, &r, stability.as_ref(), check)? {
                 readme::Outcome::Updated => println!(
                     "updated what was stale of the generated sections of {} and the chart {}",
                     file.display(),

@@ -10,10 +10,10 @@ use std::process::Command;
 
 use serde_json::json;
 use taskbench::record::{write_cell, CellRecord, GroupRecord, ModelRecord, RunInfo, Skipped};
-use taskbench::results::format::thousands;
 use taskbench::results::machine::Machine;
 use taskbench::results::noise::{self, Basis, DiffRule};
 use taskbench::results::run::{self, SaveOptions};
+use taskbench::results::stability::{self, Stability};
 use taskbench::results::summary::{Bench, Interval};
 use taskbench::results::table;
 use taskbench::results::text::{self, Format};
@@ -1010,26 +1010,27 @@ fn memory_chart_has_one_line_per_model_and_log_axes() {
     assert!(!svg.split("<polyline ").skip(1).any(|l| l[..l.find("/>").unwrap()].contains("stroke-dasharray")));
 }
 
-/// The committed run the README names.
-fn readme_run() -> PathBuf {
+/// A committed run: the first of the A/A pair.
+fn aa1_run() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("results/amd-epyc-2c-24g/2026-11-27T1323Z-aa1")
 }
 
-/// Fails on: findings with figures that are not the run's (typed, or read from the wrong cell).
+/// Fails on: findings with figures that are not the run's medians (typed, read from the wrong cell, or the
+/// mean instead of the median). The expected figures are typed: the medians of the per-iteration values in
+/// each cell's Criterion `sample.json`, computed outside taskbench (times / iters, over N for time).
 #[test]
 fn findings_carry_the_committed_runs_figures() {
-    let r = run::load(&readme_run()).unwrap();
+    let r = run::load(&aa1_run()).unwrap();
     let c = table::read(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
     let bullets = findings::bullets(&c);
     assert!((3..=6).contains(&bullets.len()), "{bullets:?}");
-    let figure = |id: &str| thousands(r.summary.bench(id).unwrap_or_else(|| panic!("{id}")).per_task.point);
     let said = |text: &str| assert!(bullets.iter().any(|b| b.contains(text)), "{text:?} in none of {bullets:#?}");
-    said(&format!("from {} B of RSS (floor", figure("rss_per_task/floor/1000000")));
-    said(&format!("the cheapest runtime is smol, at {} B", figure("rss_per_task/smol/1000000")));
-    said(&format!("A live goroutine takes {} B of RSS at 10^6", figure("rss_per_task/goroutine/1000000")));
-    said(&format!("a {} B stack", figure("heap_per_task/goroutine-stack/1000000")));
-    said(&format!("thread takes {} B of RSS", figure("rss_per_task/thread/10000")));
-    said(&format!("{} ns per task (async-std)", figure("spawn/async-std/100000")));
+    said("from 197 B of RSS (floor"); // rss_per_task/floor/1000000: 196.77
+    said("the cheapest runtime is smol, at 226 B"); // rss_per_task/smol/1000000: 225.94
+    said("A live goroutine takes 2,726 B of RSS at 10^6"); // 2725.88
+    said("a 2,048 B stack"); // heap_per_task/goroutine-stack/1000000: 2048.03
+    said("thread takes 8,773 B of RSS"); // rss_per_task/thread/10000: 8772.61
+    said("170 ns per task (async-std)"); // spawn/async-std/100000: 169.80
 }
 
 /// Fails on: `readme --check` passing while the chart or the findings are not what the run generates.
@@ -1410,4 +1411,46 @@ fn an_old_run_says_its_build_is_the_save_time_checkout() {
     let said = r.builds().describe();
     assert!(said.starts_with("the save-time checkout, commit "), "{said}");
     assert!(said.contains("do not name the build"), "{said}");
+}
+
+fn committed(name: &str) -> run::Run {
+    run::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("results/amd-epyc-2c-24g").join(name)).unwrap()
+}
+
+/// Fails on: the stability table counted one-sidedly (|r − 1| instead of max(r, 1/r): 29 becomes 32 warm
+/// cells within 15%), cells put under the wrong temperature, or the marks not counted. The expected counts
+/// were computed outside taskbench from the two runs' summary.json files (Python, max(r, 1/r) of the
+/// medians); the marks are compare's (5 of 92 timing cells, 1 memory cell).
+#[test]
+fn the_stability_section_counts_the_committed_a_a_pair_symmetrically() {
+    let s = Stability { aa: [committed("2026-11-27T1323Z-aa1"), committed("2026-11-27T1341Z-aa2")], ab: None };
+    let text = stability::section(&s, "taskbench readme x").unwrap();
+    for row in [
+        "| warm timing (46) | 29 | 37 | 4 | 2.34× (spawn/goroutine/10000), 1.80× (spawn/floor/1000000)",
+        "| cold timing (46) | 41 | 42 | 1 | 1.44× (spawn_cold/tokio-mt/100000)",
+        "| memory (60) | 59 | 60 | 1 | 1.22× (heap_per_task/goroutine-seed-method/10000)",
+    ] {
+        assert!(text.contains(row), "{row}\nnot in\n{text}");
+    }
+    assert!(text.contains("at least 25% for time or 5% for memory"), "{text}");
+}
+
+/// Fails on: `readme --check` passing with a stale stability section, or a README with that section
+/// regenerated without its runs.
+#[test]
+fn readme_check_covers_the_stability_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("README.md");
+    let markers = [findings::BEGIN, findings::END, readme::BEGIN, readme::END, stability::BEGIN, stability::END];
+    fs::write(&file, markers.join("\n") + "\n").unwrap();
+    let main = committed("2026-11-27T1722Z-full-10m-state");
+    let s = Stability { aa: [committed("2026-11-27T1323Z-aa1"), committed("2026-11-27T1341Z-aa2")], ab: None };
+    readme::update_with(&file, &main, Some(&s), false).unwrap();
+    assert_eq!(readme::update_with(&file, &main, Some(&s), true).unwrap(), readme::Outcome::AlreadyCurrent);
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(&file, text.replace("| memory (60) | 59 |", "| memory (60) | 58 |")).unwrap();
+    let e = readme::update_with(&file, &main, Some(&s), true).unwrap_err().to_string();
+    assert!(e.contains("--aa") && e.contains("run it to update"), "{e}");
+    let e = readme::update_with(&file, &main, None, true).unwrap_err().to_string();
+    assert!(e.contains("stability section") && e.contains("--aa RUN_A RUN_B"), "{e}");
 }

@@ -43,6 +43,7 @@ pub mod plain_page;
 pub mod readme;
 pub mod report;
 pub mod run;
+pub mod stability;
 pub mod summary;
 pub mod table;
 pub mod text;

@@ -18,6 +18,7 @@ use super::findings;
 use super::format::number;
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
+use super::stability::{self, Stability};
 use super::table::{self, Cell, GroupTable, Table, Total, FLAG_MARK};
 use crate::catalogue::{self, Axis, Group, Measures};
 use crate::files::{relative_to, write_atomic};
@@ -35,6 +36,24 @@ pub enum Outcome {
 /// Regenerates the generated sections of `readme` (the results, and the findings of [`findings`]) and the
 /// memory chart beside the run from `run`. With `check`, writes nothing and fails if any is stale.
 pub fn update(readme: &Path, run: &Run, check: bool) -> Result<Outcome> {
+    update_with(readme, run, None, check)
+}
+
+/// The command that regenerates the sections, as the generated lines name it.
+pub fn command(run: &Run, stability: Option<&Stability>) -> String {
+    let mut cmd = format!("taskbench readme {}", run.path.display());
+    if let Some(s) = stability {
+        let _ = write!(cmd, " --aa {} {}", s.aa[0].path.display(), s.aa[1].path.display());
+        if let Some(ab) = &s.ab {
+            let _ = write!(cmd, " --ab {}", ab.path.display());
+        }
+    }
+    cmd
+}
+
+/// [`update`], and the stability section ([`stability`]) from the runs `stability` names. A README with a
+/// stability section needs them.
+pub fn update_with(readme: &Path, run: &Run, stability: Option<&Stability>, check: bool) -> Result<Outcome> {
     let text = std::fs::read_to_string(readme).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => anyhow!("{}: file not found", readme.display()),
         _ => anyhow!("{}: cannot read: {e}", readme.display()),
@@ -44,9 +63,24 @@ pub fn update(readme: &Path, run: &Run, check: bool) -> Result<Outcome> {
         _ => Path::new("."),
     };
     let c = table::of_run(run);
-    let new = replace_section(&text, &section_of(run, &c, readme_dir))
-        .and_then(|t| replace_between(&t, findings::BEGIN, findings::END, &findings::section(run, &c, readme_dir)))
+    let cmd = command(run, stability);
+    let mut new = replace_section(&text, &section_of(run, &c, readme_dir, &cmd))
+        .and_then(|t| {
+            replace_between(&t, findings::BEGIN, findings::END, &findings::section(run, &c, readme_dir, &cmd))
+        })
         .map_err(|e| anyhow!("{}: {e}", readme.display()))?;
+    match stability {
+        Some(s) => {
+            new = replace_between(&new, stability::BEGIN, stability::END, &stability::section(s, &cmd)?)
+                .map_err(|e| anyhow!("{}: {e}", readme.display()))?
+        }
+        None if text.contains(stability::BEGIN) => bail!(
+            "{}: it has a stability section; name its runs: `taskbench readme {} --aa RUN_A RUN_B [--ab RUN]`",
+            readme.display(),
+            run.path.display()
+        ),
+        None => {}
+    }
     let chart = findings::chart_svg(run, &c).map(|svg| (run.path.join(findings::CHART_FILE), svg));
     let stale_chart = chart.filter(|(path, svg)| std::fs::read(path).ok().as_deref() != Some(svg.as_bytes()));
     if new == text && stale_chart.is_none() {
@@ -60,11 +94,7 @@ pub fn update(readme: &Path, run: &Run, check: bool) -> Result<Outcome> {
         if let Some((path, _)) = &stale_chart {
             stale.push(format!("{} ({})", path.display(), if path.exists() { "the chart" } else { "missing" }));
         }
-        bail!(
-            "{}: not what `taskbench readme {}` generates; run it to update",
-            stale.join(" and "),
-            run.path.display()
-        );
+        bail!("{}: not what `{cmd}` generates; run it to update", stale.join(" and "));
     }
     if new != text {
         write_atomic(readme, new.as_bytes())?;
@@ -147,12 +177,12 @@ fn table(out: &mut String, groups: &[&GroupTable], rows: &Rows, totals: &[Total]
 
 /// The generated Markdown (without the markers).
 pub fn section(run: &Run, readme_dir: &Path) -> String {
-    section_of(run, &table::of_run(run), readme_dir)
+    section_of(run, &table::of_run(run), readme_dir, &command(run, None))
 }
 
 /// [`section`], from the run's table `t`.
-fn section_of(run: &Run, t: &Table, readme_dir: &Path) -> String {
-    let mut out = header(run, readme_dir);
+fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String {
+    let mut out = header(run, readme_dir, command);
     // The state groups' ids end in K, not N: they have tables of their own, after this one.
     let n_groups: Vec<&GroupTable> = t.groups.iter().filter(|g| g.group.axis == Axis::N).collect();
     let mut rows: Rows = BTreeMap::new();
@@ -219,7 +249,7 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path) -> String {
 }
 
 /// The section's opening: where it comes from, the machine, the build, and where the intervals are.
-fn header(run: &Run, readme_dir: &Path) -> String {
+fn header(run: &Run, readme_dir: &Path, command: &str) -> String {
     let (s, m) = (&run.summary, &run.machine);
     let summary_path = run.path.join("summary.json");
     let link = relative_to(readme_dir, &summary_path)
@@ -228,11 +258,10 @@ fn header(run: &Run, readme_dir: &Path) -> String {
     // The benches' own time; the save may come later.
     let measured = s.groups.iter().map(|g| g.recorded_at.as_str()).max().unwrap_or(m.date.as_str());
     format!(
-        "<!-- Generated by `taskbench readme {}`; edit the run or the generator, not this section. -->\n\
+        "<!-- Generated by `{command}`; edit the run or the generator, not this section. -->\n\
          Run `{}` on **{}**, measured {measured}.\nBuild: {}.\n\
          Criterion medians per task; confidence intervals, means, every sample, sample counts and model settings \
          are in [`{link}`]({link}).\n\n",
-        run.path.display(),
         s.run,
         m.one_line(),
         run.builds().describe()
