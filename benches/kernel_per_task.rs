@@ -1,12 +1,13 @@
 //! `kernel_per_task/<model>/<N>`: the kernel's memory per task with all N tasks alive and parked: the growth
-//! of `KernelStack` + `PageTables` in `/proc/meminfo` (see [`taskbench::measure::kernel`]). None of it is in
+//! of the process's page tables (`VmPTE`) and of the kernel stacks (`KernelStack`, machine-wide; per thread
+//! when other threads came or went: see [`taskbench::measure::kernel`]). None of it is in
 //! RSS: a thread's kernel stack and the page tables that map its stack are what a thread costs beyond its
 //! resident pages.
 //!
 //! Only models whose tasks are threads or own a stack mapping (thread, may), and Go, whose few threads are
 //! the point of its row; a stackless task costs the kernel only the page tables of its heap (about 0.2% of
-//! its RSS), below the machine's noise. The figure is machine-wide: run it on an otherwise quiet machine.
-//! Each sample is a fresh process, measured as `rss_per_task` is.
+//! its RSS), below the machine's noise. A busy machine still gives the process's figure; a reading that took
+//! the kernel stacks per thread leaves a note in the cell's record. Each sample is a fresh process, measured as `rss_per_task` is.
 
 use taskbench::catalogue;
 use taskbench::harness::criterion_setup::memory_config;

@@ -24,11 +24,23 @@ if [ -e "$out" ]; then
 fi
 mkdir -p "$out"
 
-cargo bench --locked --no-run --bench spawn --bench spawn_cold 2>/dev/null
+# Built once, and the built binaries run directly: `cargo bench` in each round would rebuild whatever the
+# sources had become meanwhile, and the rounds would be measured by different builds.
+declare -A exe
+while read -r name path; do exe[$name]=$path; done < <(
+  cargo bench --locked --no-run --bench spawn --bench spawn_cold --message-format=json 2>/dev/null |
+    python3 -c 'import json, sys
+for m in map(json.loads, sys.stdin):
+    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+        print(m["target"]["name"], m["executable"])')
+for group in spawn spawn_cold; do
+  [ -x "${exe[$group]:-}" ] || { echo "warm-vs-cold: could not build the $group bench" >&2; exit 1; }
+done
 {
   echo "command: scripts/warm-vs-cold.sh $out $rounds $n"
   echo "models: $TASKBENCH_MODELS"
-  echo "commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- src benches scripts || echo ' (dirty)')"
+  echo "commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- src benches scripts Cargo.toml Cargo.lock || echo ' (dirty)')"
+  echo "binaries: ${exe[spawn]} ${exe[spawn_cold]}"
   echo "started: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/conditions.txt"
@@ -39,7 +51,7 @@ for r in $(seq 1 "$rounds"); do
   for group in $order; do
     home="$out/round-$r-$group"
     echo "warm-vs-cold: round $r of $rounds, $group" >&2
-    CRITERION_HOME="$home/criterion" cargo bench --locked --bench "$group" -- --noplot "^$group/" \
+    CRITERION_HOME="$home/criterion" "${exe[$group]}" --bench --noplot "^$group/" \
       >"$home.log" 2>&1 || { echo "warm-vs-cold: $group failed in round $r; see $home.log" >&2; exit 1; }
   done
 done

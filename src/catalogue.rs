@@ -13,6 +13,8 @@ pub enum Measures {
     Time,
     /// Bytes per task (Criterion's value is already per task).
     Bytes,
+    /// Instructions per task, counted rather than timed (Criterion's value is already per task).
+    Instructions,
 }
 
 /// What the last part of a group's ids counts.
@@ -58,7 +60,7 @@ pub struct Group {
 
 /// Every group, in the order listings show them: time first, then memory, then the state a task holds.
 pub const GROUPS: &[Group] =
-    &[SPAWN, SPAWN_COLD, SPAWN_JOIN, SPAWN_JOIN_COLD, HEAP, RSS, KERNEL, STATE_HEAP, STATE_RSS];
+    &[SPAWN, SPAWN_COLD, SPAWN_JOIN, SPAWN_JOIN_COLD, SPAWN_INSTRUCTIONS, HEAP, RSS, KERNEL, STATE_HEAP, STATE_RSS];
 
 pub const SPAWN: Group = Group {
     name: "spawn",
@@ -94,6 +96,16 @@ pub const SPAWN_JOIN_COLD: Group = Group {
     temperature: Temperature::Cold,
     column: "spawn+join cold",
     value_is: "time to spawn the first N trivial tasks in a fresh process and wait until all have run",
+};
+
+pub const SPAWN_INSTRUCTIONS: Group = Group {
+    name: "spawn_instructions",
+    measures: Measures::Instructions,
+    axis: Axis::N,
+    temperature: Temperature::Cold,
+    column: "spawn instr/task",
+    value_is: "instructions the spawning thread executes in the spawn loop, per task (callgrind), for the first N \
+               parked tasks in a fresh process",
 };
 
 pub const HEAP: Group = Group {
@@ -152,8 +164,13 @@ impl Group {
     /// A group this catalogue does not list, described from a saved run's unit (`ns` or `bytes/task`).
     /// Its column is its name, and it sorts after every catalogued group.
     pub fn unknown(name: &str, unit: &str) -> Group {
-        let measures =
-            if unit.starts_with("bytes") || unit.starts_with("B") { Measures::Bytes } else { Measures::Time };
+        let measures = if unit.starts_with("bytes") || unit.starts_with("B") {
+            Measures::Bytes
+        } else if unit.starts_with("instructions") {
+            Measures::Instructions
+        } else {
+            Measures::Time
+        };
         let name: &'static str = Box::leak(name.to_string().into_boxed_str());
         Group { name, measures, axis: Axis::N, temperature: Temperature::Warm, column: name, value_is: "" }
     }
@@ -173,6 +190,7 @@ impl Group {
         match self.measures {
             Measures::Time => "ns",
             Measures::Bytes => "bytes/task",
+            Measures::Instructions => "instructions/task",
         }
     }
 
@@ -181,6 +199,7 @@ impl Group {
         match self.measures {
             Measures::Time => "ns/task",
             Measures::Bytes => "bytes/task",
+            Measures::Instructions => "instructions/task",
         }
     }
 
@@ -189,6 +208,7 @@ impl Group {
         match self.measures {
             Measures::Time => "ns/task",
             Measures::Bytes => "B/task",
+            Measures::Instructions => "instr/task",
         }
     }
 
@@ -220,5 +240,6 @@ mod tests {
         assert!(Group::rank("spawn") < Group::rank("heap_per_task"));
         assert_eq!(Group::unknown("x", "bytes/task").measures, Measures::Bytes);
         assert_eq!(Group::unknown("x", "ns").measures, Measures::Time);
+        assert_eq!(Group::unknown("x", "instructions/task").measures, Measures::Instructions);
     }
 }

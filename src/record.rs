@@ -44,6 +44,10 @@ pub struct CellRecord {
     /// that never came clean); `None` when it ran to the end. A failed cell has no result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+    /// How the cell's readings were taken where that varies: a reading discarded and taken again, the source
+    /// of a figure (e.g. the kernel's stack per thread). One line per event, in order; empty for most cells.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The number of tasks, for a group whose id ends in something else (the state groups end in K, the
     /// bytes each task holds); `None` where `n` is the number of tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -359,6 +363,7 @@ fn legacy_cells(path: &Path) -> Result<Vec<CellRecord>> {
             caveat: m.and_then(|m| m.caveat.clone()),
             skipped,
             failed: None,
+            notes: Vec::new(),
             tasks: None,
             run: run.clone(),
             build: None,

@@ -83,6 +83,9 @@ impl TaskModel for Fake {
         if self.fails_at == Some(n) && iteration >= 4 {
             bail!("fake failure in iteration {iteration} at N = {n}");
         }
+        if self.name == "b" && n == 200 {
+            taskbench::harness::cell::note("b/200: a note from the reading");
+        }
         // A time that is never zero and not always the same (Criterion needs both).
         let started = Instant::now();
         std::thread::sleep(if self.name == "slow" { Duration::from_millis(40) } else { Duration::from_micros(20) });
@@ -153,7 +156,8 @@ fn criterions_warning_is_not_shown() {
 /// Fails on: a panic or a backtrace for the failed cell; the cells after it not run or not recorded; the
 /// failure not recorded, or recorded without its reason or build; a zero exit status; the failing cell's
 /// processes asked again after it failed (a second FAILED line); no summary line, or another one; a
-/// skipped cell without the build, a probe's row without the probe's build.
+/// skipped cell without the build, a probe's row without the probe's build; a reading's note lost on its way
+/// from the cell's process to the record, or put on another cell.
 fn a_failed_cell_is_recorded_and_the_group_goes_on() {
     let home = tempfile::tempdir().unwrap();
     let out = bench(
@@ -198,6 +202,9 @@ fn a_failed_cell_is_recorded_and_the_group_goes_on() {
         // Measured, failed and skipped cells alike name the build; the probe's rows name the probe's too.
         let probe = (cell.model == "b").then(fake_probe);
         assert_eq!(cell.build, Some(Build { probe, ..Build::this_binary() }), "{}", cell.id);
+        // A reading's note reaches its own cell's record, and no other.
+        let noted = cell.notes.iter().all(|n| n == "b/200: a note from the reading") && !cell.notes.is_empty();
+        assert_eq!(noted, cell.id == "spawn/b/200", "{}: {:?}", cell.id, cell.notes);
     }
 }
 

@@ -44,7 +44,7 @@ const EXTRA: usize = 100;
 fn counted(model: &str, n: usize) -> u64 {
     let exe = std::env::current_exe().unwrap();
     let args = ["--exact", "child_spawns_under_callgrind", "--ignored", "--test-threads=1"];
-    count(SPAWN_LOOP, &exe, &args, &[(CHILD_ENV, format!("{model} {n}"))]).unwrap()
+    count(SPAWN_LOOP, &exe, &args, &[(CHILD_ENV, format!("{model} {n}"))], &[]).unwrap()
 }
 
 #[test]

@@ -137,6 +137,7 @@ fn fake_cell(group: &str, unit: &str, model: &str, n: usize, skipped: Option<Str
         caveat: (model == "async-std").then(|| "discontinued upstream (RUSTSEC-2025-0052)".to_string()),
         skipped,
         failed: None,
+        notes: Vec::new(),
         tasks: None,
         run: run.clone(),
         build: None,

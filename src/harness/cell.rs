@@ -51,6 +51,8 @@ pub fn samples_per_process(n: usize) -> u32 {
 const RESULT_PREFIX: &str = "taskbench-cell ";
 /// How a child says its cell failed, with the reason on the rest of the line.
 const FAILED_PREFIX: &str = "taskbench-cell-failed ";
+/// A child's note on how a reading was taken (a discarded reading, a figure's source), for the cell's record.
+const NOTE_PREFIX: &str = "taskbench-cell-note ";
 
 /// A failure the child reported itself: its reason is the whole message (the parent adds nothing).
 #[derive(Debug)]
@@ -85,6 +87,8 @@ pub struct CellProcesses {
     current: Option<(String, ChildCell)>,
     /// Processes started so far (tests check that cold mode starts one per iteration).
     pub started: usize,
+    /// The children's notes since the last [`CellProcesses::take_notes`].
+    notes: Vec<String>,
 }
 
 struct ChildCell {
@@ -96,7 +100,7 @@ struct ChildCell {
 
 impl CellProcesses {
     pub fn new(temperature: Temperature) -> Self {
-        Self { temperature, args: Vec::new(), current: None, started: 0 }
+        Self { temperature, args: Vec::new(), current: None, started: 0, notes: Vec::new() }
     }
 
     /// Passes `args` to every child (a test binary needs its filter to reach the test that serves cells).
@@ -126,11 +130,16 @@ impl CellProcesses {
             self.started += 1;
         }
         let (_, child) = self.current.as_mut().expect("started above");
-        let answer = child.ask(iters);
+        let answer = child.ask(iters, &mut self.notes);
         if answer.is_err() || child.served >= serves {
             self.finish();
         }
         answer.map_err(|e| if e.is::<Reported>() { e } else { e.context(format!("the process measuring {id}")) })
+    }
+
+    /// The notes the children gave since the last call, in order.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// Lets the current child exit (end of its stdin) and reaps it.
@@ -169,7 +178,7 @@ impl ChildCell {
         Ok(ChildCell { child, stdin, stdout, served: 0 })
     }
 
-    fn ask(&mut self, iters: u64) -> Result<f64> {
+    fn ask(&mut self, iters: u64, notes: &mut Vec<String>) -> Result<f64> {
         // A child whose warm-up failed has answered and exited already: the request cannot be sent, but its
         // answer is still to be read.
         let sent = writeln!(self.stdin, "{iters}").and_then(|()| self.stdin.flush());
@@ -185,6 +194,10 @@ impl ChildCell {
             // Anywhere in the line: a test binary's child prints its answer after libtest's unfinished line.
             if let Some((_, reason)) = line.split_once(FAILED_PREFIX) {
                 return Err(Reported(reason.trim().to_string()).into());
+            }
+            if let Some((_, note)) = line.split_once(NOTE_PREFIX) {
+                notes.push(note.trim().to_string());
+                continue;
             }
             if line.contains(RESULT_PREFIX) {
                 return parse_result(&line);
@@ -202,6 +215,16 @@ pub fn parse_result(stdout: &str) -> Result<f64> {
         bail!("the result {value} is not finite");
     }
     Ok(value)
+}
+
+/// Child side: a note on how a reading was taken, for the cell's record (`taskbench-cell-note <text>` on the
+/// answer pipe); outside a cell's child it is only printed. Either way it is printed on stderr too.
+pub fn note(text: &str) {
+    super::say::say(text);
+    if requested_cell().is_some() {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{NOTE_PREFIX}{}", text.replace('\n', " / ")).and_then(|()| out.flush());
+    }
 }
 
 /// Child side: `warm_up` once, then answers every request on stdin with `measure(iters)` until stdin ends,

@@ -10,7 +10,7 @@ use criterion::{AxisScale, BenchmarkGroup, Criterion, PlotConfiguration, Samplin
 
 use super::spec::GroupSpec;
 use crate::catalogue::Axis;
-use crate::measure::BytesPerTask;
+use crate::measure::{BytesPerTask, InstructionsPerTask};
 use crate::record::criterion_home;
 
 /// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples. Criterion's own warm-up is
@@ -23,6 +23,11 @@ pub fn criterion_config<M: Measurement>(c: Criterion<M>) -> Criterion<M> {
 /// Criterion settings for the memory groups: [`criterion_config`] with the bytes measurement.
 pub fn memory_config() -> Criterion<BytesPerTask> {
     criterion_config(Criterion::default().with_measurement(BytesPerTask))
+}
+
+/// Criterion settings for the instruction counts: [`criterion_config`] with the instructions measurement.
+pub fn instructions_config() -> Criterion<InstructionsPerTask> {
+    criterion_config(Criterion::default().with_measurement(InstructionsPerTask))
 }
 
 /// A bench binary's Criterion runners, both configured from the same command line: `plots` as the user asked,
@@ -75,6 +80,12 @@ pub trait CellValue: Measurement + 'static {
 impl CellValue for WallTime {
     fn from_cell(ns: f64) -> Duration {
         Duration::from_nanos(ns.round() as u64)
+    }
+}
+
+impl CellValue for InstructionsPerTask {
+    fn from_cell(instructions_per_task: f64) -> f64 {
+        instructions_per_task
     }
 }
 

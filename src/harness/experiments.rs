@@ -8,7 +8,8 @@ use anyhow::Result;
 
 use super::cell;
 use super::say::say;
-use crate::measure::{MemoryKind, MemoryObserver};
+use crate::measure::kernel::StacksFrom;
+use crate::measure::{instructions, MemoryKind, MemoryObserver};
 use crate::models::{self, TaskModel};
 
 /// One `spawn` iteration: a parked run, of which only the spawn loop is timed (ns).
@@ -23,8 +24,9 @@ pub fn spawn_join_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
 
 /// One memory iteration: a parked run read by a [`MemoryObserver`], as bytes per task.
 pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind) -> Result<f64> {
-    // The kernel's stacks are read machine-wide: a window in which other threads on the machine came or went is
-    // read again, a few times, before it is an error.
+    // A kernel reading whose window saw the process's memory fall is read again, a few times, before it is an
+    // error. Other threads on the machine no longer spoil a window (see `measure::kernel`), but a reading
+    // that took the kernel stacks per thread says so in the cell's record.
     let attempts = if kind == MemoryKind::Kernel { KERNEL_ATTEMPTS } else { 1 };
     let mut attempt = 1;
     loop {
@@ -32,10 +34,16 @@ pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind
         model.run_parked(n, &mut observer)?;
         match observer.per_task(n) {
             Err(e) if attempt < attempts => {
-                say(&format!("{}/{n}: reading {attempt} of {attempts} discarded: {e:#}", model.name()));
+                cell::note(&format!("{}/{n}: reading {attempt} of {attempts} discarded: {e:#}", model.name()));
                 // Other processes' threads come and go in bursts (a build, a test run): let one pass.
                 std::thread::sleep(Duration::from_millis(200) * attempt as u32);
                 attempt += 1;
+            }
+            Ok(per_task) => {
+                if let Some(g) = observer.kernel_growth().filter(|g| g.stacks_from != StacksFrom::MachineWide) {
+                    cell::note(&format!("{}/{n}: {}", model.name(), g.stacks_from));
+                }
+                return Ok(per_task);
             }
             result => return result,
         }
@@ -58,3 +66,26 @@ pub fn memory_holding(model: &dyn TaskModel, n: usize, k: usize, kind: MemoryKin
 
 /// Readings of the kernel's share a cell may discard (see [`memory_per_task`]).
 pub const KERNEL_ATTEMPTS: usize = 8;
+
+/// One `spawn_instructions` iteration: this binary run again under callgrind for a parked run of `n` tasks
+/// (the runtime built and warmed first, as in every cold cell), counting the spawning thread's instructions
+/// in the spawn loop ([`instructions::SPAWN_LOOP`]), per task.
+pub fn spawn_instructions(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
+    let exe = std::env::current_exe()?;
+    let asked = [(instructions::CHILD_ENV, format!("{} {n}", model.name()))];
+    let count = instructions::count(instructions::SPAWN_LOOP, &exe, &[], &asked, &[cell::CELL_ENV])?;
+    Ok(count as f64 / n as f64)
+}
+
+/// The process [`spawn_instructions`] starts under callgrind: warms the model and runs `n` parked tasks, then
+/// ends the process (status 1 with the reason on stderr when the run fails).
+pub fn serve_count(model: &'static dyn TaskModel, n: usize) -> ! {
+    let run = model.run_spawn_join(model.warm_up_tasks()).and_then(|_| model.run_parked(n, &mut models::NoObserver));
+    match run {
+        Ok(_) => std::process::exit(0),
+        Err(e) => {
+            say(&format!("{}/{n} under callgrind: {e:#}", model.name()));
+            std::process::exit(1)
+        }
+    }
+}

@@ -11,13 +11,14 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use criterion::measurement::Measurement;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
 use super::budget::{budget_from_env, CellBudget, Plan};
 use super::cell::{self, CellProcesses};
 use super::criterion_setup::{cell_sample_size, measurement_time, set_up, CellValue, Runners};
+use super::experiments::serve_count;
 use super::quiet::QuietStderr;
 use super::sampler::{sample_or_stand_in, InProcesses, Sampler};
 use super::say::say;
@@ -26,6 +27,7 @@ use super::settings::{n_values, selected_models, Filter, ModelSet, CONTROLS_MAX_
 use super::spec::{rows, ExtraRow, GroupSpec, Measure, Row};
 use super::state::{holding_needs, state_tasks, STATE_MAX_N};
 use crate::limits::{self, Snapshot};
+use crate::measure::instructions;
 use crate::models::{self, TaskModel};
 use crate::provenance::Build;
 use crate::record::{criterion_cell_dir, records_dir, CellLog, CellRecord};
@@ -54,6 +56,16 @@ pub fn bench_main_over<M: CellValue>(
 ) {
     // The run's id, and the instant Criterion's results must be newer than to be recorded.
     let started = SystemTime::now();
+    // A process started under callgrind to count a spawn loop's instructions: the count is all it does.
+    if let Some(asked) = instructions::requested() {
+        match asked.and_then(|(name, n)| set.by_name(&name).map(|m| (m, n)).ok_or_else(|| anyhow!("no row {name}"))) {
+            Ok((model, n)) => serve_count(model, n),
+            Err(e) => {
+                say(&format!("{e:#}"));
+                std::process::exit(2);
+            }
+        }
+    }
     if let Some(id) = cell::requested_cell() {
         let models: Vec<_> = set.all().collect();
         serve_cell(spec, &models, &extra.iter().collect::<Vec<_>>(), measure, &id);
@@ -332,9 +344,10 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         let cell_dir = criterion_cell_dir(&self.criterion_home, self.spec.name(), row.name, x);
         let plain = self.no_plots.is_some() && plots_at_risk(&cell_dir);
         let failure = self.measure(row, x, plan.n, plain);
-        self.sampler.cell_done();
+        let notes = self.sampler.cell_done();
         let id = self.spec.id(row.name, x);
         let mut record = cell_record(self.spec, row, x);
+        record.notes = notes;
         match &failure {
             // A failed cell's time says nothing of what a full one takes: the budget does not learn from it.
             Some(reason) => {

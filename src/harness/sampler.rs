@@ -18,7 +18,10 @@ pub trait Sampler {
     /// not end in it (the state groups end in K).
     fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64>;
     /// Called when a cell is done, before the next cell's preflight: nothing it started may still hold memory.
-    fn cell_done(&self) {}
+    /// Returns the notes its readings left (see [`cell::note`]).
+    fn cell_done(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl<F: Fn(&str, Option<usize>, u64) -> Result<f64>> Sampler for F {
@@ -41,8 +44,10 @@ impl Sampler for InProcesses<'_> {
     }
     /// A warm process that served fewer samples than it could would otherwise live on, holding its N tasks'
     /// memory, until the next cell asks: the next cell's preflight would see that memory as taken.
-    fn cell_done(&self) {
-        self.processes.borrow_mut().finish();
+    fn cell_done(&self) -> Vec<String> {
+        let mut processes = self.processes.borrow_mut();
+        processes.finish();
+        processes.take_notes()
     }
 }
 

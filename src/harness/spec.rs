@@ -87,6 +87,14 @@ pub const KERNEL_SHARE: ModelsWhere = ModelsWhere {
     describe: "models whose tasks are threads or own a stack mapping, and Go",
 };
 
+/// Models whose spawn loop runs in this process and whose tasks are stackless: the spawn_instructions rows.
+/// Threads and may are left out: a thread's spawn is mostly the kernel's (`clone`), which callgrind does not
+/// see, and may switches stacks in ways valgrind reads unreliably. Go's loop runs in its own process.
+pub const STACKLESS_IN_PROCESS: ModelsWhere = ModelsWhere {
+    applies: |needs| needs.threads_per_task == 0 && needs.maps_per_task == 0 && !needs.in_child_process,
+    describe: "stackless models whose spawn loop runs in this process (threads, may and Go are left out)",
+};
+
 /// The value of one iteration of a cell: ns for the time groups, bytes per task for the memory groups.
 pub type Measure = fn(&'static dyn TaskModel, usize) -> Result<f64>;
 

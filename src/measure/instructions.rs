@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::Throughput;
 
 /// The function whose instructions are counted, as callgrind matches demangled names.
 pub const SPAWN_LOOP: &str = "taskbench::models::spawn_all*";
@@ -45,7 +47,8 @@ fn find_on_path(program: &str, path: &OsString) -> Option<PathBuf> {
 /// The instructions `function` (a callgrind pattern) executed, inclusive of what it calls on the same
 /// thread, when `program` runs with `args` and `envs` under callgrind. Fails when valgrind is missing, the
 /// program fails, or the function never ran.
-pub fn count(function: &str, program: &Path, args: &[&str], envs: &[(&str, String)]) -> Result<u64> {
+/// `clear` names environment variables the program must not inherit.
+pub fn count(function: &str, program: &Path, args: &[&str], envs: &[(&str, String)], clear: &[&str]) -> Result<u64> {
     let valgrind = find_valgrind().map_err(|e| anyhow!(e))?;
     let dir = tempfile::tempdir().context("a folder for callgrind's output")?;
     let out_file = dir.path().join("callgrind.out");
@@ -58,6 +61,9 @@ pub fn count(function: &str, program: &Path, args: &[&str], envs: &[(&str, Strin
     for (k, v) in envs {
         cmd.env(k, v);
     }
+    for k in clear {
+        cmd.env_remove(k);
+    }
     let out = cmd.output().context("running valgrind")?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -68,6 +74,47 @@ pub fn count(function: &str, program: &Path, args: &[&str], envs: &[(&str, Strin
     match totals(&text) {
         Some(0) | None => bail!("callgrind counted nothing in {function}: the function never ran, or was inlined"),
         Some(n) => Ok(n),
+    }
+}
+
+/// The Criterion measurement whose value is instructions per task, so Criterion's pages read in
+/// instructions (the labels still say "time": Criterion has no other word). Values come from `iter_custom`.
+pub struct InstructionsPerTask;
+
+impl Measurement for InstructionsPerTask {
+    type Intermediate = ();
+    type Value = f64;
+
+    fn start(&self) {}
+    fn end(&self, (): ()) -> f64 {
+        0.0
+    }
+    fn add(&self, a: &f64, b: &f64) -> f64 {
+        a + b
+    }
+    fn zero(&self) -> f64 {
+        0.0
+    }
+    fn to_f64(&self, value: &f64) -> f64 {
+        *value
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &InstructionsFormatter
+    }
+}
+
+/// Instruction counts as they are: per task, unscaled.
+pub struct InstructionsFormatter;
+
+impl ValueFormatter for InstructionsFormatter {
+    fn scale_values(&self, _typical: f64, _values: &mut [f64]) -> &'static str {
+        "instructions/task"
+    }
+    fn scale_throughputs(&self, _typical: f64, _: &Throughput, _values: &mut [f64]) -> &'static str {
+        "instructions/task"
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "instructions/task"
     }
 }
 

@@ -16,4 +16,5 @@ pub mod rss;
 
 pub use alloc::CountingAllocator;
 pub use bytes::BytesPerTask;
+pub use instructions::InstructionsPerTask;
 pub use observer::{MemoryKind, MemoryObserver};

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::kernel::KernelReading;
+use super::kernel::{KernelGrowth, KernelReading};
 use crate::models::{MemorySource, Observer};
 
 /// Which figure to read.
@@ -53,21 +53,29 @@ impl MemoryObserver {
             MemoryKind::Kernel => {
                 let reading = super::kernel::read(memory.pid())?;
                 self.kernel[at] = Some(reading);
-                reading.bytes as i64
+                reading.bytes() as i64
             }
         };
         Ok(bytes)
     }
 
     /// Growth between the two readings, in bytes (may be negative if something freed memory meanwhile). The
-    /// kernel's growth is an error when other threads on the machine came or went in the window.
+    /// kernel's is the measured process's, whatever other threads on the machine did ([`Self::kernel_growth`]).
     pub fn growth(&self) -> Result<i64> {
-        if let [Some(before), Some(after)] = &self.kernel {
-            return after.growth_since(before);
+        if let Some(g) = self.kernel_growth() {
+            return Ok(g.bytes);
         }
         match (self.before, self.after) {
             (Some(b), Some(a)) => Ok(a - b),
             _ => bail!("the run did not call both observer moments"),
+        }
+    }
+
+    /// The kernel's growth over the window and where its kernel stacks came from; `None` for other kinds.
+    pub fn kernel_growth(&self) -> Option<KernelGrowth> {
+        match &self.kernel {
+            [Some(before), Some(after)] => Some(after.growth_since(before, super::kernel::stack_per_thread)),
+            _ => None,
         }
     }
 
@@ -78,8 +86,8 @@ impl MemoryObserver {
         let growth = self.growth()?;
         if self.kind == MemoryKind::Kernel && growth < 0 {
             bail!(
-                "the kernel's memory fell by {} bytes while {n} tasks were spawned: something else on this machine \
-                 freed kernel stacks or page tables meanwhile (the figure is machine-wide; run on a quiet machine)",
+                "the kernel's memory fell by {} bytes while {n} tasks were spawned: the process's page tables or \
+                 threads shrank meanwhile",
                 -growth
             );
         }

@@ -11,6 +11,7 @@ pub fn human(value: f64, measures: Measures) -> String {
     let steps: &[(f64, &str)] = match measures {
         Measures::Time => &[(1e9, "s"), (1e6, "ms"), (1e3, "µs"), (1.0, "ns")],
         Measures::Bytes => &[(1024.0 * 1024.0 * 1024.0, "GiB"), (1024.0 * 1024.0, "MiB"), (1024.0, "KiB"), (1.0, "B")],
+        Measures::Instructions => &[(1e9, "G instr"), (1e6, "M instr"), (1e3, "k instr"), (1.0, "instr")],
     };
     let (div, unit) = steps.iter().find(|(d, _)| abs >= *d).copied().unwrap_or(steps[steps.len() - 1]);
     format!("{} {unit}", sig3(value / div))

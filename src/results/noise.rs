@@ -121,7 +121,8 @@ impl DiffRule {
     pub fn min_effect_for(&self, measures: Measures) -> f64 {
         match measures {
             Measures::Time => self.time_min_effect,
-            Measures::Bytes => self.memory_min_effect,
+            // Counts repeat like bytes do: the same floor.
+            Measures::Bytes | Measures::Instructions => self.memory_min_effect,
         }
     }
 

@@ -124,9 +124,14 @@ pub fn replace_between(text: &str, begin: &str, end: &str, body: &str) -> Result
     Ok(format!("{}\n{body}{}", &text[..b + begin.len()], &text[e..]))
 }
 
-/// Memory columns first (what the README leads with), then time, each in the catalogue's order.
-fn column_rank(g: &GroupTable) -> (bool, (usize, &str)) {
-    (g.group.is_time(), Group::rank(g.group.name))
+/// Memory columns first (what the README leads with), then time, then counts, each in the catalogue's order.
+fn column_rank(g: &GroupTable) -> (u8, (usize, &str)) {
+    let kind = match g.group.measures {
+        Measures::Bytes => 0,
+        Measures::Time => 1,
+        Measures::Instructions => 2,
+    };
+    (kind, Group::rank(g.group.name))
 }
 
 /// Rows above this N go to a table of their own: few models fit there, and few groups are run.
@@ -245,7 +250,19 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
             let _ = writeln!(out, "- {model}: {c}");
         }
     }
+    out.push_str(&wall_times(run));
     out
+}
+
+/// The line naming each group's wall time, where the run kept it; empty for runs saved before.
+fn wall_times(run: &Run) -> String {
+    let groups = &run.summary.groups;
+    let walls: Vec<String> = groups.iter().filter_map(|g| Some(format!("{} {} s", g.group, g.wall_seconds?))).collect();
+    if walls.is_empty() {
+        return String::new();
+    }
+    let total: u64 = groups.iter().filter_map(|g| g.wall_seconds).sum();
+    format!("\nWall time of the bench runs, by group: {} ({total} s in all).\n", walls.join(", "))
 }
 
 /// The section's opening: where it comes from, the machine, the build, and where the intervals are.

@@ -255,6 +255,24 @@ fn group_section(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<St
             esc(g.group.name)
         );
     }
+    let walls: Vec<String> = g
+        .wall_seconds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            Some(format!("{} s{}", (*w)?, if multi { format!(" ({})", c.runs[i].letter) } else { String::new() }))
+        })
+        .collect();
+    if !walls.is_empty() {
+        let _ = write!(h, "<p class=\"skipped\">Wall time of the bench runs: {}.</p>", esc(&walls.join(", ")));
+    }
+    if !g.notes.is_empty() {
+        h.push_str("<p class=\"skipped\"><b>Notes from the readings:</b></p><ul class=\"skipped\">");
+        for (i, n) in &g.notes {
+            let _ = write!(h, "<li><code>{}</code>{}: {}</li>", esc(&n.id), esc(&c.in_runs(&[*i])), esc(&n.note));
+        }
+        h.push_str("</ul>");
+    }
     if !g.skipped.is_empty() {
         h.push_str("<p class=\"skipped\"><b>Skipped:</b></p><ul class=\"skipped\">");
         for (who, s) in &g.skipped {

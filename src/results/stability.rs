@@ -43,10 +43,11 @@ impl Pair {
 
 /// The cells two runs share, grouped as (title, cells): warm time, cold time, memory.
 fn pairs(t: &Table) -> Vec<(&'static str, Vec<Pair>)> {
-    let kinds: [(&str, Measures, Option<Temperature>); 3] = [
+    let kinds: [(&str, Measures, Option<Temperature>); 4] = [
         ("warm timing", Measures::Time, Some(Temperature::Warm)),
         ("cold timing", Measures::Time, Some(Temperature::Cold)),
         ("memory", Measures::Bytes, None),
+        ("instruction counts", Measures::Instructions, None),
     ];
     kinds
         .into_iter()

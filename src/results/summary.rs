@@ -55,6 +55,20 @@ pub struct GroupSummary {
     pub recorded_at: String,
     pub models: Vec<ModelInfo>,
     pub skipped: Vec<SkippedInfo>,
+    /// Seconds the bench runs that measured the group's cells took, from each run's start to its last record,
+    /// summed over the runs (whole seconds); `None` in runs saved before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_seconds: Option<u64>,
+    /// What the cells' readings noted (a reading discarded and taken again, a figure's source), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<CellNote>,
+}
+
+/// One note a cell's reading left, with the cell's id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CellNote {
+    pub id: String,
+    pub note: String,
 }
 
 /// A model as its cells recorded it (the record's own type).
@@ -62,6 +76,16 @@ pub type ModelInfo = crate::record::ModelRecord;
 
 /// A cell that did not run, and why (the record's own type).
 pub type SkippedInfo = crate::record::Skipped;
+
+/// Seconds from each bench run's start to its last record among `cells`, summed over the runs.
+fn wall_seconds(cells: &[&CellRecord]) -> u64 {
+    let mut last: BTreeMap<u64, u64> = BTreeMap::new();
+    for c in cells {
+        let end = last.entry(c.run.started_unix_ms).or_default();
+        *end = (*end).max(c.written_at_unix);
+    }
+    last.iter().map(|(start_ms, end)| end.saturating_sub(start_ms / 1000)).sum()
+}
 
 /// A summary and the Criterion files to copy beside it: (path relative to the run folder, source file).
 pub struct Gathered {
@@ -125,6 +149,11 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
             recorded_at: iso8601(cells.iter().map(|c| c.written_at_unix).max().unwrap_or(0)),
             models: models_in_order(group, &cells),
             skipped,
+            wall_seconds: Some(wall_seconds(&cells)),
+            notes: cells
+                .iter()
+                .flat_map(|c| c.notes.iter().map(|n| CellNote { id: c.id.clone(), note: n.clone() }))
+                .collect(),
         });
     }
     groups.sort_by(|a, b| Group::rank(&a.group).cmp(&Group::rank(&b.group)));

@@ -17,7 +17,7 @@ use anyhow::{bail, Result};
 use super::format::{human, ratio, thousands};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::run::{Builds, Run};
-use super::summary::{Bench, GroupSummary, SkippedInfo};
+use super::summary::{Bench, CellNote, GroupSummary, SkippedInfo};
 use crate::catalogue::{Group, Measures, KERNEL, RSS};
 
 /// Colours for models, in the runs' model order; distinguishable and readable on white.
@@ -79,6 +79,10 @@ pub struct GroupTable {
     pub skipped: Vec<(Vec<usize>, SkippedInfo)>,
     /// A state group's number of tasks per model (its rows' x is K); empty elsewhere.
     pub tasks: Vec<(String, usize)>,
+    /// Each run's wall time for the group, in seconds, where the run kept it.
+    pub wall_seconds: Vec<Option<u64>>,
+    /// The cells' notes, each with the index of its run.
+    pub notes: Vec<(usize, CellNote)>,
 }
 
 #[derive(Debug, Clone)]
@@ -358,7 +362,13 @@ fn group_table(runs: &[Run], g: &str, t: &Table, rule: &DiffRule) -> GroupTable 
             tasks.push((m.name.clone(), n));
         }
     }
-    GroupTable { group: Group::find_or_unknown(g, &unit), value_is, rows, skipped, tasks }
+    let wall_seconds = summaries.iter().map(|s| s.and_then(|s| s.wall_seconds)).collect();
+    let notes = summaries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.iter().flat_map(|s| &s.notes).map(move |n| (i, n.clone())))
+        .collect();
+    GroupTable { group: Group::find_or_unknown(g, &unit), value_is, rows, skipped, tasks, wall_seconds, notes }
 }
 
 impl Table {
