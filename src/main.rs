@@ -242,25 +242,7 @@ fn run_command(cmd: Command) -> Result<()> {
                 machine_name: machine,
                 force,
             };
-            let saved = run::save(&opts, Machine::collect(&project_dir()))?;
-            for line in &saved.provenance {
-                println!("{line}");
-            }
-            if let Some(line) = &saved.mixed_builds {
-                println!("{line}");
-            }
-            for w in &saved.warnings {
-                eprintln!("warning: {w}");
-            }
-            let skipped: usize = saved.summary.groups.iter().map(|g| g.skipped.len()).sum();
-            println!(
-                "{} {}: {} benchmarks in {} groups, {skipped} skipped",
-                if saved.replaced { "replaced" } else { "saved" },
-                saved.path.display(),
-                saved.summary.benchmarks.len(),
-                saved.summary.groups.len()
-            );
-            Ok(())
+            save(&opts)
         }
         Command::List { results_dir } => {
             for path in run::list(&results_dir)? {
@@ -292,29 +274,7 @@ fn run_command(cmd: Command) -> Result<()> {
             println!("wrote {}", out.display());
             Ok(())
         }
-        Command::Readme { run: path, readme: file, check, aa, ab } => {
-            let r = run::load(&path)?;
-            let stability = match aa {
-                Some(pair) => Some(Stability {
-                    aa: [run::load(&pair[0])?, run::load(&pair[1])?],
-                    ab: ab.as_deref().map(run::load).transpose()?,
-                }),
-                None => None,
-            };
-            match readme::update_with(&file, &r, stability.as_ref(), check)? {
-                readme::Outcome::Updated => println!(
-                    "updated what was stale of the generated sections of {} and the chart {}",
-                    file.display(),
-                    path.join(findings::CHART_FILE).display()
-                ),
-                readme::Outcome::AlreadyCurrent => println!(
-                    "{}: the generated sections and the chart {} are current",
-                    file.display(),
-                    path.join(findings::CHART_FILE).display()
-                ),
-            }
-            Ok(())
-        }
+        Command::Readme { run: path, readme: file, check, aa, ab } => readme_command(&path, &file, check, aa, ab),
         Command::Export { run: path, format, name, out } => {
             let r = run::load(&path)?;
             let format = match format {
@@ -333,6 +293,57 @@ fn run_command(cmd: Command) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `taskbench save`: the run folder, and what the user should hear about it.
+fn save(opts: &run::SaveOptions) -> Result<()> {
+    let saved = run::save(opts, Machine::collect(&project_dir()))?;
+    for line in &saved.provenance {
+        println!("{line}");
+    }
+    if let Some(line) = &saved.mixed_builds {
+        println!("{line}");
+    }
+    for w in &saved.warnings {
+        eprintln!("warning: {w}");
+    }
+    let notes: usize = saved.summary.groups.iter().map(|g| g.notes.len()).sum();
+    if notes > 0 {
+        println!("{notes} notes from the readings (a reading discarded, a figure's source), kept in summary.json");
+    }
+    let skipped: usize = saved.summary.groups.iter().map(|g| g.skipped.len()).sum();
+    println!(
+        "{} {}: {} benchmarks in {} groups, {skipped} skipped",
+        if saved.replaced { "replaced" } else { "saved" },
+        saved.path.display(),
+        saved.summary.benchmarks.len(),
+        saved.summary.groups.len()
+    );
+    Ok(())
+}
+
+/// `taskbench readme`: the generated sections of `file` from `path` (and the stability section's runs).
+fn readme_command(path: &Path, file: &Path, check: bool, aa: Option<Vec<PathBuf>>, ab: Option<PathBuf>) -> Result<()> {
+    let r = run::load(path)?;
+    let stability = match aa {
+        Some(pair) => Some(Stability {
+            aa: [run::load(&pair[0])?, run::load(&pair[1])?],
+            ab: ab.as_deref().map(run::load).transpose()?,
+        }),
+        None => None,
+    };
+    let chart = path.join(findings::CHART_FILE);
+    match readme::update_with(file, &r, stability.as_ref(), check)? {
+        readme::Outcome::Updated => println!(
+            "updated what was stale of the generated sections of {} and the chart {}",
+            file.display(),
+            chart.display()
+        ),
+        readme::Outcome::AlreadyCurrent => {
+            println!("{}: the generated sections and the chart {} are current", file.display(), chart.display())
+        }
+    }
+    Ok(())
 }
 
 /// `taskbench limits`: the machine's limits now, and for each model the largest N they hold and which binds.

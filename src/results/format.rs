@@ -165,3 +165,15 @@ pub fn esc(s: &str) -> String {
 pub fn md_escape(s: &str) -> String {
     s.replace('|', "\\|")
 }
+
+/// `A`, `B`, ..., `Z`, `AA`, ...
+pub fn letter(i: usize) -> String {
+    let mut s = String::new();
+    let mut i = i + 1;
+    while i > 0 {
+        i -= 1;
+        s.insert(0, (b'A' + (i % 26) as u8) as char);
+        i /= 26;
+    }
+    s
+}

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::format::{human, ratio, thousands};
+use super::format::{human, letter, ratio, thousands};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::run::{Builds, Run};
 use super::summary::{Bench, CellNote, GroupSummary, SkippedInfo};
@@ -473,18 +473,6 @@ fn describe_ids(r: &Run) -> String {
     } else {
         format!("{} benchmarks of {}", r.summary.benchmarks.len(), groups.into_iter().collect::<Vec<_>>().join(", "))
     }
-}
-
-/// `A`, `B`, ..., `Z`, `AA`, ...
-pub fn letter(i: usize) -> String {
-    let mut s = String::new();
-    let mut i = i + 1;
-    while i > 0 {
-        i -= 1;
-        s.insert(0, (b'A' + (i % 26) as u8) as char);
-        i /= 26;
-    }
-    s
 }
 
 /// `1.03×`, with the real-difference mark when it applies; `-` without a ratio.
