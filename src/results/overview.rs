@@ -17,6 +17,13 @@ pub const PAGE: &str = "taskbench.html";
 /// The run name the page shows: the cells are not a saved run.
 pub const RUN_NAME: &str = "measured-so-far";
 
+/// What Criterion's own pages call every value, and what it is in the groups that do not measure time. Its
+/// plots' axis titles are fixed ("Average time", "Average Iteration Time"); the unit after them is the
+/// suite's (B/task, instructions/task), set through each group's `Measurement`.
+pub const CRITERION_LABELS: &str = "Criterion's own pages, linked below, title every value \"time\" (\"Average time \
+    (B/task)\"); Criterion has no setting for that word. The unit beside it is right: in the memory groups the value \
+    is bytes per task, in spawn_instructions instructions per task.";
+
 /// Writes the overview of every cell recorded in `records_dir` whose result Criterion keeps in
 /// `criterion_home`, and returns its path.
 pub fn write(criterion_home: &Path, records_dir: &Path, machine: Machine) -> Result<PathBuf> {
@@ -25,7 +32,7 @@ pub fn write(criterion_home: &Path, records_dir: &Path, machine: Machine) -> Res
         text: format!(
             "Every cell measured so far in {}, the latest run of each, read from the records in {}. Nothing here \
              is saved: `taskbench save` keeps these cells under results/. Each bench rewrites this page as it \
-             finishes. The cells came from these bench runs:",
+             finishes. {CRITERION_LABELS} The cells came from these bench runs:",
             run.summary.criterion_home,
             records_dir.display()
         ),
