@@ -6,7 +6,7 @@
 //!
 //! Only models whose tasks are threads or own a stack mapping (thread, may), and Go, whose few threads are
 //! the point of its row; a stackless task costs the kernel only the page tables of its heap (about 0.2% of
-//! its RSS), below the machine's noise. A busy machine still gives the process's figure; a reading that took
+//! its RSS: an 8-byte page-table entry per 4 KiB page), below the machine's noise. A busy machine still gives the process's figure; a reading that took
 //! the kernel stacks per thread leaves a note in the cell's record. Each sample is a fresh process, measured as `rss_per_task` is.
 
 use taskbench::catalogue;
