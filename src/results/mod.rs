@@ -48,9 +48,6 @@ pub mod summary;
 pub mod table;
 pub mod text;
 
-/// Kept for the harness's callers (`budget`) until they call [`crate::files`] directly.
-pub use crate::files::write_atomic;
-
 /// The `summary.json` schema this build writes. 2: `per_task` is the median (was the mean), with
 /// `mean_per_task` and `samples` added. 3: each benchmark's `build`, and the flags are no longer written
 /// (they are computed from the samples when read). It reads 1, 2 and 3.

@@ -92,7 +92,7 @@ fn pct(f: f64) -> String {
 pub fn section(s: &Stability, command: &str) -> Result<String> {
     let rule = DiffRule::default();
     let [a, b] = &s.aa;
-    let aa = table::read(&[a.clone(), b.clone()], &rule)?;
+    let aa = table::read(&s.aa, &rule)?;
     let groups = pairs(&aa);
     if groups.is_empty() {
         bail!("{} and {} share no cell with a value", a.path.display(), b.path.display());
