@@ -6,11 +6,12 @@
 //! `state_rss`), on a goroutine's stack (Go's `StackInuse`, the `goroutine-stack` row). N is one per model,
 //! nearly the largest that fits this machine up to 10^5 (or the largest `TASKBENCH_N`), printed with the model's
 //! configuration and recorded; a K a task's stack cannot hold is skipped with one line. Every reading is a
-//! fresh process, as in `heap_per_task`.
+//! fresh process, as in `heap_per_task`, which reads RSS too, for `state_rss` (see
+//! [`taskbench::harness::shared`]).
 
 use taskbench::catalogue;
 use taskbench::harness::criterion_setup::memory_config;
-use taskbench::harness::experiments::state_memory;
+use taskbench::harness::experiments::state_memory_shared;
 use taskbench::harness::go_rows::STATE_HEAP_EXTRA_ROWS;
 use taskbench::harness::{bench_main, GroupSpec};
 use taskbench::measure::{CountingAllocator, MemoryKind};
@@ -19,8 +20,17 @@ use taskbench::models::STATE_SIZES;
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
 
-const STATE_HEAP: GroupSpec = GroupSpec { state_sizes: Some(&STATE_SIZES), ..GroupSpec::of(&catalogue::STATE_HEAP) };
+const STATE_HEAP: GroupSpec = GroupSpec {
+    state_sizes: Some(&STATE_SIZES),
+    shares: Some(MemoryKind::Heap),
+    ..GroupSpec::of(&catalogue::STATE_HEAP)
+};
 
 fn main() {
-    bench_main(&STATE_HEAP, &STATE_HEAP_EXTRA_ROWS, |model, k| state_memory(model, k, MemoryKind::Heap), memory_config);
+    bench_main(
+        &STATE_HEAP,
+        &STATE_HEAP_EXTRA_ROWS,
+        |model, k| state_memory_shared(model, k, MemoryKind::Heap),
+        memory_config,
+    );
 }

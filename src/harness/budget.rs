@@ -292,6 +292,12 @@ impl CellBudget {
         out
     }
 
+    /// Counts `time` as spent in the cell's processes: readings another group's processes took and this
+    /// group used ([`super::shared`]), so that estimates learn what a cell's processes cost.
+    pub fn add_process_time(&self, time: Duration) {
+        self.in_processes.set(self.in_processes.get() + time);
+    }
+
     /// Records the cell that just ran (its whole `bench_with_input` call took `wall`).
     pub fn finish(&mut self, model: &str, plan: Plan, wall: Duration) {
         let time = CellTime {

@@ -53,6 +53,18 @@ const RESULT_PREFIX: &str = "taskbench-cell ";
 const FAILED_PREFIX: &str = "taskbench-cell-failed ";
 /// A child's note on how a reading was taken (a discarded reading, a figure's source), for the cell's record.
 const NOTE_PREFIX: &str = "taskbench-cell-note ";
+/// Another memory figure the child's run read beside its cell's (`<kind> <value>`: see [`also`]).
+const ALSO_PREFIX: &str = "taskbench-cell-also ";
+/// A note for another memory figure's cell (`<kind> <text>`: see [`note_for`]).
+const ALSO_NOTE_PREFIX: &str = "taskbench-cell-also-note ";
+
+/// What a child's answers carried besides their cells' values: the other memory figures its runs read, and
+/// their notes, each by kind name, in order.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Also {
+    pub values: Vec<(String, f64)>,
+    pub notes: Vec<(String, String)>,
+}
 
 /// A failure the child reported itself: its reason is the whole message (the parent adds nothing).
 #[derive(Debug)]
@@ -89,6 +101,8 @@ pub struct CellProcesses {
     pub started: usize,
     /// The children's notes since the last [`CellProcesses::take_notes`].
     notes: Vec<String>,
+    /// What the children's answers carried besides values since the last [`CellProcesses::take_also`].
+    also: Also,
 }
 
 struct ChildCell {
@@ -100,7 +114,7 @@ struct ChildCell {
 
 impl CellProcesses {
     pub fn new(temperature: Temperature) -> Self {
-        Self { temperature, args: Vec::new(), current: None, started: 0, notes: Vec::new() }
+        Self { temperature, args: Vec::new(), current: None, started: 0, notes: Vec::new(), also: Also::default() }
     }
 
     /// Passes `args` to every child (a test binary needs its filter to reach the test that serves cells).
@@ -130,11 +144,16 @@ impl CellProcesses {
             self.started += 1;
         }
         let (_, child) = self.current.as_mut().expect("started above");
-        let answer = child.ask(iters, &mut self.notes);
+        let answer = child.ask(iters, &mut self.notes, &mut self.also);
         if answer.is_err() || child.served >= serves {
             self.finish();
         }
         answer.map_err(|e| if e.is::<Reported>() { e } else { e.context(format!("the process measuring {id}")) })
+    }
+
+    /// The other figures and notes the children's answers carried since the last call.
+    pub fn take_also(&mut self) -> Also {
+        std::mem::take(&mut self.also)
     }
 
     /// The notes the children gave since the last call, in order.
@@ -178,7 +197,7 @@ impl ChildCell {
         Ok(ChildCell { child, stdin, stdout, served: 0 })
     }
 
-    fn ask(&mut self, iters: u64, notes: &mut Vec<String>) -> Result<f64> {
+    fn ask(&mut self, iters: u64, notes: &mut Vec<String>, also: &mut Also) -> Result<f64> {
         // A child whose warm-up failed has answered and exited already: the request cannot be sent, but its
         // answer is still to be read.
         let sent = writeln!(self.stdin, "{iters}").and_then(|()| self.stdin.flush());
@@ -194,6 +213,17 @@ impl ChildCell {
             // Anywhere in the line: a test binary's child prints its answer after libtest's unfinished line.
             if let Some((_, reason)) = line.split_once(FAILED_PREFIX) {
                 return Err(Reported(reason.trim().to_string()).into());
+            }
+            if let Some((_, note)) = line.split_once(ALSO_NOTE_PREFIX) {
+                let (kind, text) = note.trim().split_once(' ').unwrap_or((note.trim(), ""));
+                also.notes.push((kind.to_string(), text.to_string()));
+                continue;
+            }
+            if let Some((_, reading)) = line.split_once(ALSO_PREFIX) {
+                let (kind, value) = reading.trim().split_once(' ').unwrap_or((reading.trim(), ""));
+                let value = value.parse().with_context(|| format!("{line:?}: not a reading"))?;
+                also.values.push((kind.to_string(), value));
+                continue;
             }
             if let Some((_, note)) = line.split_once(NOTE_PREFIX) {
                 notes.push(note.trim().to_string());
@@ -225,6 +255,26 @@ pub fn note(text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{NOTE_PREFIX}{}", text.replace('\n', " / ")).and_then(|()| out.flush());
     }
+}
+
+/// Child side: another memory figure this process's run read beside its cell's, for the parent to keep for
+/// the group that reads it ([`super::shared`]); outside a cell's child, nothing.
+pub fn also(kind: &str, value: f64) {
+    if requested_cell().is_some() {
+        let mut out = std::io::stdout().lock();
+        // `{:?}` prints an f64 exactly enough to read back the same value.
+        let _ = writeln!(out, "{ALSO_PREFIX}{kind} {value:?}").and_then(|()| out.flush());
+    }
+}
+
+/// Child side: a note on the reading of `kind`: this cell's own ([`note`]) when `own`, else kept for the cell
+/// of the group that reads `kind`, which prints it when it uses the reading.
+pub fn note_for(kind: &str, own: bool, text: &str) {
+    if own || requested_cell().is_none() {
+        return note(text);
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{ALSO_NOTE_PREFIX}{kind} {}", text.replace('\n', " / ")).and_then(|()| out.flush());
 }
 
 /// Child side: `warm_up` once, then answers every request on stdin with `measure(iters)` until stdin ends,

@@ -63,8 +63,16 @@ fn sample_size(n: usize) -> usize {
 }
 
 /// Target measuring time for one benchmark: larger N gets a little more, but one iteration per sample
-/// is the floor (Criterion then runs 10 iterations whatever this says).
-pub fn measurement_time(n: usize) -> Duration {
+/// is the floor (Criterion then runs 10 iterations whatever this says). A memory group's target is the
+/// floor itself: one process per sample. Its readings repeat (heap to the byte, RSS to a few pages), so
+/// more processes per sample would buy no narrower interval; they cost up to 19 processes per sample at
+/// 10^4 (190 for a cell) when Criterion fitted them into seconds. One process per sample is also what lets
+/// the memory groups of one run share their processes ([`super::shared`]): every group asks for one
+/// reading per call, in the same order.
+pub fn measurement_time(spec: &GroupSpec, n: usize) -> Duration {
+    if spec.reads_memory() {
+        return Duration::from_nanos(1);
+    }
     match n {
         0..=20_000 => Duration::from_secs(2),
         20_001..=200_000 => Duration::from_secs(3),
@@ -111,7 +119,7 @@ pub fn set_up<'g, 'c, M: Measurement>(
     if spec.per_task_throughput() {
         group.throughput(Throughput::Elements(n as u64));
     }
-    group.measurement_time(measurement_time(n)).sample_size(cell_sample_size(spec, n))
+    group.measurement_time(measurement_time(spec, n)).sample_size(cell_sample_size(spec, n))
 }
 
 /// Samples per cell: 20 or 10 by N for timings (see `sample_size`), Criterion's minimum of 10 for memory (readings repeat).

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::cell;
 use super::say::say;
 use crate::measure::kernel::StacksFrom;
-use crate::measure::{instructions, MemoryKind, MemoryObserver};
+use crate::measure::{instructions, MemoryKind, MemoryObserver, Readings};
 use crate::models::{self, TaskModel};
 
 /// One `spawn` iteration: a parked run, of which only the spawn loop is timed (ns).
@@ -24,30 +24,98 @@ pub fn spawn_join_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
 
 /// One memory iteration: a parked run read by a [`MemoryObserver`], as bytes per task.
 pub fn memory_per_task(model: &'static dyn TaskModel, n: usize, kind: MemoryKind) -> Result<f64> {
-    // A kernel reading whose window saw the process's memory fall is read again, a few times, before it is an
-    // error. Other threads on the machine no longer spoil a window (see `measure::kernel`), but a reading
-    // that took the kernel stacks per thread says so in the cell's record.
-    let attempts = if kind == MemoryKind::Kernel { KERNEL_ATTEMPTS } else { 1 };
-    let mut attempt = 1;
+    if kind == MemoryKind::Kernel {
+        return kernel_attempts(model, n, 1, cell::note);
+    }
+    let mut observer = MemoryObserver::new(kind);
+    model.run_parked(n, &mut observer)?;
+    observer.per_task(n)
+}
+
+/// The kernel's share from the first of up to [`KERNEL_ATTEMPTS`] readings (counting from `first`) whose
+/// window did not see the process's memory fall: other threads on the machine no longer spoil a window (see
+/// `measure::kernel`), but a reading that took the kernel stacks per thread says so in the cell's record.
+fn kernel_attempts(model: &'static dyn TaskModel, n: usize, first: usize, note: impl Fn(&str)) -> Result<f64> {
+    let mut attempt = first;
     loop {
-        let mut observer = MemoryObserver::new(kind);
+        let mut observer = MemoryObserver::new(MemoryKind::Kernel);
         model.run_parked(n, &mut observer)?;
         match observer.per_task(n) {
-            Err(e) if attempt < attempts => {
-                cell::note(&format!("{}/{n}: reading {attempt} of {attempts} discarded: {e:#}", model.name()));
+            Err(e) if attempt < KERNEL_ATTEMPTS => {
+                note(&format!("{}/{n}: reading {attempt} of {KERNEL_ATTEMPTS} discarded: {e:#}", model.name()));
                 // Other processes' threads come and go in bursts (a build, a test run): let one pass.
                 std::thread::sleep(Duration::from_millis(200) * attempt as u32);
                 attempt += 1;
             }
             Ok(per_task) => {
                 if let Some(g) = observer.kernel_growth().filter(|g| g.stacks_from != StacksFrom::MachineWide) {
-                    cell::note(&format!("{}/{n}: {}", model.name(), g.stacks_from));
+                    note(&format!("{}/{n}: {}", model.name(), g.stacks_from));
                 }
                 return Ok(per_task);
             }
             result => return result,
         }
     }
+}
+
+/// One memory iteration whose process reads every figure the model has ([`shared_kinds`]) in one parked run
+/// ([`Readings`]), so that the memory groups of one `cargo bench` share their processes (see
+/// [`super::shared`]). Each figure is read as [`memory_per_task`] reads it alone: heap, RSS and Go's stacks
+/// from the run (a figure that does not grow is an error), the kernel's share from the first reading that
+/// comes clean (a discarded kernel reading runs the parked run again, for the kernel's figure only, as
+/// `kernel_per_task` always has). Returns `kind`'s value; the others go to the parent ([`cell::also`]).
+pub fn memory_shared(model: &'static dyn TaskModel, n: usize, kind: MemoryKind) -> Result<f64> {
+    shared(model, n, None, kind)
+}
+
+/// [`memory_shared`] for a state group's iteration: `k` bytes held by each of the row's N tasks.
+pub fn state_memory_shared(model: &'static dyn TaskModel, k: usize, kind: MemoryKind) -> Result<f64> {
+    shared(model, cell::requested_tasks()?, Some(k), kind)
+}
+
+/// The figures a memory process reads for `model`: heap, RSS and the runtime's own stack figure where it has
+/// one, and, outside the state groups (`holding`), the kernel's share for the models `kernel_per_task`
+/// measures (reading it for the others would only risk a discarded reading).
+pub fn shared_kinds(model: &dyn TaskModel, holding: bool) -> Vec<MemoryKind> {
+    let mut kinds = vec![MemoryKind::Heap, MemoryKind::Rss, MemoryKind::RuntimeStacks];
+    if !holding && (super::spec::KERNEL_SHARE.applies)(&model.needs()) {
+        kinds.push(MemoryKind::Kernel);
+    }
+    kinds
+}
+
+fn shared(model: &'static dyn TaskModel, n: usize, hold: Option<usize>, kind: MemoryKind) -> Result<f64> {
+    let mut readings = Readings::of(&shared_kinds(model, hold.is_some()));
+    match hold {
+        Some(k) => model.run_holding(n, k, &mut readings)?,
+        None => model.run_parked(n, &mut readings)?,
+    };
+    let mut own = None;
+    for read in readings.kinds() {
+        let observer = readings.get(read).expect("read");
+        let note = |text: &str| cell::note_for(read.name(), read == kind, text);
+        let value = match observer.per_task(n) {
+            Err(e) if read == MemoryKind::Kernel => {
+                note(&format!("{}/{n}: reading 1 of {KERNEL_ATTEMPTS} discarded: {e:#}", model.name()));
+                std::thread::sleep(Duration::from_millis(200));
+                kernel_attempts(model, n, 2, note)
+            }
+            result => {
+                if let Some(g) = observer.kernel_growth().filter(|g| g.stacks_from != StacksFrom::MachineWide) {
+                    note(&format!("{}/{n}: {}", model.name(), g.stacks_from));
+                }
+                result
+            }
+        };
+        // Another group's figure that failed is not sent: that group measures the cell itself, and fails there.
+        match value {
+            Ok(v) if read != kind => cell::also(read.name(), v),
+            Ok(v) => own = Some(v),
+            Err(e) if read == kind => return Err(e),
+            Err(_) => {}
+        }
+    }
+    own.ok_or_else(|| anyhow::anyhow!("{} has no {} figure", model.name(), kind.name()))
 }
 
 /// One state-group iteration: a parked run of the N tasks the parent chose for the row

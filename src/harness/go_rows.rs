@@ -6,7 +6,7 @@
 use anyhow::{bail, Context, Result};
 
 use super::cell;
-use super::experiments::{memory_per_task, state_memory};
+use super::experiments::{memory_shared, state_memory_shared};
 use super::say::say;
 use super::spec::ExtraRow;
 use crate::catalogue::{self, Group};
@@ -24,6 +24,7 @@ pub const GOROUTINE_STACK: ExtraRow = ExtraRow {
     needs: models::goroutine::CHILD_NEEDS,
     measure: goroutine_stack,
     probe: || models::goroutine::MODEL.probe_build(),
+    shares: Some(("goroutine", MemoryKind::RuntimeStacks)),
 };
 
 /// The origin post's method, beside the live measurement in `heap_per_task`: `MemStats.Alloc` before
@@ -39,6 +40,7 @@ pub const SEED_METHOD: ExtraRow = ExtraRow {
     needs: models::goroutine::CHILD_NEEDS,
     measure: seed_method,
     probe: || models::goroutine::MODEL.probe_build(),
+    shares: None,
 };
 
 /// The extra rows of `heap_per_task`.
@@ -48,7 +50,7 @@ pub const HEAP_EXTRA_ROWS: [ExtraRow; 2] = [GOROUTINE_STACK, SEED_METHOD];
 /// the heap row cannot see (the array is on the goroutine's stack, which Go grows by doubling).
 pub const GOROUTINE_STACK_HOLDING: ExtraRow = ExtraRow {
     caveat: Some("not heap: Go's StackInuse growth per live goroutine holding K bytes, shown beside its heap row"),
-    measure: |k| state_memory(&models::goroutine::MODEL, k, MemoryKind::RuntimeStacks),
+    measure: |k| state_memory_shared(&models::goroutine::MODEL, k, MemoryKind::RuntimeStacks),
     ..GOROUTINE_STACK
 };
 
@@ -63,7 +65,7 @@ pub const EXTRA_ROWS: &[(&Group, &[ExtraRow])] =
 /// same kind of run as the heap row. Stacks are not heap; the row stands beside it so the two add up to what
 /// Go holds.
 pub fn goroutine_stack(n: usize) -> Result<f64> {
-    memory_per_task(&models::goroutine::MODEL, n, MemoryKind::RuntimeStacks)
+    memory_shared(&models::goroutine::MODEL, n, MemoryKind::RuntimeStacks)
 }
 
 /// Runs of the post's program in a row that may read zero or less before a seed-method iteration fails.

@@ -12,7 +12,8 @@
 //! - [`criterion_setup`]: Criterion's runners and per-cell settings.
 //! - [`runner`]: the group runner: preflight, budget, Criterion, records, failures; [`sampler`]: what takes
 //!   a cell's samples, and the stand-in a failed cell's remaining calls get.
-//! - [`cell`]: the parent's and the child's ends of a cell's processes; [`serve`]: the child's body.
+//! - [`cell`]: the parent's and the child's ends of a cell's processes; [`serve`]: the child's body;
+//!   [`shared`]: the memory readings one `cargo bench`'s memory groups share.
 //! - [`experiments`]: what one iteration runs over a model; [`go_rows`]: Go's extra rows.
 //! - [`say`]: the one-line messages on stderr; [`quiet`]: Criterion's warning the user cannot act on, filtered
 //!   out of it.
@@ -31,6 +32,7 @@ pub mod sampler;
 pub mod say;
 pub mod serve;
 pub mod settings;
+pub mod shared;
 pub mod spec;
 pub mod state;
 

@@ -24,6 +24,7 @@ use super::sampler::{sample_or_stand_in, InProcesses, Sampler};
 use super::say::say;
 use super::serve::serve_cell;
 use super::settings::{n_values, selected_models, Filter, ModelSet, CONTROLS_MAX_N};
+use super::shared::SharedReadings;
 use super::spec::{rows, ExtraRow, GroupSpec, Measure, Row};
 use super::state::{holding_needs, state_tasks, STATE_MAX_N};
 use crate::limits::{self, Snapshot};
@@ -153,7 +154,9 @@ pub fn run_group_over<M: CellValue>(
     let mut log = CellLog::new(c.criterion_home.clone(), records_dir(), started);
     // Every setting is read by now: nothing below ends the process while its stderr is filtered.
     let quiet = QuietStderr::start();
-    let failed = run_group_with(c, spec, &matrix, &mut log, InProcesses { processes: &processes, spec });
+    let shared = spec.shares.and_then(|_| SharedReadings::of_this_run(&records_dir()));
+    let sampler = InProcesses::new(&processes, spec, shared, &matrix.extra);
+    let failed = run_group_with(c, spec, &matrix, &mut log, sampler);
     drop(quiet);
     let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
     if log.measured_cells + log.failed_cells == 0 {
@@ -329,7 +332,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
             models::stack_fits(row.name, row.stack.as_ref(), x)?;
         }
         limits::check(&needs, n, &Snapshot::live()).map_err(|short| short.to_string())?;
-        let plan = Plan::new(self.spec, n, cell_sample_size(self.spec, n), measurement_time(n)).keyed_by(x);
+        let plan = Plan::new(self.spec, n, cell_sample_size(self.spec, n), measurement_time(self.spec, n)).keyed_by(x);
         self.budget.check(row.name, &plan)?;
         Ok(plan)
     }
@@ -378,7 +381,10 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
             b.iter_custom(|iters| {
                 M::from_cell(sample_or_stand_in(&id, &failure, iters, || {
-                    budget.sample(iters, || sampler.sample(&id, tasks, iters))
+                    let value = budget.sample(iters, || sampler.sample(&id, tasks, iters));
+                    // Readings another group's processes took count as this group's time in them.
+                    budget.add_process_time(sampler.take_stored_time());
+                    value
                 }))
             })
         };

@@ -1,14 +1,16 @@
 //! What measures a cell's samples for the runner ([`Sampler`]: the cell's fresh processes in the benches, a
 //! closure in tests), and what Criterion's calls get once a cell has failed: a stand-in that asks no process.
 
-use std::cell::RefCell;
-use std::time::Duration;
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use super::cell::{self, CellProcesses};
 use super::say::say;
-use super::spec::GroupSpec;
+use super::shared::{Key, SharedReadings};
+use super::spec::{ExtraRow, GroupSpec};
+use crate::measure::MemoryKind;
 use crate::record::split_id;
 
 /// What measures a cell's samples for [`super::runner::run_group_with`]: any `Fn(id, tasks, iters)` (tests), or the cell's
@@ -22,6 +24,11 @@ pub trait Sampler {
     fn cell_done(&self) -> Vec<String> {
         Vec::new()
     }
+    /// The time the processes of readings taken from another group's run took, since the last call (see
+    /// [`super::shared`]); nothing for a sampler that measures every value itself.
+    fn take_stored_time(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 impl<F: Fn(&str, Option<usize>, u64) -> Result<f64>> Sampler for F {
@@ -30,16 +37,75 @@ impl<F: Fn(&str, Option<usize>, u64) -> Result<f64>> Sampler for F {
     }
 }
 
-/// The benches' sampler: every cell in fresh processes of this binary ([`super::cell`]).
+/// The benches' sampler: every cell in fresh processes of this binary ([`super::cell`]); in a memory group
+/// run by `cargo bench`, first from the readings the memory groups before it kept ([`super::shared`]).
 pub(super) struct InProcesses<'a> {
-    pub processes: &'a RefCell<CellProcesses>,
-    pub spec: &'a GroupSpec,
+    processes: &'a RefCell<CellProcesses>,
+    spec: &'a GroupSpec,
+    shared: Option<SharedReadings>,
+    /// The extra rows whose readings are shared under another row ([`super::spec::ExtraRow::shares`]).
+    extra_shares: Vec<(&'static str, (&'static str, MemoryKind))>,
+    /// The cell's Criterion iterations so far: the index of its next reading.
+    index: Cell<usize>,
+    /// Notes and process time of the shared readings used since they were last taken.
+    stored_notes: RefCell<Vec<String>>,
+    stored_time: Cell<Duration>,
+}
+
+impl<'a> InProcesses<'a> {
+    pub fn new(
+        processes: &'a RefCell<CellProcesses>,
+        spec: &'a GroupSpec,
+        shared: Option<SharedReadings>,
+        extra: &[&ExtraRow],
+    ) -> Self {
+        let extra_shares = extra.iter().filter_map(|x| Some((x.name, x.shares?))).collect();
+        InProcesses {
+            processes,
+            spec,
+            shared,
+            extra_shares,
+            index: Cell::new(0),
+            stored_notes: RefCell::default(),
+            stored_time: Cell::new(Duration::ZERO),
+        }
+    }
+
+    /// One iteration of a cell whose readings are shared: the store's, or a fresh process's, kept for the
+    /// groups after this one.
+    fn shared_iteration(&self, store: &SharedReadings, id: &str, key: Key<'_>, kind: MemoryKind) -> Result<f64> {
+        let index = self.index.replace(self.index.get() + 1);
+        if let Some(taken) = store.take(key, index, kind) {
+            for note in &taken.notes {
+                say(note);
+            }
+            self.stored_notes.borrow_mut().extend(taken.notes);
+            self.stored_time.set(self.stored_time.get() + taken.seconds);
+            return Ok(taken.value);
+        }
+        let started = Instant::now();
+        let mut processes = self.processes.borrow_mut();
+        let value = processes.measure(id, key.tasks, 1, 1)?;
+        let also = processes.take_also();
+        if let Err(e) = store.keep(key, index, kind, value, also, started.elapsed()) {
+            say(&format!("{id}: could not keep its readings for the other memory groups: {e:#}"));
+        }
+        Ok(value)
+    }
 }
 
 impl Sampler for InProcesses<'_> {
     fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
-        let (_, n) = split_id(self.spec.name(), id)?;
-        let samples_per_process = cell::samples_per_process(tasks.unwrap_or(n));
+        let (row, x) = split_id(self.spec.name(), id)?;
+        let shares = match self.extra_shares.iter().find(|(name, _)| *name == row) {
+            Some((_, shares)) => Some(*shares),
+            None => self.spec.shares.map(|kind| (row.as_str(), kind)),
+        };
+        if let (Some(store), Some((source, kind))) = (&self.shared, shares) {
+            let key = Key { row: source, x, tasks };
+            return (0..iters).map(|_| self.shared_iteration(store, id, key, kind)).sum();
+        }
+        let samples_per_process = cell::samples_per_process(tasks.unwrap_or(x));
         self.processes.borrow_mut().measure(id, tasks, iters, samples_per_process)
     }
     /// A warm process that served fewer samples than it could would otherwise live on, holding its N tasks'
@@ -47,7 +113,15 @@ impl Sampler for InProcesses<'_> {
     fn cell_done(&self) -> Vec<String> {
         let mut processes = self.processes.borrow_mut();
         processes.finish();
-        processes.take_notes()
+        self.index.set(0);
+        // Figures read for other groups, where no store keeps them, are dropped with the cell.
+        processes.take_also();
+        let mut notes = processes.take_notes();
+        notes.append(&mut self.stored_notes.borrow_mut());
+        notes
+    }
+    fn take_stored_time(&self) -> Duration {
+        self.stored_time.replace(Duration::ZERO)
     }
 }
 

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::catalogue::{self, Axis, Group, Measures, Temperature};
 use crate::limits;
+use crate::measure::MemoryKind;
 use crate::models::{self, TaskModel};
 use crate::provenance::ProbeBuild;
 
@@ -25,12 +26,16 @@ pub struct GroupSpec {
     /// K a task's stack cannot hold is skipped with one line ([`models::state_fits`]). `None` (axis N): one
     /// cell per `TASKBENCH_N` value.
     pub state_sizes: Option<&'static [usize]>,
+    /// The memory figure the group's model rows read, from processes that read every figure at once and
+    /// share them with the other memory groups of one `cargo bench` ([`super::shared`]); `None`: the group's
+    /// processes are its own.
+    pub shares: Option<MemoryKind>,
 }
 
 impl GroupSpec {
     /// `group` with every model, no controls, ids ending in N.
     pub const fn of(group: &'static Group) -> GroupSpec {
-        GroupSpec { group, with_controls: false, only: None, state_sizes: None }
+        GroupSpec { group, with_controls: false, only: None, state_sizes: None, shares: None }
     }
 
     /// Criterion's group name, the first part of every id.
@@ -109,6 +114,9 @@ pub struct ExtraRow {
     pub measure: fn(usize) -> Result<f64>,
     /// The child probe that measures the row, as built (recorded with each cell); `None` for none.
     pub probe: fn() -> Option<ProbeBuild>,
+    /// The row whose processes also read this row's figure, and which figure (Go's stacks beside its heap),
+    /// for the readings shared within one `cargo bench` ([`super::shared`]).
+    pub shares: Option<(&'static str, MemoryKind)>,
 }
 
 /// One row's facts, whether it is a model or an extra row.

@@ -17,4 +17,4 @@ pub mod rss;
 pub use alloc::CountingAllocator;
 pub use bytes::BytesPerTask;
 pub use instructions::InstructionsPerTask;
-pub use observer::{MemoryKind, MemoryObserver};
+pub use observer::{MemoryKind, MemoryObserver, Readings};

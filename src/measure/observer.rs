@@ -6,7 +6,7 @@ use super::kernel::{KernelGrowth, KernelReading};
 use crate::models::{MemorySource, Observer};
 
 /// Which figure to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MemoryKind {
     /// Live heap bytes: the counting allocator here, or the runtime's own heap figure for a child process.
     Heap,
@@ -17,6 +17,72 @@ pub enum MemoryKind {
     /// The kernel's memory outside any process's RSS: kernel stacks (machine-wide) and the page tables of the
     /// process that holds the tasks.
     Kernel,
+}
+
+impl MemoryKind {
+    /// Every kind, in the order their baselines are read ([`Readings`]): the heap's last, as near the first
+    /// spawn as can be, because the other readers may allocate.
+    pub const ALL: [MemoryKind; 4] = [MemoryKind::Kernel, MemoryKind::Rss, MemoryKind::RuntimeStacks, MemoryKind::Heap];
+
+    /// The kind's name in a cell's answer and in the shared readings' files.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryKind::Heap => "heap",
+            MemoryKind::Rss => "rss",
+            MemoryKind::RuntimeStacks => "runtime-stacks",
+            MemoryKind::Kernel => "kernel",
+        }
+    }
+
+    /// The kind named `name` ([`MemoryKind::name`]).
+    pub fn named(name: &str) -> Option<MemoryKind> {
+        MemoryKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Several kinds read in one parked run, each as its own [`MemoryObserver`] would read it, so that one fresh
+/// process gives every memory figure of a cell. The readers stay out of each other's windows: freed heap is
+/// returned to the OS first (as the RSS reading asks), then the baselines are read in [`MemoryKind::ALL`]'s
+/// order (the heap's last, right before the first spawn) and the second readings in the reverse order (the
+/// heap's first). The allocator counts only the bytes asked for, and the RSS reader allocates nothing, so
+/// neither moves another's figure. A runtime without a stack figure of its own (every model but Go) is
+/// simply not read for [`MemoryKind::RuntimeStacks`].
+pub struct Readings {
+    observers: Vec<MemoryObserver>,
+}
+
+impl Readings {
+    /// Reads each of `kinds` (any order, once each).
+    pub fn of(kinds: &[MemoryKind]) -> Readings {
+        let observers = MemoryKind::ALL.into_iter().filter(|k| kinds.contains(k)).map(MemoryObserver::new).collect();
+        Readings { observers }
+    }
+
+    /// The reading of `kind`, if it was read.
+    pub fn get(&self, kind: MemoryKind) -> Option<&MemoryObserver> {
+        self.observers.iter().find(|o| o.kind == kind)
+    }
+
+    /// The kinds read, in [`MemoryKind::ALL`]'s order.
+    pub fn kinds(&self) -> Vec<MemoryKind> {
+        self.observers.iter().map(|o| o.kind).collect()
+    }
+}
+
+impl Observer for Readings {
+    fn before_spawn(&mut self, memory: &dyn MemorySource) -> Result<()> {
+        if memory.stack_bytes().is_none() {
+            self.observers.retain(|o| o.kind != MemoryKind::RuntimeStacks);
+        }
+        if memory.pid().is_none() && self.get(MemoryKind::Rss).is_some() {
+            super::rss::return_free_heap_to_os();
+        }
+        self.observers.iter_mut().try_for_each(|o| o.before_spawn(memory))
+    }
+
+    fn all_parked(&mut self, memory: &dyn MemorySource) -> Result<()> {
+        self.observers.iter_mut().rev().try_for_each(|o| o.all_parked(memory))
+    }
 }
 
 /// Reads `kind` before the first spawn and again with all tasks parked.
