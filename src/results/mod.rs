@@ -3,8 +3,8 @@
 //! A run folder is `results/<machine>/<run>/` and holds:
 //! - `machine.json` ([`machine::Machine`]): the hardware, kernel limits and versions the numbers came from;
 //! - `summary.json` ([`summary::Summary`]): one record per `group/model/N` with its median per task and
-//!   confidence bounds, the mean, every sample's per-task value, flags, unit and sample count, the skipped
-//!   benchmarks with their reasons, and the model configurations;
+//!   confidence bounds, the mean, every sample's per-task value, unit, sample count and the build that
+//!   measured it; the skipped benchmarks with their reasons, and the model configurations;
 //! - `criterion/<group>/<model>/<N>/new/{benchmark,estimates,sample}.json`: Criterion's own files, copied as
 //!   they were, for later analysis (`critcmp --target-dir <run> new` reads them as baseline `new`; mind
 //!   that critcmp prints every value as a time, so the memory groups' bytes show up as "ns").

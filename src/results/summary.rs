@@ -15,7 +15,7 @@
 //! Schema 1 files (older taskbench) published the mean and kept no samples; [`load`] reads them with the
 //! published figure rebuilt from their stored median, and no samples.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
@@ -249,14 +249,13 @@ fn runs_of(group: &str, cells: &[&CellRecord]) -> (Vec<String>, Vec<String>) {
             counts.join(", ")
         ));
     }
-    let mut missing: Vec<&str> = cells
+    let missing: BTreeSet<&str> = cells
         .iter()
-        .flat_map(|c| c.run.cells.iter())
+        .flat_map(|c| &c.run.cells)
         .map(String::as_str)
         .filter(|id| !cells.iter().any(|c| c.id == *id))
         .collect();
-    missing.sort_unstable();
-    missing.dedup();
+    let missing: Vec<&str> = missing.into_iter().collect();
     if !missing.is_empty() {
         warnings.push(format!(
             "{group} lacks {} of its cells (not run: interrupted, failed or filtered out): {}",
