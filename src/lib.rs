@@ -13,8 +13,8 @@
 //! The layers, each importing only from those below it:
 //! 1. [`catalogue`] (the groups), [`files`] (JSON, atomic writes, dates), [`provenance`] (builds),
 //!    [`record`] (what a bench run leaves beside Criterion's output).
-//! 2. [`gate`] (the park point and the tallies), [`limits`] (the preflight), [`measure`] (heap, RSS, kernel
-//!    readers and the observer).
+//! 2. [`gate`] (the park point and the tallies), [`limits`] (the preflight), [`machine`] (the machine a run
+//!    is made on, for `machine.json`), [`measure`] (heap, RSS, kernel readers and the observer).
 //! 3. [`models`]: the task models behind one trait, the experiments written once, the registry.
 //! 4. [`results`]: reads records and Criterion's files and renders them; never imports models or harness.
 //! 5. [`harness`]: settings, the group runner, cell processes, experiments, the budget; it calls `results`
@@ -27,6 +27,7 @@ pub mod files;
 pub mod gate;
 pub mod harness;
 pub mod limits;
+pub mod machine;
 pub mod measure;
 pub mod models;
 pub mod provenance;

@@ -68,11 +68,6 @@ impl Bench {
     pub fn mean_median(&self) -> bool {
         mean_far_from_median(self.mean_per_task.point, self.per_task.point)
     }
-
-    /// One number describes the cell poorly: [`Bench::bimodal`] or [`Bench::mean_median`].
-    pub fn flagged(&self) -> bool {
-        self.bimodal() || self.mean_median()
-    }
 }
 
 impl Sampled for Bench {
@@ -136,14 +131,18 @@ impl From<&CEstimate> for Interval {
     }
 }
 
-/// Each sample's value per iteration (`times[i] / iters[i]`, Criterion's unit) from a Criterion
-/// `sample.json`.
-pub fn per_iteration(sample_json: &Path) -> Result<Vec<f64>> {
+/// A Criterion `sample.json`, checked, and each sample's value per iteration (`times[i] / iters[i]`).
+fn read_samples(sample_json: &Path) -> Result<(Vec<f64>, CSample)> {
     let sample: CSample = read_json(sample_json)?;
     if sample.iters.len() != sample.times.len() || sample.iters.is_empty() {
         bail!("{}: iters and times differ in length or are empty", sample_json.display());
     }
-    Ok(sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i).collect())
+    Ok((sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i).collect(), sample))
+}
+
+/// Each sample's value per iteration (Criterion's unit) from a Criterion `sample.json`.
+pub fn per_iteration(sample_json: &Path) -> Result<Vec<f64>> {
+    Ok(read_samples(sample_json)?.0)
 }
 
 /// One cell's result from Criterion's folder `dir` (`<home>/<group>/<model>/<N>/new`).
@@ -154,18 +153,14 @@ pub fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id
         bail!("{}: holds benchmark {:?}, expected {id}", dir.join("benchmark.json").display(), info.full_id);
     }
     let est: CEstimates = read_json(&dir.join("estimates.json"))?;
-    let sample: CSample = read_json(&dir.join("sample.json"))?;
-    if sample.iters.len() != sample.times.len() || sample.iters.is_empty() {
-        bail!("{}: iters and times differ in length or are empty", dir.join("sample.json").display());
-    }
+    let (per_iteration, sample) = read_samples(&dir.join("sample.json"))?;
     // Time groups: one iteration is N tasks. A unit already "per task" is kept as it is.
     let (per_task_unit, per_n) = per_task(group, unit, n);
-    let samples: Vec<f64> = sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i / per_n).collect();
+    let samples: Vec<f64> = per_iteration.iter().map(|v| v / per_n).collect();
     if let Some(bad) = samples.iter().find(|v| !v.is_finite()) {
         bail!("{}: a sample's value per iteration is {bad}", dir.join("sample.json").display());
     }
-    let mean = Interval::from(&est.mean);
-    let median = Interval::from(&est.median);
+    let (mean, median) = (Interval::from(&est.mean), Interval::from(&est.median));
     Ok(Bench {
         id: id.to_string(),
         group: group.to_string(),

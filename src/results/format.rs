@@ -37,25 +37,18 @@ pub fn sig3(v: f64) -> String {
 pub fn thousands(v: f64) -> String {
     let r = v.round() as i64;
     let digits = r.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if r < 0 {
-        out.insert(0, '-');
-    }
-    out
+    let groups: Vec<&str> =
+        digits.as_bytes().rchunks(3).rev().map(|g| std::str::from_utf8(g).expect("ASCII digits")).collect();
+    format!("{}{}", if r < 0 { "-" } else { "" }, groups.join(","))
 }
 
-/// A README table number: `1,234` for bytes; `12.3` or `1,234` for nanoseconds.
+/// A README table number: `1,234` for bytes; `12.3` or `1,234` for nanoseconds ([`figure`]).
 pub fn number(v: f64, measures: Measures) -> String {
-    if measures == Measures::Time && v.abs() < 100.0 {
-        return format!("{v:.1}");
+    if measures == Measures::Time {
+        figure(v)
+    } else {
+        thousands(v)
     }
-    thousands(v)
 }
 
 /// A sentence's figure: `12.5` below 100, `8,773` above.
@@ -147,18 +140,7 @@ pub fn tick_label(v: f64, measures: Measures) -> String {
 
 /// HTML escaping for text and attribute values.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// Markdown table-cell escaping.

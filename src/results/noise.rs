@@ -183,20 +183,14 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
     let mut all: Vec<(f64, bool)> = a.iter().map(|&v| (v, true)).chain(b.iter().map(|&v| (v, false))).collect();
     all.sort_by(|x, y| x.0.total_cmp(&y.0));
     let n = all.len() as f64;
-    let mut rank_sum_a = 0.0;
-    let mut tie_term = 0.0;
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i;
-        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
-            j += 1;
-        }
-        // Ranks i+1 ..= j+1 share their average.
-        let avg_rank = (i + j + 2) as f64 / 2.0;
-        let t = (j - i + 1) as f64;
+    let (mut ranked, mut rank_sum_a, mut tie_term) = (0.0, 0.0, 0.0);
+    for tie in all.chunk_by(|x, y| x.0 == y.0) {
+        // Ranks ranked+1 ..= ranked+t share their average.
+        let t = tie.len() as f64;
+        let avg_rank = ranked + (t + 1.0) / 2.0;
+        ranked += t;
         tie_term += t * t * t - t;
-        rank_sum_a += avg_rank * all[i..=j].iter().filter(|x| x.1).count() as f64;
-        i = j + 1;
+        rank_sum_a += avg_rank * tie.iter().filter(|x| x.1).count() as f64;
     }
     let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
     let mean = n1 * n2 / 2.0;
@@ -238,7 +232,6 @@ pub fn is_bimodal(samples: &[f64]) -> bool {
     }
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
-    let median = median_of_sorted(&s);
     let Some((at, gap)) = s.windows(2).map(|w| w[1] - w[0]).enumerate().max_by(|x, y| x.1.total_cmp(&y.1)) else {
         return false;
     };
@@ -246,7 +239,7 @@ pub fn is_bimodal(samples: &[f64]) -> bool {
     let spread = |side: &[f64]| side[side.len() - 1] - side[0];
     low.len() >= 2
         && high.len() >= 2
-        && gap >= BIMODAL_MIN_GAP * median.abs()
+        && gap >= BIMODAL_MIN_GAP * median(&s).abs()
         && gap > spread(low)
         && gap > spread(high)
 }
@@ -260,10 +253,6 @@ pub fn mean_far_from_median(mean: f64, median: f64) -> bool {
 pub fn median(samples: &[f64]) -> f64 {
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
-    median_of_sorted(&s)
-}
-
-fn median_of_sorted(s: &[f64]) -> f64 {
     match s.len() {
         0 => 0.0,
         n if n % 2 == 1 => s[n / 2],

@@ -1,18 +1,19 @@
-//! Saving a run folder (`results/<machine>/<run>/`) and loading one back.
+//! Saving a run folder (`results/<machine>/<run>/`) and loading one back; which build(s) measured a run.
 //!
 //! Saving is all or nothing: everything is read and checked first, then written into a hidden temporary
-//! folder beside the target, flushed, and renamed into place. An existing run is replaced only with `force`,
-//! and then by two renames, so a crash leaves either the old run or the new one.
+//! folder beside the target (`tempfile`'s, removed if anything fails), flushed, and renamed into place. An
+//! existing run is replaced only with `force`, and then by two renames, so a crash leaves either the old run
+//! or the new one.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::machine::Machine;
-use super::summary::{self, Summary};
-use super::MACHINE_SCHEMA;
+use super::machine::{short, Machine};
+use super::summary::{self, Gathered, Summary};
 use crate::files::{read_versioned, run_stamp, to_json, write_atomic};
+use crate::machine::MACHINE_SCHEMA;
 use crate::provenance::Build;
 use crate::record::criterion_cell_dir;
 
@@ -50,23 +51,16 @@ pub struct Saved {
 }
 
 /// Saves the current Criterion output as a run of `machine`. See the module docs.
-pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
-    let gathered = summary::gather(&opts.criterion_home, &opts.records_dir)?;
-    as_benched(&mut machine, &gathered);
-    let builds = Builds::of(&gathered.summary, &machine);
+pub fn save(opts: &SaveOptions, machine: Machine) -> Result<Saved> {
+    let (gathered, mut machine, builds) = gather_as_benched(&opts.criterion_home, &opts.records_dir, machine)?;
     if let Some(m) = &opts.machine_name {
         check_name(m, "machine name")?;
         machine.slug = m.clone();
     }
     let run_name = match (&opts.name, &opts.label) {
         (Some(n), _) => n.clone(),
-        (None, label) => {
-            let stamp = run_stamp(gathered.newest_record_unix);
-            match label {
-                Some(l) => format!("{stamp}-{l}"),
-                None => stamp,
-            }
-        }
+        (None, Some(l)) => format!("{}-{l}", run_stamp(gathered.newest_record_unix)),
+        (None, None) => run_stamp(gathered.newest_record_unix),
     };
     check_name(&run_name, "run name")?;
     let machine_dir = opts.results_dir.join(&machine.slug);
@@ -78,35 +72,28 @@ pub fn save(opts: &SaveOptions, mut machine: Machine) -> Result<Saved> {
     let mut summary = gathered.summary;
     summary.machine = machine.slug.clone();
     summary.run = run_name.clone();
-    let machine_json = to_json(&machine)?;
-    let summary_json = to_json(&summary)?;
-    // Read the raw files now, so a vanished file fails before anything is written.
-    let mut raw = Vec::new();
+    // Every file's bytes now, so a vanished file fails before anything is written; summary.json last: a
+    // folder without it is not a run, whatever else it holds.
+    let mut files = vec![(PathBuf::from("machine.json"), to_json(&machine)?.into_bytes())];
     for (rel, src) in &gathered.raw_files {
-        let bytes = fs::read(src).with_context(|| format!("{}: cannot read", src.display()))?;
-        raw.push((rel, bytes));
+        files.push((rel.clone(), fs::read(src).with_context(|| format!("{}: cannot read", src.display()))?));
     }
+    files.push((PathBuf::from("summary.json"), to_json(&summary)?.into_bytes()));
 
     fs::create_dir_all(&machine_dir).with_context(|| format!("{}: cannot create", machine_dir.display()))?;
-    let tmp = machine_dir.join(format!(".{run_name}.saving-{}", std::process::id()));
-    let _cleanup = RemoveOnDrop(tmp.clone());
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp)?;
-    }
-    fs::create_dir(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-    write_atomic(&tmp.join("machine.json"), machine_json.as_bytes())?;
-    for (rel, bytes) in &raw {
-        let dest = tmp.join(rel);
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{run_name}.saving-"))
+        .tempdir_in(&machine_dir)
+        .with_context(|| format!("{}: cannot create a folder in it", machine_dir.display()))?;
+    for (rel, bytes) in &files {
+        let dest = tmp.path().join(rel);
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         }
         write_atomic(&dest, bytes)?;
     }
-    // summary.json last: a folder without it is not a run, whatever else it holds.
-    write_atomic(&tmp.join("summary.json"), summary_json.as_bytes())?;
-    sync_dir(&tmp);
-
-    let replaced = put_in_place(&tmp, &target, &machine_dir, &run_name)?;
+    sync_dir(tmp.path());
+    let replaced = put_in_place(tmp.path(), &target, &machine_dir, &run_name)?;
     sync_dir(&machine_dir);
     let mixed_builds =
         builds.is_mixed().then(|| format!("the cells come from more than one build: {}", builds.describe()));
@@ -137,21 +124,25 @@ fn put_in_place(tmp: &Path, target: &Path, machine_dir: &Path, run_name: &str) -
     Ok(true)
 }
 
-/// The machine as the benches ran on it: the cores their processes could use, when the records say, and
-/// the commit of the build that measured every cell (none when the cells name several builds, or none; then
-/// the save-time checkout stays only when no cell names a build). The folder name stays the machine's.
-fn as_benched(machine: &mut Machine, gathered: &summary::Gathered) {
+/// [`summary::gather`], with the machine as the benches ran on it: the cores their processes could use, when
+/// the records say, and the commit of the build that measured every cell (none when the cells name several
+/// builds, or none; then the save-time checkout stays only when no cell names a build). The folder name
+/// stays the machine's. With it, the builds that measured the cells.
+fn gather_as_benched(home: &Path, records_dir: &Path, mut machine: Machine) -> Result<(Gathered, Machine, Builds)> {
+    let gathered = summary::gather(home, records_dir)?;
     if let Some(cores) = gathered.bench_usable_cores {
         machine.available_parallelism = cores;
     }
-    if let Builds::Measured(builds) = Builds::of(&gathered.summary, machine) {
-        let one = match builds.as_slice() {
+    let builds = Builds::of(&gathered.summary, &machine);
+    if let Builds::Measured(measured) = &builds {
+        let one = match measured.as_slice() {
             [(Some(b), _)] => Some(b),
             _ => None,
         };
         machine.git_commit = one.and_then(|b| b.commit.clone());
         machine.git_dirty = one.and_then(|b| b.dirty);
     }
+    Ok((gathered, machine, builds))
 }
 
 /// Which build(s) measured a run's cells.
@@ -211,10 +202,6 @@ fn one_line(build: &Option<Build>) -> String {
     build.as_ref().map_or_else(|| "a build not recorded".to_string(), Build::one_line)
 }
 
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
-}
-
 /// `ids` in few words: a group whose every cell is in `ids` by its name (`spawn (all 12 cells)`), the others
 /// by their ids.
 fn cells(ids: &[String], all: &[&str]) -> String {
@@ -239,14 +226,8 @@ fn cells(ids: &[String], all: &[&str]) -> String {
 /// Every cell recorded so far, gathered as [`save`] gathers it, as a run called `name` that is not saved:
 /// its folder is Criterion's, and each benchmark's files are Criterion's own (`raw` is absolute). With it,
 /// which cells came from which bench run (one line per run and group).
-pub fn unsaved(
-    criterion_home: &Path,
-    records_dir: &Path,
-    mut machine: Machine,
-    name: &str,
-) -> Result<(Run, Vec<String>)> {
-    let gathered = summary::gather(criterion_home, records_dir)?;
-    as_benched(&mut machine, &gathered);
+pub fn unsaved(criterion_home: &Path, records_dir: &Path, machine: Machine, name: &str) -> Result<(Run, Vec<String>)> {
+    let (gathered, machine, _) = gather_as_benched(criterion_home, records_dir, machine)?;
     let mut summary = gathered.summary;
     summary.machine = machine.slug.clone();
     summary.run = name.to_string();
@@ -255,16 +236,6 @@ pub fn unsaved(
         b.raw = Some(criterion_cell_dir(&home, &b.group, &b.model, b.n).join("new").to_string_lossy().into_owned());
     }
     Ok((Run { path: home, machine, summary }, gathered.provenance))
-}
-
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        if self.0.exists() {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 fn sync_dir(dir: &Path) {

@@ -15,7 +15,7 @@
 //! Schema 1 files (older taskbench) published the mean and kept no samples; [`load`] reads them with the
 //! published figure rebuilt from their stored median, and no samples.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
@@ -112,17 +112,14 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
         );
     }
     let cells = read_cells(records_dir)?;
-    let mut by_group: BTreeMap<&str, Vec<&CellRecord>> = BTreeMap::new();
+    // In the catalogue's group order.
+    let mut by_group: BTreeMap<(usize, &str), Vec<&CellRecord>> = BTreeMap::new();
     for c in &cells {
-        by_group.entry(c.group.as_str()).or_default().push(c);
+        by_group.entry(Group::rank(&c.group)).or_default().push(c);
     }
-    let mut by_group: Vec<(&str, Vec<&CellRecord>)> = by_group.into_iter().collect();
-    by_group.sort_by_key(|(group, _)| Group::rank(group));
     let (mut groups, mut benchmarks) = (Vec::new(), Vec::new());
     let (mut raw_files, mut warnings, mut provenance) = (Vec::new(), Vec::new(), Vec::new());
-    for (group, cells) in by_group {
-        let newest =
-            cells.iter().max_by_key(|c| (c.run.started_unix_ms, c.written_at_unix)).expect("a group has cells");
+    for ((_, group), cells) in by_group {
         let mut skipped: Vec<SkippedInfo> = Vec::new();
         for cell in &cells {
             match measured(criterion_home, cell, &mut warnings)? {
@@ -138,25 +135,8 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
         let (lines, warned) = runs_of(group, &cells);
         provenance.extend(lines);
         warnings.extend(warned);
-        let mut n_values: Vec<usize> = cells.iter().map(|c| c.n).collect();
-        n_values.sort_unstable();
-        n_values.dedup();
-        groups.push(GroupSummary {
-            group: group.to_string(),
-            unit: newest.unit.clone(),
-            value_is: newest.value_is.clone(),
-            n_values,
-            recorded_at: iso8601(cells.iter().map(|c| c.written_at_unix).max().unwrap_or(0)),
-            models: models_in_order(group, &cells),
-            skipped,
-            wall_seconds: Some(wall_seconds(&cells)),
-            notes: cells
-                .iter()
-                .flat_map(|c| c.notes.iter().map(|n| CellNote { id: c.id.clone(), note: n.clone() }))
-                .collect(),
-        });
+        groups.push(group_summary(group, &cells, skipped));
     }
-    groups.sort_by(|a, b| Group::rank(&a.group).cmp(&Group::rank(&b.group)));
     sort_benchmarks(&mut benchmarks, &groups);
     let home = std::path::absolute(criterion_home).unwrap_or_else(|_| criterion_home.to_path_buf());
     let summary = Summary {
@@ -175,6 +155,29 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
         .max_by_key(|c| c.run.started_unix_ms)
         .map(|c| c.run.usable_cores);
     Ok(Gathered { summary, raw_files, warnings, provenance, newest_record_unix, bench_usable_cores })
+}
+
+/// A group as its cells recorded it: the newest cell's unit, the N values, when it finished, the models, how
+/// long its runs took and the readings' notes.
+fn group_summary(group: &str, cells: &[&CellRecord], skipped: Vec<SkippedInfo>) -> GroupSummary {
+    let newest = cells.iter().max_by_key(|c| (c.run.started_unix_ms, c.written_at_unix)).expect("a group has cells");
+    let mut n_values: Vec<usize> = cells.iter().map(|c| c.n).collect();
+    n_values.sort_unstable();
+    n_values.dedup();
+    GroupSummary {
+        group: group.to_string(),
+        unit: newest.unit.clone(),
+        value_is: newest.value_is.clone(),
+        n_values,
+        recorded_at: iso8601(cells.iter().map(|c| c.written_at_unix).max().unwrap_or(0)),
+        models: models_in_order(group, cells),
+        skipped,
+        wall_seconds: Some(wall_seconds(cells)),
+        notes: cells
+            .iter()
+            .flat_map(|c| c.notes.iter().map(|n| CellNote { id: c.id.clone(), note: n.clone() }))
+            .collect(),
+    }
 }
 
 /// A cell's result and the Criterion files to copy (as in [`Gathered::raw_files`]), or why it has none.
@@ -207,25 +210,17 @@ fn models_in_order(group: &str, cells: &[&CellRecord]) -> Vec<ModelInfo> {
     let mut runs: Vec<&RunInfo> = cells.iter().map(|c| &c.run).collect();
     runs.sort_by_key(|r| (std::cmp::Reverse(r.cells.len()), std::cmp::Reverse(r.started_unix_ms)));
     runs.dedup_by(|a, b| a.id == b.id);
-    let planned: Vec<String> = runs
-        .iter()
-        .flat_map(|r| r.cells.iter())
-        .filter_map(|id| split_id(group, id).ok())
-        .map(|(model, _)| model)
-        .collect();
-    let mut order: Vec<&str> = planned.iter().map(String::as_str).collect();
-    let mut names: Vec<&str> = cells.iter().map(|c| c.model.as_str()).collect();
+    let planned = runs.iter().flat_map(|r| &r.cells).filter_map(|id| split_id(group, id).ok()).map(|(model, _)| model);
+    let mut names: Vec<String> = cells.iter().map(|c| c.model.clone()).collect();
     names.sort();
-    order.extend(names);
     let mut models: Vec<ModelInfo> = Vec::new();
-    for name in order {
+    for name in planned.chain(names) {
         if models.iter().any(|m| m.name == name) {
             continue;
         }
         let latest = cells.iter().filter(|c| c.model == name).max_by_key(|c| c.run.started_unix_ms);
         if let Some(c) = latest.filter(|c| !c.config.is_empty()) {
-            let (config, caveat) = (c.config.clone(), c.caveat.clone());
-            models.push(ModelInfo { name: name.to_string(), config, caveat, tasks: c.tasks });
+            models.push(ModelInfo { name, config: c.config.clone(), caveat: c.caveat.clone(), tasks: c.tasks });
         }
     }
     models
@@ -254,14 +249,13 @@ fn runs_of(group: &str, cells: &[&CellRecord]) -> (Vec<String>, Vec<String>) {
             counts.join(", ")
         ));
     }
-    let mut missing: Vec<&str> = cells
+    let missing: BTreeSet<&str> = cells
         .iter()
-        .flat_map(|c| c.run.cells.iter())
+        .flat_map(|c| &c.run.cells)
         .map(String::as_str)
         .filter(|id| !cells.iter().any(|c| c.id == *id))
         .collect();
-    missing.sort_unstable();
-    missing.dedup();
+    let missing: Vec<&str> = missing.into_iter().collect();
     if !missing.is_empty() {
         warnings.push(format!(
             "{group} lacks {} of its cells (not run: interrupted, failed or filtered out): {}",
@@ -282,29 +276,25 @@ fn list(ids: &[&str]) -> String {
     }
 }
 
-/// Orders benchmarks by group, then by the models' order in the records, then by N.
-pub fn sort_benchmarks(benchmarks: &mut [Bench], groups: &[GroupSummary]) {
-    let order = model_order(groups);
+/// Orders benchmarks by group, then by the models' order in the records ([`model_names`]), then by N.
+fn sort_benchmarks(benchmarks: &mut [Bench], groups: &[GroupSummary]) {
+    let order = model_names(groups);
+    let position = |model: &str| order.iter().position(|m| m == model).unwrap_or(usize::MAX);
     benchmarks.sort_by(|a, b| {
-        (Group::rank(&a.group), order.get(&a.model).copied().unwrap_or(usize::MAX), &a.model, a.n).cmp(&(
-            Group::rank(&b.group),
-            order.get(&b.model).copied().unwrap_or(usize::MAX),
-            &b.model,
-            b.n,
-        ))
+        let key = (Group::rank(&a.group), position(&a.model), &a.model, a.n);
+        key.cmp(&(Group::rank(&b.group), position(&b.model), &b.model, b.n))
     });
 }
 
-/// Each model's first position across the groups' model lists (the registry's order).
-pub fn model_order(groups: &[GroupSummary]) -> BTreeMap<String, usize> {
-    let mut order = BTreeMap::new();
-    for g in groups {
-        for m in &g.models {
-            let next = order.len();
-            order.entry(m.name.clone()).or_insert(next);
+/// Every model of the groups' model lists, once, in the order first named (the registry's when measured).
+pub fn model_names<'a>(groups: impl IntoIterator<Item = &'a GroupSummary>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for m in groups.into_iter().flat_map(|g| &g.models) {
+        if !names.contains(&m.name) {
+            names.push(m.name.clone());
         }
     }
-    order
+    names
 }
 
 /// Reads a `summary.json` of any readable schema, as the current [`Summary`]. See the module docs.

@@ -17,7 +17,7 @@ use anyhow::{bail, Result};
 use super::format::{human, letter, ratio, thousands};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::run::{Builds, Run};
-use super::summary::{Bench, CellNote, GroupSummary, SkippedInfo};
+use super::summary::{model_names, Bench, CellNote, GroupSummary, SkippedInfo};
 use crate::catalogue::{Group, Measures, KERNEL, RSS};
 
 /// Colours for models, in the runs' model order; distinguishable and readable on white.
@@ -242,18 +242,19 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
         .collect();
     let (machine_diffs, machine_same) = machine_fields(runs);
     let all_groups: Vec<&GroupSummary> = runs.iter().flat_map(|r| &r.summary.groups).collect();
-    let mut models: Vec<String> = Vec::new();
-    for m in all_groups.iter().flat_map(|g| &g.models) {
-        if !models.contains(&m.name) {
-            models.push(m.name.clone());
-        }
-    }
+    let models = model_names(all_groups.iter().copied());
     let (configs, config_diffs, caveats) = model_configs(runs, &models);
     let mut names: Vec<&str> = all_groups.iter().map(|g| g.group.as_str()).collect();
     names.extend(runs.iter().flat_map(|r| r.summary.benchmarks.iter().map(|b| b.group.as_str())));
     names.sort_by_key(|g| Group::rank(g));
     names.dedup();
-    let mut t = Table {
+    let groups: Vec<GroupTable> = names.into_iter().map(|g| group_table(runs, g, &models, rule)).collect();
+    // The last cell's level, in group order.
+    let last = |g: &GroupTable| {
+        runs.iter().rev().find_map(|r| r.summary.benchmarks.iter().rev().find(|b| b.group == g.group.name))
+    };
+    let confidence_level = groups.iter().rev().find_map(last).map_or(0.95, |b| b.per_task.confidence_level);
+    Table {
         runs: headers,
         machine_diffs,
         machine_same,
@@ -261,22 +262,10 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
         config_diffs,
         configs,
         caveats,
-        groups: Vec::new(),
-        confidence_level: 0.95,
+        groups,
+        confidence_level,
         rule: *rule,
-    };
-    for g in names {
-        let table = group_table(runs, g, &t, rule);
-        t.groups.push(table);
     }
-    // The last cell's level, in group order.
-    let last = |g: &GroupTable| {
-        runs.iter().rev().find_map(|r| r.summary.benchmarks.iter().rev().find(|b| b.group == g.group.name))
-    };
-    if let Some(b) = t.groups.iter().rev().find_map(last) {
-        t.confidence_level = b.per_task.confidence_level;
-    }
-    t
 }
 
 /// The machine fields that differ between runs (with each run's value), and those that do not. `date`
@@ -320,39 +309,34 @@ fn model_configs(runs: &[Run], models: &[String]) -> Configs {
 }
 
 /// One group's rows (model × x, a cell per run), skips and task counts.
-fn group_table(runs: &[Run], g: &str, t: &Table, rule: &DiffRule) -> GroupTable {
+fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> GroupTable {
     let summaries: Vec<Option<&GroupSummary>> = runs.iter().map(|r| r.summary.group(g)).collect();
-    fn of<'a>(r: &'a Run, g: &str) -> Vec<&'a Bench> {
-        r.summary.benchmarks.iter().filter(|b| b.group == g).collect()
-    }
-    let unit = runs
-        .iter()
-        .zip(&summaries)
-        .find_map(|(r, s)| Some(of(r, g).first().map(|b| &b.unit).or(s.map(|s| &s.unit))?.clone()));
-    let unit = unit.unwrap_or_default();
+    let benches: Vec<Vec<&Bench>> =
+        runs.iter().map(|r| r.summary.benchmarks.iter().filter(|b| b.group == g).collect()).collect();
+    let unit = benches.iter().zip(&summaries).find_map(|(b, s)| b.first().map(|b| &b.unit).or(s.map(|s| &s.unit)));
     let value_is = summaries.iter().flatten().map(|s| s.value_is.clone()).find(|v| !v.is_empty()).unwrap_or_default();
     let mut skipped: Vec<(Vec<usize>, SkippedInfo)> = Vec::new();
-    for (i, s) in summaries.iter().enumerate().filter_map(|(i, s)| Some((i, (*s)?))) {
-        for s in &s.skipped {
+    for (i, s) in summaries.iter().enumerate() {
+        for s in s.iter().flat_map(|s| &s.skipped) {
             match skipped.iter_mut().find(|(_, k)| k.id == s.id && k.reason == s.reason) {
                 Some((who, _)) => who.push(i),
                 None => skipped.push((vec![i], s.clone())),
             }
         }
     }
-    let keys: BTreeSet<(usize, String, usize)> =
-        runs.iter().flat_map(|r| of(r, g)).map(|b| (t.rank(&b.model), b.model.clone(), b.n)).collect();
+    let keys: BTreeSet<(usize, &str, usize)> =
+        benches.iter().flatten().map(|b| (rank(models, &b.model), b.model.as_str(), b.n)).collect();
     let rows = keys
         .into_iter()
         .map(|(_, model, x)| {
             let found: Vec<Option<&Bench>> =
-                runs.iter().map(|r| of(r, g).into_iter().find(|b| b.model == model && b.n == x)).collect();
+                benches.iter().map(|of_run| of_run.iter().find(|b| b.model == model && b.n == x).copied()).collect();
             let cells = found
                 .iter()
                 .enumerate()
                 .map(|(i, b)| b.map(|b| Cell::new(b, found[0].filter(|_| i > 0), rule)))
                 .collect();
-            Row { model, x, cells }
+            Row { model: model.to_string(), x, cells }
         })
         .collect();
     // A state group's N per model, from the first run that recorded it.
@@ -368,7 +352,8 @@ fn group_table(runs: &[Run], g: &str, t: &Table, rule: &DiffRule) -> GroupTable 
         .enumerate()
         .flat_map(|(i, s)| s.iter().flat_map(|s| &s.notes).map(move |n| (i, n.clone())))
         .collect();
-    GroupTable { group: Group::find_or_unknown(g, &unit), value_is, rows, skipped, tasks, wall_seconds, notes }
+    let group = Group::find_or_unknown(g, unit.map_or("", String::as_str));
+    GroupTable { group, value_is, rows, skipped, tasks, wall_seconds, notes }
 }
 
 impl Table {
@@ -378,7 +363,7 @@ impl Table {
 
     /// A model's place in the runs' model order; models without a configuration last.
     pub fn rank(&self, model: &str) -> usize {
-        self.models.iter().position(|m| m == model).unwrap_or(usize::MAX)
+        rank(&self.models, model)
     }
 
     /// What a task costs the machine in all, in run `run`, for every model and N that has both figures: its
@@ -464,6 +449,10 @@ impl Table {
         }
         out.join(", ")
     }
+}
+
+fn rank(models: &[String], model: &str) -> usize {
+    models.iter().position(|m| m == model).unwrap_or(usize::MAX)
 }
 
 fn describe_ids(r: &Run) -> String {
