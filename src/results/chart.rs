@@ -22,7 +22,6 @@ use crate::catalogue::{self, Axis, Measures};
 const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
 
 /// One drawn value: the median per task with its interval, and the tooltip.
-#[derive(Debug, Clone)]
 pub struct Point {
     pub n: usize,
     pub value: Interval,
@@ -30,7 +29,6 @@ pub struct Point {
 }
 
 /// One line: a colour, a line style (an index into the dash patterns and markers) and its points (any order).
-#[derive(Debug, Clone)]
 pub struct Series {
     pub color: String,
     pub style: usize,
@@ -39,7 +37,7 @@ pub struct Series {
 
 /// One legend entry: a line sample (solid and thick without a style), the text (`note` in grey after it) and
 /// a tooltip; `space_above` starts a new block of entries (runs or line styles after models).
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct Key {
     pub color: String,
     pub style: Option<usize>,
@@ -52,7 +50,6 @@ pub struct Key {
 /// A chart: per-task values against N (or K: [`Axis`]), both axes logarithmic, the legend on the right.
 /// `measures` (time or bytes) picks the ticks and their labels; `header` (the first line bold) and `footer`
 /// (grey) are drawn only by [`LogLog::document`].
-#[derive(Debug, Clone)]
 pub struct LogLog {
     pub x: Axis,
     pub measures: Measures,
@@ -135,11 +132,10 @@ impl LogLog {
     /// The plot's box, its grid with tick labels, and the axis labels.
     fn axes(&self, s: &mut String, f: &Frame, pts: &[&Point]) {
         let Frame { r, t, b, .. } = *f;
+        let (width, height) = (r - L, b - t);
         let _ = write!(
             s,
-            "<rect x=\"{L}\" y=\"{t}\" width=\"{}\" height=\"{}\" fill=\"#fcfcfc\" stroke=\"#bbb\"/>",
-            r - L,
-            b - t
+            "<rect x=\"{L}\" y=\"{t}\" width=\"{width}\" height=\"{height}\" fill=\"#fcfcfc\" stroke=\"#bbb\"/>"
         );
         for v in y_ticks(f.y0, f.y1, self.measures) {
             let (y, label) = (f.sy(v), esc(&tick_label(v, self.measures)));
@@ -160,12 +156,11 @@ impl LogLog {
         };
         for n in xs(pts) {
             let x = f.sx(n as f64);
+            let (y, label) = (b + 16.0, esc(&x_tick(n)));
             let _ = write!(
                 s,
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#e6e6e6\"/>\
-                 <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                b + 16.0,
-                esc(&x_tick(n))
+                 <text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{label}</text>"
             );
         }
         let _ = write!(
@@ -186,13 +181,10 @@ impl LogLog {
             line.sort_by_key(|p| p.n);
             let color = &series.color;
             let xy = |p: &Point| (f.sx(p.n as f64), f.sy(p.value.point));
-            let path: Vec<String> = line.iter().map(|p| xy(p)).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-            let dash = dasharray(Some(series.style));
-            let _ = write!(
-                s,
-                "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>",
-                path.join(" ")
-            );
+            let points: Vec<String> = line.iter().map(|p| xy(p)).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            let (points, dash) = (points.join(" "), dasharray(Some(series.style)));
+            let _ =
+                write!(s, "<polyline points=\"{points}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>");
             for p in line {
                 let ((x, y), v) = (xy(p), p.value);
                 if v.lower > 0.0 && v.upper > v.lower {
@@ -355,10 +347,10 @@ pub fn memory(t: &Table, controls: &[&str], header: Vec<String>) -> Option<LogLo
         keys.push(Key { space_above: true, ..style(0, "RSS") });
         keys.push(Key { note: format!("({})", catalogue::KERNEL.name), ..style(1, "RSS + kernel") });
     }
-    let mut footer =
-        vec!["Points are medians of Criterion's samples (bars: their confidence interval, mostly narrower \
-        than the dot); every task is alive and parked when memory is read."
-            .to_string()];
+    let mut footer = vec![String::from(
+        "Points are medians of Criterion's samples (bars: their confidence interval, mostly narrower than the dot); \
+         every task is alive and parked when memory is read.",
+    )];
     if !left_out.is_empty() {
         footer.push(format!("Calibration controls left out: {}.", left_out.join(", ")));
     }
