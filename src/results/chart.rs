@@ -9,69 +9,49 @@
 //! interval), the legend notes each model's last value, and the file stays byte-stable across versions;
 //! plotters' SVG backend gives none of these without post-processing its output.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::format::{esc, human, short_n, tick_label};
 use super::noise::Interval;
-use super::table::{GroupTable, Table, Total};
+use super::table::Table;
 use crate::catalogue::{self, Axis, Measures};
 
-/// Dash patterns: runs A, B, C, ... in the report; RSS and RSS + kernel in the memory chart.
-pub const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
+/// Line styles: dash pattern `i` with marker `i` ([`marker`]); runs A, B, C, ... in the report, RSS and
+/// RSS + kernel in the memory chart.
+const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
 
 /// One drawn value: the median per task with its interval, and the tooltip.
-#[derive(Debug, Clone)]
 pub struct Point {
     pub n: usize,
     pub value: Interval,
     pub tip: String,
 }
 
-/// One line: a colour, a dash pattern, a marker style ([`marker`]) and its points (any order).
-#[derive(Debug, Clone)]
+/// One line: a colour, a line style (an index into the dash patterns and markers) and its points (any order).
 pub struct Series {
     pub color: String,
-    pub dash: &'static str,
-    pub marker: usize,
+    pub style: usize,
     pub points: Vec<Point>,
 }
 
-/// One legend entry: a line sample, an optional marker, the text (`note` in grey after it) and a tooltip.
-#[derive(Debug, Clone, Default)]
+/// One legend entry: a line sample (solid and thick without a style), the text (`note` in grey after it) and
+/// a tooltip; `space_above` starts a new block of entries (runs or line styles after models).
+#[derive(Default)]
 pub struct Key {
     pub color: String,
-    pub dash: &'static str,
-    pub marker: Option<usize>,
+    pub style: Option<usize>,
     pub text: String,
     pub note: String,
     pub title: Option<String>,
-    /// Starts a new block of entries (runs after models, line styles after models).
     pub space_above: bool,
 }
 
-/// The x axis's label: N tasks or K bytes each task holds (the state groups). Either way logarithmic, so a
-/// point at 0 is not drawn: the caller lists it beside the chart.
-fn axis_label(x: Axis) -> &'static str {
-    match x {
-        Axis::N => "N (tasks), log scale",
-        Axis::K => "K, bytes each task holds across its park point, log scale",
-    }
-}
-
-fn axis_tick(x: Axis, at: usize) -> String {
-    match x {
-        Axis::N => short_n(at),
-        Axis::K => tick_label(at as f64, Measures::Bytes),
-    }
-}
-
-/// A chart: per-task values (in `unit`) against N (or K: [`Axis`]), both axes logarithmic, the legend on
-/// the right.
-#[derive(Debug, Clone)]
+/// A chart: per-task values against N (or K: [`Axis`]), both axes logarithmic, the legend on the right.
+/// `measures` (time or bytes) picks the ticks and their labels; `header` (the first line bold) and `footer`
+/// (grey) are drawn only by [`LogLog::document`].
 pub struct LogLog {
-    /// What the x axis counts.
     pub x: Axis,
-    /// Whether the values are time or bytes: it picks the ticks and their labels.
     pub measures: Measures,
     pub y_label: String,
     pub aria: String,
@@ -79,9 +59,7 @@ pub struct LogLog {
     pub legend_width: f64,
     pub series: Vec<Series>,
     pub keys: Vec<Key>,
-    /// Lines above the plot, the first one bold; drawn only by [`LogLog::document`].
     pub header: Vec<String>,
-    /// Lines below the plot, in grey; drawn only by [`LogLog::document`].
     pub footer: Vec<String>,
 }
 
@@ -93,6 +71,11 @@ const GAP: f64 = 8.0;
 /// The page's text style, for the chart drawn on its own.
 const STYLE: &str = "text{font:12px system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;fill:#333}";
 
+/// A model's colour in `colors` ([`Table::colors`]), black for one it does not know.
+pub fn color_of(colors: &BTreeMap<String, String>, model: &str) -> String {
+    colors.get(model).cloned().unwrap_or_else(|| "#000".into())
+}
+
 impl LogLog {
     /// The chart as an `<svg>` element for a page whose CSS styles its text.
     pub fn svg(&self) -> String {
@@ -101,23 +84,21 @@ impl LogLog {
 
     /// The chart as an SVG file of its own: header and footer lines, a white background and its own text style.
     pub fn document(&self) -> String {
-        let mut s = self.draw(true);
-        s.push('\n');
-        s
+        self.draw(true) + "\n"
     }
 
     fn draw(&self, standalone: bool) -> String {
-        let header = if standalone { self.header.len() as f64 * LINE + 8.0 } else { 0.0 };
-        let footer = if standalone { self.footer.len() as f64 * LINE } else { 0.0 };
+        let (header, footer) = if standalone {
+            (self.header.len() as f64 * LINE + 8.0, self.footer.len() as f64 * LINE)
+        } else {
+            (0.0, 0.0)
+        };
         let (r, t) = (W - self.legend_width, 16.0 + header);
         let b = t + PLOT_H;
         let gaps = self.keys.iter().filter(|k| k.space_above).count() as f64 * GAP;
         let legend_bottom = t + 10.0 + self.keys.len() as f64 * LINE + gaps;
         let h = (b + 50.0).max(legend_bottom + 8.0) + footer;
-        let pts: Vec<&Point> = self.series.iter().flat_map(|s| &s.points).filter(drawn).collect();
-        let mut s = String::new();
-        let _ = write!(
-            s,
+        let mut s = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" \
              aria-label=\"{}\">",
             esc(&self.aria)
@@ -129,6 +110,8 @@ impl LogLog {
                 let _ = write!(s, "<text x=\"{L}\" y=\"{:.1}\"{weight}>{}</text>", 20.0 + i as f64 * LINE, esc(line));
             }
         }
+        // Both axes are logarithmic: a point at zero (K = 0) or below has no place on them.
+        let pts: Vec<&Point> = self.series.iter().flat_map(|s| &s.points).filter(|p| drawn(p)).collect();
         if pts.is_empty() {
             let _ = write!(s, "<text x=\"{L}\" y=\"{:.1}\">No positive values to chart.</text></svg>", t + 20.0);
             return s;
@@ -138,53 +121,54 @@ impl LogLog {
         self.lines(&mut s, &frame);
         self.legend(&mut s, r + 24.0, t + 10.0);
         if standalone {
-            let top = h - footer;
             for (i, line) in self.footer.iter().enumerate() {
-                let y = top + 4.0 + i as f64 * LINE;
+                let y = h - footer + 4.0 + i as f64 * LINE;
                 let _ = write!(s, "<text x=\"{L}\" y=\"{y:.1}\" style=\"fill:#666\">{}</text>", esc(line));
             }
         }
-        s.push_str("</svg>");
-        s
+        s + "</svg>"
     }
 
     /// The plot's box, its grid with tick labels, and the axis labels.
     fn axes(&self, s: &mut String, f: &Frame, pts: &[&Point]) {
         let Frame { r, t, b, .. } = *f;
+        let (width, height) = (r - L, b - t);
         let _ = write!(
             s,
-            "<rect x=\"{L}\" y=\"{t}\" width=\"{}\" height=\"{}\" fill=\"#fcfcfc\" stroke=\"#bbb\"/>",
-            r - L,
-            b - t
+            "<rect x=\"{L}\" y=\"{t}\" width=\"{width}\" height=\"{height}\" fill=\"#fcfcfc\" stroke=\"#bbb\"/>"
         );
         for v in y_ticks(f.y0, f.y1, self.measures) {
-            let y = f.sy(v);
+            let (y, label) = (f.sy(v), esc(&tick_label(v, self.measures)));
             let _ = write!(
                 s,
                 "<line x1=\"{L}\" x2=\"{r}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e6e6e6\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>",
                 L - 6.0,
-                y + 4.0,
-                esc(&tick_label(v, self.measures))
+                y + 4.0
             );
         }
+        // The x axis counts N tasks or K bytes each task holds (the state groups).
+        let (x_label, x_tick): (_, fn(usize) -> String) = match self.x {
+            Axis::N => ("N (tasks), log scale", short_n),
+            Axis::K => {
+                ("K, bytes each task holds across its park point, log scale", |k| tick_label(k as f64, Measures::Bytes))
+            }
+        };
         for n in xs(pts) {
             let x = f.sx(n as f64);
+            let (y, label) = (b + 16.0, esc(&x_tick(n)));
             let _ = write!(
                 s,
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{b}\" stroke=\"#e6e6e6\"/>\
-                 <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                b + 16.0,
-                esc(&axis_tick(self.x, n))
+                 <text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{label}</text>"
             );
         }
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{x_label}</text>\
              <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
             (L + r) / 2.0,
             b + 38.0,
-            axis_label(self.x),
             (t + b) / 2.0,
             esc(&self.y_label)
         );
@@ -193,30 +177,24 @@ impl LogLog {
     /// Each series' line first, then its interval bars and markers on top.
     fn lines(&self, s: &mut String, f: &Frame) {
         for series in &self.series {
-            let mut line: Vec<&Point> = series.points.iter().filter(drawn).collect();
+            let mut line: Vec<&Point> = series.points.iter().filter(|p| drawn(p)).collect();
             line.sort_by_key(|p| p.n);
             let color = &series.color;
-            let path: Vec<String> =
-                line.iter().map(|p| format!("{:.1},{:.1}", f.sx(p.n as f64), f.sy(p.value.point))).collect();
-            let _ = write!(
-                s,
-                "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{}/>",
-                path.join(" "),
-                dasharray(series.dash)
-            );
+            let xy = |p: &Point| (f.sx(p.n as f64), f.sy(p.value.point));
+            let points: Vec<String> = line.iter().map(|p| xy(p)).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            let (points, dash) = (points.join(" "), dasharray(Some(series.style)));
+            let _ =
+                write!(s, "<polyline points=\"{points}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>");
             for p in line {
-                let (x, y) = (f.sx(p.n as f64), f.sy(p.value.point));
-                let v = p.value;
+                let ((x, y), v) = (xy(p), p.value);
                 if v.lower > 0.0 && v.upper > v.lower {
-                    let (ya, yb) = (f.sy(v.lower), f.sy(v.upper));
+                    let (ya, yb, xl) = (f.sy(v.lower), f.sy(v.upper), x - 3.0);
                     let _ = write!(
                         s,
-                        "<path d=\"M{x:.1} {ya:.1}V{yb:.1}M{:.1} {ya:.1}h6M{:.1} {yb:.1}h6\" stroke=\"{color}\" stroke-width=\"1.2\"/>",
-                        x - 3.0,
-                        x - 3.0
+                        "<path d=\"M{x:.1} {ya:.1}V{yb:.1}M{xl:.1} {ya:.1}h6M{xl:.1} {yb:.1}h6\" stroke=\"{color}\" stroke-width=\"1.2\"/>"
                     );
                 }
-                s.push_str(&marker(series.marker, x, y, color, &p.tip));
+                s.push_str(&marker(series.style, x, y, color, &p.tip));
             }
         }
     }
@@ -224,18 +202,15 @@ impl LogLog {
     /// The legend, top-down from (`lx`, `ly`).
     fn legend(&self, s: &mut String, lx: f64, mut ly: f64) {
         for k in &self.keys {
-            if k.space_above {
-                ly += GAP;
-            }
+            ly += if k.space_above { GAP } else { 0.0 };
+            let (width, dash) = (if k.style.is_some() { 2 } else { 3 }, dasharray(k.style));
             let _ = write!(
                 s,
-                "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"{}\"{}/>",
+                "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/>",
                 lx + 26.0,
-                k.color,
-                if k.dash.is_empty() && k.marker.is_none() { 3 } else { 2 },
-                dasharray(k.dash)
+                k.color
             );
-            if let Some(m) = k.marker {
+            if let Some(m) = k.style {
                 s.push_str(&marker(m, lx + 13.0, ly, &k.color, k.title.as_deref().unwrap_or(&k.text)));
             }
             let note = if k.note.is_empty() {
@@ -251,8 +226,7 @@ impl LogLog {
     }
 }
 
-/// Both axes are logarithmic: a point at zero (K = 0) or below has no place on them.
-fn drawn(p: &&Point) -> bool {
+fn drawn(p: &Point) -> bool {
     p.value.point > 0.0 && p.n > 0
 }
 
@@ -298,148 +272,101 @@ impl Frame {
     }
 }
 
-fn dasharray(dash: &str) -> String {
-    if dash.is_empty() {
-        String::new()
-    } else {
-        format!(" stroke-dasharray=\"{dash}\"")
+/// Style `i`'s dash pattern as an attribute; none for a solid line.
+fn dasharray(style: Option<usize>) -> String {
+    match style.map(|i| DASHES[i % DASHES.len()]) {
+        Some(dash) if !dash.is_empty() => format!(" stroke-dasharray=\"{dash}\""),
+        _ => String::new(),
     }
 }
 
 /// Style 0: filled circle, 1: hollow circle, 2: filled square, 3: hollow square, ...
-pub fn marker(style: usize, x: f64, y: f64, color: &str, tip: &str) -> String {
+fn marker(style: usize, x: f64, y: f64, color: &str, tip: &str) -> String {
     let fill = if style % 2 == 0 { color } else { "#fff" };
     let tip = format!("<title>{}</title>", esc(tip));
     if (style / 2) % 2 == 0 {
         format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{fill}\" stroke=\"{color}\" stroke-width=\"1.5\">{tip}</circle>")
     } else {
-        format!(
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"{fill}\" stroke=\"{color}\" stroke-width=\"1.5\">{tip}</rect>",
-            x - 4.0,
-            y - 4.0
-        )
+        let (x, y) = (x - 4.0, y - 4.0);
+        format!("<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"8\" height=\"8\" fill=\"{fill}\" stroke=\"{color}\" stroke-width=\"1.5\">{tip}</rect>")
     }
 }
 
 /// The memory chart of one run (the first of `t`): RSS per task against N for every model, and RSS + kernel
-/// ([`Table::totals`]), dashed in the model's colour, where the run has both. Calibration controls are left
-/// out (the footer names them). `None` when the run has no RSS cell.
+/// ([`Table::totals`]), dashed in the model's colour, where the run has both; the legend lists models top to
+/// bottom as their lines end, each with its last value. Calibration controls are left out (the footer names
+/// them). `None` when the run has no RSS cell.
 pub fn memory(t: &Table, controls: &[&str], header: Vec<String>) -> Option<LogLog> {
     let rss = t.group(catalogue::RSS.name)?;
-    let colors = t.colors();
-    let totals = t.totals(0);
-    let measures = rss.group.measures;
-    let mut models = rss.models();
-    let left_out: Vec<&str> = models.iter().copied().filter(|m| controls.contains(m)).collect();
-    models.retain(|m| !controls.contains(m));
-
+    let (colors, totals, measures) = (t.colors(), t.totals(0), rss.group.measures);
+    let (left_out, models): (Vec<&str>, Vec<&str>) = rss.models().into_iter().partition(|m| controls.contains(m));
     let mut series = Vec::new();
-    // (largest RSS value drawn, key): the legend lists models top to bottom as their lines end.
     let mut keyed: Vec<(f64, Key)> = Vec::new();
     for model in models {
-        let color = colors.get(model).cloned().unwrap_or_else(|| "#000".into());
-        if let Some((lines, key)) = model_lines(rss, &totals, model, color) {
-            series.extend(lines);
-            keyed.push(key);
+        let point = |n: usize, value: Interval, what: &str| {
+            let tip = format!("{model}, N={n}: {} {what} per task", human(value.point, measures));
+            Point { n, value, tip }
+        };
+        // Rows are in order of N.
+        let values: Vec<Point> =
+            rss.cells_of(0).filter(|(r, _)| r.model == model).map(|(r, c)| point(r.x, c.per_task, "RSS")).collect();
+        let Some(last) = values.last().map(|p| (p.n, p.value)) else { continue };
+        // A sum of two medians has no interval of its own: none is drawn.
+        let with_kernel: Vec<Point> = totals
+            .iter()
+            .filter(|total| total.model == model)
+            .map(|total| {
+                let b = total.bytes();
+                point(total.n, Interval { point: b, lower: b, upper: b, standard_error: 0.0, ..last.1 }, "RSS + kernel")
+            })
+            .collect();
+        let mut note = format!("{} at {}", human(last.1.point, measures), short_n(last.0));
+        if let Some(total) = with_kernel.iter().find(|p| p.n == last.0) {
+            let _ = write!(note, ", {} with kernel", human(total.value.point, measures));
         }
+        if rss.skipped_in(0).any(|s| s.model == model && s.n > last.0) {
+            note.push_str(", skipped above");
+        }
+        let color = color_of(&colors, model);
+        // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
+        if !with_kernel.is_empty() {
+            series.push(Series { color: color.clone(), style: 1, points: with_kernel });
+        }
+        series.push(Series { color: color.clone(), style: 0, points: values });
+        keyed.push((last.1.point, Key { color, text: model.to_string(), note, ..Key::default() }));
     }
-    let any_total = series.iter().any(|s| s.marker == 1);
     if series.is_empty() {
         return None;
     }
     keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut keys: Vec<Key> = keyed.into_iter().map(|(_, k)| k).collect();
-    let mut y_label = "RSS per live task, bytes (log scale)".to_string();
+    let any_total = series.iter().any(|s| s.style == 1);
     if any_total {
-        y_label = "memory per live task, bytes (log scale)".to_string();
-        keys.push(Key {
-            color: "#555".into(),
-            marker: Some(0),
-            text: "RSS".into(),
-            space_above: true,
-            ..Key::default()
-        });
-        keys.push(Key {
-            color: "#555".into(),
-            dash: DASHES[1],
-            marker: Some(1),
-            text: "RSS + kernel".into(),
-            note: format!("({})", catalogue::KERNEL.name),
-            ..Key::default()
-        });
+        let style =
+            |i: usize, text: &str| Key { color: "#555".into(), style: Some(i), text: text.into(), ..Key::default() };
+        keys.push(Key { space_above: true, ..style(0, "RSS") });
+        keys.push(Key { note: format!("({})", catalogue::KERNEL.name), ..style(1, "RSS + kernel") });
     }
-    let mut footer = vec![
+    let mut footer = vec![String::from(
         "Points are medians of Criterion's samples (bars: their confidence interval, mostly narrower than the dot); \
-         every task is alive and parked when memory is read."
-            .to_string(),
-    ];
+         every task is alive and parked when memory is read.",
+    )];
     if !left_out.is_empty() {
         footer.push(format!("Calibration controls left out: {}.", left_out.join(", ")));
     }
+    // Room for the legend's longest entry (about 6.5 px a character at 12 px), leaving the plot most of the width.
+    let chars = keys.iter().map(|k| k.text.chars().count() + 1 + k.note.chars().count()).max().unwrap_or(0);
     Some(LogLog {
         x: Axis::N,
         measures,
-        y_label,
+        y_label: format!("{} per live task, bytes (log scale)", if any_total { "memory" } else { "RSS" }),
         aria: "memory per live task against N, log-log".into(),
-        legend_width: legend_width(&keys),
+        legend_width: (chars as f64 * 6.5 + 56.0).clamp(220.0, 420.0),
         series,
         keys,
         header,
         footer,
     })
-}
-
-/// One model's lines in the memory chart (RSS + kernel, dashed, where the run has it; then RSS) and its
-/// legend entry, keyed by its last RSS value. `None` when the model has no RSS value.
-fn model_lines(rss: &GroupTable, totals: &[Total], model: &str, color: String) -> Option<(Vec<Series>, (f64, Key))> {
-    let measures = rss.group.measures;
-    let values = first_run_values(rss, model);
-    let &(last_n, last) = values.last()?;
-    // A sum of two medians has no interval of its own: none is drawn.
-    let with_kernel: Vec<(usize, Interval)> = totals
-        .iter()
-        .filter(|t| t.model == model)
-        .map(|t| {
-            let b = t.bytes();
-            (t.n, Interval { point: b, lower: b, upper: b, standard_error: 0.0, ..last })
-        })
-        .collect();
-    let point = |n: usize, v: Interval, what: &str| Point {
-        n,
-        value: v,
-        tip: format!("{model}, N={n}: {} {what} per task", human(v.point, measures)),
-    };
-    let mut note = format!("{} at {}", human(last.point, measures), short_n(last_n));
-    if let Some((_, total)) = with_kernel.iter().find(|(n, _)| *n == last_n) {
-        note.push_str(&format!(", {} with kernel", human(total.point, measures)));
-    }
-    let mut series = Vec::new();
-    // RSS + kernel first, so that RSS is drawn over it where the two nearly meet.
-    if !with_kernel.is_empty() {
-        let points = with_kernel.iter().map(|(n, v)| point(*n, *v, "RSS + kernel")).collect();
-        series.push(Series { color: color.clone(), dash: DASHES[1], marker: 1, points });
-    }
-    let points = values.iter().map(|(n, v)| point(*n, *v, "RSS")).collect();
-    series.push(Series { color: color.clone(), dash: DASHES[0], marker: 0, points });
-    if rss.skipped_in(0).any(|s| s.model == model && s.n > last_n) {
-        note.push_str(", skipped above");
-    }
-    Some((series, (last.point, Key { color, text: model.to_string(), note, ..Key::default() })))
-}
-
-/// Room for the legend's longest entry (about 6.5 px a character at 12 px), within bounds that leave the plot
-/// most of the width.
-fn legend_width(keys: &[Key]) -> f64 {
-    let chars = keys.iter().map(|k| k.text.chars().count() + 1 + k.note.chars().count()).max().unwrap_or(0);
-    (chars as f64 * 6.5 + 56.0).clamp(220.0, 420.0)
-}
-
-/// A model's values in the first run of a group, by N.
-fn first_run_values(g: &GroupTable, model: &str) -> Vec<(usize, Interval)> {
-    let mut v: Vec<(usize, Interval)> =
-        g.cells_of(0).filter(|(r, _)| r.model == model).map(|(r, c)| (r.x, c.per_task)).collect();
-    v.sort_by_key(|(n, _)| *n);
-    v
 }
 
 /// Widens `[a, b]` (log10 units) by `frac` of its span on each side, or to at least `min_span`.
@@ -456,35 +383,17 @@ fn pad_range(a: f64, b: f64, frac: f64, min_span: f64) -> (f64, f64) {
 /// Tick values inside `[10^y0, 10^y1]`: 1-2-5 steps for time, powers of two for bytes, thinned to at most 9.
 pub fn y_ticks(y0: f64, y1: f64, measures: Measures) -> Vec<f64> {
     let (lo, hi) = (10f64.powf(y0), 10f64.powf(y1));
-    let mut ticks = Vec::new();
-    if measures == Measures::Bytes {
-        let mut k = lo.log2().floor() as i32;
-        while 2f64.powi(k) <= hi {
-            let v = 2f64.powi(k);
-            if v >= lo {
-                ticks.push(v);
-            }
-            k += 1;
-        }
+    let mut ticks: Vec<f64> = if measures == Measures::Bytes {
+        let powers = (lo.log2().floor() as i32..).map(|k| 2f64.powi(k)).take_while(|v| *v <= hi);
+        powers.filter(|v| *v >= lo).collect()
     } else {
-        let mut e = y0.floor() as i32;
-        while 10f64.powi(e) <= hi {
-            for m in [1.0, 2.0, 5.0] {
-                let v = m * 10f64.powi(e);
-                if v >= lo && v <= hi {
-                    ticks.push(v);
-                }
-            }
-            e += 1;
-        }
-        // Many decades: keep the powers of ten only.
-        if ticks.len() > 9 {
-            ticks.retain(|v| (v.log10() - v.log10().round()).abs() < 1e-9);
-        }
+        let decades = (y0.floor() as i32..).take_while(|e| 10f64.powi(*e) <= hi);
+        decades.flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e))).filter(|v| *v >= lo && *v <= hi).collect()
+    };
+    // Many decades of time: keep the powers of ten only.
+    if measures != Measures::Bytes && ticks.len() > 9 {
+        ticks.retain(|v| (v.log10() - v.log10().round()).abs() < 1e-9);
     }
     let step = ticks.len().div_ceil(9).max(1);
-    if step > 1 {
-        ticks = ticks.into_iter().enumerate().filter(|(i, _)| i % step == 0).map(|(_, v)| v).collect();
-    }
-    ticks
+    ticks.into_iter().step_by(step).collect()
 }

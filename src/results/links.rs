@@ -18,37 +18,28 @@ pub struct Links {
 }
 
 impl Links {
+    /// Looks in the Criterion folder each run names, then in `extra_home`; links are relative to `out_dir`.
     pub fn find(runs: &[Run], out_dir: &Path, extra_home: Option<&Path>) -> Links {
-        let mut cells = BTreeMap::new();
-        let mut groups = BTreeMap::new();
+        let mut links = Links { cells: BTreeMap::new(), groups: BTreeMap::new() };
+        let page = |dir: PathBuf| dir.join("report").join("index.html");
         for (i, run) in runs.iter().enumerate() {
-            let mut homes = vec![PathBuf::from(&run.summary.criterion_home)];
-            if let Some(h) = extra_home {
-                homes.push(h.to_path_buf());
-            }
+            let homes: Vec<&Path> = [Path::new(&run.summary.criterion_home)].into_iter().chain(extra_home).collect();
             for b in &run.summary.benchmarks {
                 let Some(raw) = &b.raw else { continue };
                 let Ok(saved) = fs::read(run.path.join(raw).join("estimates.json")) else { continue };
-                for home in &homes {
-                    let bench_dir = criterion_cell_dir(home, &b.group, &b.model, b.n);
-                    let page = bench_dir.join("report").join("index.html");
-                    let same = fs::read(bench_dir.join("new").join("estimates.json")).is_ok_and(|b| b == saved);
-                    if same && page.is_file() {
-                        if let Some(link) = href(out_dir, &page) {
-                            cells.insert((i, b.id.clone()), link);
-                            let group_page = home.join(&b.group).join("report").join("index.html");
-                            if group_page.is_file() {
-                                if let Some(gh) = href(out_dir, &group_page) {
-                                    groups.entry(b.group.clone()).or_insert(gh);
-                                }
-                            }
-                        }
-                        break;
-                    }
+                let cell = |home: &Path| criterion_cell_dir(home, &b.group, &b.model, b.n);
+                let same =
+                    |home: &&Path| fs::read(cell(home).join("new").join("estimates.json")).is_ok_and(|e| e == saved);
+                let Some(home) = homes.iter().find(|h| same(h) && page(cell(h)).is_file()) else { continue };
+                let Some(link) = href(out_dir, &page(cell(home))) else { continue };
+                links.cells.insert((i, b.id.clone()), link);
+                let group_page = page(home.join(&b.group));
+                if let Some(gh) = group_page.is_file().then(|| href(out_dir, &group_page)).flatten() {
+                    links.groups.entry(b.group.clone()).or_insert(gh);
                 }
             }
         }
-        Links { cells, groups }
+        links
     }
 }
 
@@ -61,14 +52,8 @@ fn href(from_dir: &Path, target: &Path) -> Option<String> {
     Some(url_path(&rel))
 }
 
+/// `p` with every byte but letters, digits and `-._~/:` percent-encoded.
 pub fn url_path(p: &str) -> String {
-    let mut out = String::new();
-    for b in p.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let keep = |b: u8| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b);
+    p.bytes().map(|b| if keep(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

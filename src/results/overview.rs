@@ -14,8 +14,6 @@ use crate::files::write_atomic;
 
 /// The page's file name in Criterion's folder (Criterion's own index is `report/index.html`).
 pub const PAGE: &str = "taskbench.html";
-/// The run name the page shows: the cells are not a saved run.
-pub const RUN_NAME: &str = "measured-so-far";
 
 /// What Criterion's own pages call every value, and what it is in the groups that do not measure time. Its
 /// plots' axis titles are fixed ("Average time", "Average Iteration Time"); the unit after them is the
@@ -24,26 +22,6 @@ pub const CRITERION_LABELS: &str = "Criterion's own pages, linked below, title e
     (B/task)\"); Criterion has no setting for that word. The unit beside it is right: in the memory groups the value \
     is bytes per task, in spawn_instructions instructions per task.";
 
-/// Writes the overview of every cell recorded in `records_dir` whose result Criterion keeps in
-/// `criterion_home`, and returns its path.
-pub fn write(criterion_home: &Path, records_dir: &Path, machine: Machine) -> Result<PathBuf> {
-    let (run, provenance) = run::unsaved(criterion_home, records_dir, machine, RUN_NAME)?;
-    let intro = report::Intro {
-        text: format!(
-            "Every cell measured so far in {}, the latest run of each, read from the records in {}. Nothing here \
-             is saved: `taskbench save` keeps these cells under results/. Each bench rewrites this page as it \
-             finishes. {CRITERION_LABELS} The cells came from these bench runs:",
-            run.summary.criterion_home,
-            records_dir.display()
-        ),
-        items: provenance,
-    };
-    let html = report::render_page(&[run], &DiffRule::default(), criterion_home, None, Some(&intro))?;
-    let out = criterion_home.join(PAGE);
-    write_atomic(&out, html.as_bytes())?;
-    Ok(std::path::absolute(&out).unwrap_or(out))
-}
-
 /// What a bench binary prints last, once it has measured a cell: the overview's path, or why it could not be
 /// written (the measurements stand in Criterion's folder either way, so this never fails the bench).
 pub fn after_bench(criterion_home: &Path, records_dir: &Path) -> String {
@@ -51,4 +29,21 @@ pub fn after_bench(criterion_home: &Path, records_dir: &Path) -> String {
         Ok(page) => format!("overview of every cell measured so far: {}", page.display()),
         Err(e) => format!("warning: could not write the overview page {}: {e:#}", criterion_home.join(PAGE).display()),
     }
+}
+
+/// Writes the overview of every cell recorded in `records_dir` whose result Criterion keeps in
+/// `criterion_home` (shown as the run `measured-so-far`: the cells are not a saved run), and returns its path.
+fn write(criterion_home: &Path, records_dir: &Path, machine: Machine) -> Result<PathBuf> {
+    let (run, provenance) = run::unsaved(criterion_home, records_dir, machine, "measured-so-far")?;
+    let intro = format!(
+        "Every cell measured so far in {}, the latest run of each, read from the records in {}. Nothing here is \
+         saved: `taskbench save` keeps these cells under results/. Each bench rewrites this page as it finishes. \
+         {CRITERION_LABELS} The cells came from these bench runs:",
+        run.summary.criterion_home,
+        records_dir.display()
+    );
+    let html = report::render(&[run], &DiffRule::default(), criterion_home, None, Some((&intro, &provenance)))?;
+    let out = criterion_home.join(PAGE);
+    write_atomic(&out, html.as_bytes())?;
+    Ok(std::path::absolute(&out).unwrap_or(out))
 }

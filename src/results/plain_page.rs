@@ -40,8 +40,7 @@ pub fn write_plain_page(cell_dir: &Path, group: &str, unit: &str, model: &str, n
     }
     let _ = write!(
         svg,
-        "<text x=\"{m}\" y=\"20\" font-size=\"12\">{} per iteration, sample by sample (grey: median)</text></svg>",
-        unit
+        "<text x=\"{m}\" y=\"20\" font-size=\"12\">{unit} per iteration, sample by sample (grey: median)</text></svg>"
     );
     let row = |name: &str, i: &Interval| {
         format!("<tr><td>{name}</td><td>{}</td><td>[{}, {}]</td></tr>", i.point, i.lower, i.upper)
@@ -56,7 +55,6 @@ pub fn write_plain_page(cell_dir: &Path, group: &str, unit: &str, model: &str, n
         row("median", &b.median),
         row("mean", &b.mean),
         values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "),
-        unit = unit,
     );
     let dir = cell_dir.join("report");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -3,109 +3,81 @@
 //! benchmarks, and links to Criterion's detailed pages where they still hold this run's data.
 //!
 //! The page fetches nothing: CSS and SVG are inline, there is no script, and links go only to local files.
+//! Written with `format!` rather than a template crate: `maud` leaves `'` as it is, [`esc`] writes `&#39;`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use super::chart::{Key, LogLog, Point, Series, DASHES};
+use super::chart::{color_of, Key, LogLog, Point, Series};
 use super::format::{esc, human, plus_minus_pct, thousands};
 use super::links::Links;
-use super::noise::Interval;
-use super::noise::{Basis, DiffRule};
+use super::noise::{Basis, DiffRule, Interval};
 use super::run::Run;
 use super::table::{self, ratio_cell, tasks_line, Cell, GroupTable, Table, FLAG_MARK, REAL_MARK};
 use crate::catalogue::{self, Measures};
 use crate::files::{iso8601, now_unix, write_atomic};
 
+/// The page's style sheet, inlined into every page.
+const CSS: &str = include_str!("report.css");
+
 /// Builds the page for `runs` and writes it to `out`, marking differences by `rule`. `criterion_home` is where
 /// to look for Criterion's pages besides the folder recorded in each run.
 pub fn write_report(runs: &[Run], rule: &DiffRule, out: &Path, criterion_home: Option<&Path>) -> Result<()> {
-    let out_dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let out_dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !out_dir.is_dir() {
         bail!("{}: folder does not exist (for --out {})", out_dir.display(), out.display());
     }
-    let html = render(runs, rule, &out_dir, criterion_home)?;
-    write_atomic(out, html.as_bytes())
+    write_atomic(out, render(runs, rule, out_dir, criterion_home, None)?.as_bytes())
 }
 
-/// The page as a string. `out_dir` is where it will be written: links are made relative to it.
-pub fn render(runs: &[Run], rule: &DiffRule, out_dir: &Path, criterion_home: Option<&Path>) -> Result<String> {
-    render_page(runs, rule, out_dir, criterion_home, None)
-}
-
-/// Plain text under the page's title, for a page that is not a saved run's: what it covers, and a list.
-#[derive(Debug, Clone, Default)]
-pub struct Intro {
-    pub text: String,
-    pub items: Vec<String>,
-}
-
-/// [`render`], with an [`Intro`] under the title.
-pub fn render_page(
+/// The page as a string. `out_dir` is where it will be written: links are made relative to it. `intro`, for a
+/// page that is not a saved run's, is plain text under the title (what the page covers) and a list.
+pub fn render(
     runs: &[Run],
     rule: &DiffRule,
     out_dir: &Path,
     criterion_home: Option<&Path>,
-    intro: Option<&Intro>,
+    intro: Option<(&str, &[String])>,
 ) -> Result<String> {
     let c = table::read(runs, rule)?;
     let links = Links::find(runs, out_dir, criterion_home);
     let colors = c.colors();
-    let mut h = String::new();
-    let title = if c.runs.len() == 1 {
-        format!("taskbench: {}", c.runs[0].label)
-    } else {
-        format!("taskbench: {}", c.runs.iter().map(|r| r.label.as_str()).collect::<Vec<_>>().join(" vs "))
-    };
-    let _ = write!(
-        h,
+    let labels: Vec<&str> = c.runs.iter().map(|r| r.label.as_str()).collect();
+    let title = esc(&format!("taskbench: {}", labels.join(" vs ")));
+    let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n\
-         </head>\n<body>\n<main>\n<h1>What does a task cost?</h1>\n<p class=\"sub\">{} · generated {} by taskbench {}</p>\n",
-        esc(&title),
-        esc(&title),
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>{CSS}</style>\n\
+         </head>\n<body>\n<main>\n<h1>What does a task cost?</h1>\n<p class=\"sub\">{title} · generated {} by taskbench {}</p>\n",
         iso8601(now_unix()),
         env!("CARGO_PKG_VERSION")
     );
-    if let Some(intro) = intro {
-        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(&intro.text));
-        if !intro.items.is_empty() {
-            h.push_str("<ul class=\"skipped\">");
-            for item in &intro.items {
-                let _ = write!(h, "<li>{}</li>", esc(item));
-            }
-            h.push_str("</ul>\n");
+    if let Some((text, items)) = intro {
+        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(text));
+        if !items.is_empty() {
+            let _ = writeln!(h, "{}", list("skipped", items.iter().map(|i| esc(i))));
         }
     }
-
-    runs_section(&mut h, &c);
+    h += &runs_section(&c);
     if c.runs.len() > 1 {
-        machine_section(&mut h, &c);
+        h += &machine_section(&c);
     } else {
-        configs_section(&mut h, &c);
+        let rows = c.configs.iter().map(|(m, cfg)| format!("<td>{}</td><td><code>{}</code></td>", esc(m), esc(cfg)));
+        let configs = table("<th>model</th><th>configuration</th>", rows);
+        let _ = writeln!(h, "<section><h2>Models</h2>{configs}</section>");
     }
     if !c.caveats.is_empty() {
-        h.push_str("<section><h2>Caveats</h2><ul class=\"caveats\">");
-        for (m, cav) in &c.caveats {
-            let _ = write!(h, "<li><b>{}</b>: {}</li>", esc(m), esc(cav));
-        }
-        h.push_str("</ul></section>\n");
+        let caveats = c.caveats.iter().map(|(m, cav)| format!("<b>{}</b>: {}", esc(m), esc(cav)));
+        let _ = writeln!(h, "<section><h2>Caveats</h2>{}</section>", list("caveats", caveats));
     }
-    h.push_str("<nav><b>Groups:</b> ");
+    let nav: String = c.groups.iter().map(|g| format!("<a href=\"#g-{0}\">{0}</a> ", esc(g.group.name))).collect();
+    let _ = writeln!(h, "<nav><b>Groups:</b> {nav}</nav>");
     for g in &c.groups {
-        let _ = write!(h, "<a href=\"#g-{0}\">{0}</a> ", esc(g.group.name));
-    }
-    h.push_str("</nav>\n");
-    for g in &c.groups {
-        group_section(&mut h, &c, g, &colors, &links);
+        h += &group_section(&c, g, &colors, &links);
         if g.group.name == catalogue::KERNEL.name {
-            totals_section(&mut h, &c);
+            h += &totals_section(&c);
         }
     }
     let _ = write!(
@@ -120,172 +92,140 @@ pub fn render_page(
     Ok(h)
 }
 
-/// The page's style sheet, inlined into every page.
-const CSS: &str = include_str!("report.css");
-
-/// RSS plus the kernel's share per task, for every model and N with both, one column per run.
-fn totals_section(h: &mut String, c: &Table) {
-    let totals: Vec<_> = (0..c.runs.len()).map(|i| c.totals(i)).collect();
-    let mut keys: Vec<(String, usize)> = Vec::new();
-    for t in totals.iter().flatten() {
-        if !keys.contains(&(t.model.clone(), t.n)) {
-            keys.push((t.model.clone(), t.n));
-        }
-    }
-    if keys.is_empty() {
-        return;
-    }
-    h.push_str(
-        "<section id=\"g-total\"><h2>RSS + kernel <small>bytes per task</small></h2><p class=\"desc\">What a live \
-         task costs the machine in all: its resident bytes plus the kernel's stacks and page tables (the medians of \
-         rss_per_task and kernel_per_task, added).</p><table><tr><th>model</th><th class=\"num\">N</th>",
-    );
-    for r in &c.runs {
-        let _ = write!(h, "<th class=\"num\">{} RSS + kernel</th>", esc(&r.letter));
-    }
-    h.push_str("</tr>");
-    for (model, n) in &keys {
-        let _ = write!(h, "<tr><td>{}</td><td class=\"num\">{}</td>", esc(model), thousands(*n as f64));
-        for run in &totals {
-            match run.iter().find(|t| &t.model == model && t.n == *n) {
-                Some(t) => {
-                    let _ = write!(
-                        h,
-                        "<td class=\"num\"><b>{}</b> <span class=\"ci\">= {} + {}</span></td>",
-                        thousands(t.bytes()),
-                        thousands(t.rss),
-                        thousands(t.kernel)
-                    );
-                }
-                None => h.push_str("<td class=\"num missing\">—</td>"),
-            }
-        }
-        h.push_str("</tr>");
-    }
-    h.push_str("</table></section>\n");
+/// A table of the header's cells and a row per item, each item its row's cells.
+fn table(head: &str, rows: impl IntoIterator<Item = String>) -> String {
+    let rows: String = rows.into_iter().map(|r| format!("<tr>{r}</tr>")).collect();
+    format!("<table><tr>{head}</tr>{rows}</table>")
 }
 
-fn runs_section(h: &mut String, c: &Table) {
-    h.push_str(
-        "<section><h2>Runs</h2><table><tr><th></th><th>run</th><th>machine</th><th>saved</th><th>build</th></tr>",
-    );
-    for r in &c.runs {
-        let _ = write!(
-            h,
-            "<tr><td><b>{}</b></td><td class=\"nowrap\"><code>{}</code>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td></tr>",
+/// A list of `class` with an entry per item.
+fn list(class: &str, items: impl IntoIterator<Item = String>) -> String {
+    let items: String = items.into_iter().map(|i| format!("<li>{i}</li>")).collect();
+    format!("<ul class=\"{class}\">{items}</ul>")
+}
+
+/// The runs: letter, name (with the path where it does not end in the name), machine, date and build.
+fn runs_section(c: &Table) -> String {
+    let rows = c.runs.iter().map(|r| {
+        let path = if r.path.trim_end_matches('/').ends_with(&r.label) {
+            String::new()
+        } else {
+            format!("<br><span class=\"ci\">{}</span>", esc(&r.path))
+        };
+        let (label, build) = (esc(&r.label), esc(&r.builds.describe()));
+        format!(
+            "<td><b>{}</b></td><td class=\"nowrap\"><code>{label}</code>{path}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{build}</td>",
             esc(&r.letter),
-            esc(&r.label),
-            if r.path.trim_end_matches('/').ends_with(&r.label) {
-                String::new()
-            } else {
-                format!("<br><span class=\"ci\">{}</span>", esc(&r.path))
-            },
             esc(&r.machine),
-            esc(&r.date),
-            esc(&r.builds.describe())
-        );
-    }
-    h.push_str("</table></section>\n");
+            esc(&r.date)
+        )
+    });
+    let head = "<th></th><th>run</th><th>machine</th><th>saved</th><th>build</th>";
+    format!("<section><h2>Runs</h2>{}</section>\n", table(head, rows))
 }
 
-fn machine_section(h: &mut String, c: &Table) {
-    h.push_str("<section><h2>Machine differences</h2>");
+/// The machine settings and model configurations that differ between the runs, each run's value side by side.
+fn machine_section(c: &Table) -> String {
+    let mut h = "<section><h2>Machine differences</h2>".to_string();
     if c.machine_diffs.is_empty() {
-        h.push_str("<p>None: the runs share every recorded machine setting.</p>");
+        h += "<p>None: the runs share every recorded machine setting.</p>";
     } else {
-        h.push_str(
-            "<p class=\"desc\">Read these before the numbers: a difference here can explain a difference below.</p>",
-        );
-        by_run(h, c, "field", &c.machine_diffs, esc);
+        h += "<p class=\"desc\">Read these before the numbers: a difference here can explain a difference below.</p>";
+        h += &by_run(c, "field", &c.machine_diffs, esc);
     }
     let _ = write!(h, "<p class=\"skipped\">The same in every run: {}.</p>", esc(&c.same_fields()));
     if !c.config_diffs.is_empty() {
-        h.push_str("<h3>Model configuration differences</h3>");
-        by_run(h, c, "model", &c.config_diffs, |v| format!("<code>{}</code>", esc(v)));
+        h += "<h3>Model configuration differences</h3>";
+        h += &by_run(c, "model", &c.config_diffs, |v| format!("<code>{}</code>", esc(v)));
     }
-    h.push_str("</section>\n");
+    h + "</section>\n"
 }
 
 /// A table with a row per item (its name first) and a column per run, each value as `cell` writes it.
-fn by_run(h: &mut String, c: &Table, first: &str, rows: &[(String, Vec<String>)], cell: impl Fn(&str) -> String) {
-    let _ = write!(h, "<table><tr><th>{first}</th>");
-    for r in &c.runs {
-        let _ = write!(h, "<th>{}</th>", esc(&r.letter));
-    }
-    h.push_str("</tr>");
-    for (name, values) in rows {
-        let _ = write!(h, "<tr><td>{}</td>", esc(name));
-        for v in values {
-            let _ = write!(h, "<td>{}</td>", cell(v));
+fn by_run(c: &Table, first: &str, rows: &[(String, Vec<String>)], cell: impl Fn(&str) -> String) -> String {
+    let letters: String = c.runs.iter().map(|r| format!("<th>{}</th>", esc(&r.letter))).collect();
+    let rows = rows.iter().map(|(name, values)| {
+        let values: String = values.iter().map(|v| format!("<td>{}</td>", cell(v))).collect();
+        format!("<td>{}</td>{values}", esc(name))
+    });
+    table(&format!("<th>{first}</th>{letters}"), rows)
+}
+
+/// RSS plus the kernel's share per task, for every model and N with both, one column per run.
+fn totals_section(c: &Table) -> String {
+    let totals: Vec<_> = (0..c.runs.len()).map(|i| c.totals(i)).collect();
+    let mut keys: Vec<(&str, usize)> = Vec::new();
+    for t in totals.iter().flatten() {
+        if !keys.contains(&(&t.model, t.n)) {
+            keys.push((&t.model, t.n));
         }
-        h.push_str("</tr>");
     }
-    h.push_str("</table>");
+    if keys.is_empty() {
+        return String::new();
+    }
+    let rows = keys.iter().map(|&(model, n)| {
+        let cells: String = totals
+            .iter()
+            .map(|run| match run.iter().find(|t| t.model == model && t.n == n) {
+                Some(t) => format!(
+                    "<td class=\"num\"><b>{}</b> <span class=\"ci\">= {} + {}</span></td>",
+                    thousands(t.bytes()),
+                    thousands(t.rss),
+                    thousands(t.kernel)
+                ),
+                None => "<td class=\"num missing\">—</td>".to_string(),
+            })
+            .collect();
+        format!("<td>{}</td><td class=\"num\">{}</td>{cells}", esc(model), thousands(n as f64))
+    });
+    let runs: String =
+        c.runs.iter().map(|r| format!("<th class=\"num\">{} RSS + kernel</th>", esc(&r.letter))).collect();
+    format!(
+        "<section id=\"g-total\"><h2>RSS + kernel <small>bytes per task</small></h2><p class=\"desc\">What a live \
+         task costs the machine in all: its resident bytes plus the kernel's stacks and page tables (the medians of \
+         rss_per_task and kernel_per_task, added).</p>{}</section>\n",
+        table(&format!("<th>model</th><th class=\"num\">N</th>{runs}"), rows)
+    )
 }
 
-fn configs_section(h: &mut String, c: &Table) {
-    h.push_str("<section><h2>Models</h2><table><tr><th>model</th><th>configuration</th></tr>");
-    for (m, cfg) in &c.configs {
-        let _ = write!(h, "<tr><td>{}</td><td><code>{}</code></td></tr>", esc(m), esc(cfg));
-    }
-    h.push_str("</table></section>\n");
-}
-
-fn group_section(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) {
-    let unit = g.group.short_unit();
-    let _ = write!(
-        h,
-        "<section id=\"g-{0}\"><h2>{0} <small>{1}, lower is better</small></h2><p class=\"desc\">{2}</p>",
-        esc(g.group.name),
-        esc(unit),
+/// A group: what its value is, its chart and table, where Criterion's page is, wall times, the readings'
+/// notes, the skipped cells, and what the marks mean.
+fn group_section(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) -> String {
+    let (name, multi) = (esc(g.group.name), c.runs.len() > 1);
+    let mut h = format!(
+        "<section id=\"g-{name}\"><h2>{name} <small>{}, lower is better</small></h2><p class=\"desc\">{}</p>",
+        esc(g.group.short_unit()),
         esc(&g.value_is)
     );
     if let Some(line) = tasks_line(g) {
         let _ = write!(h, "<p class=\"desc\">{}</p>", esc(&line));
     }
-    h.push_str(&chart(c, g, colors));
-    table_html(h, c, g, colors, links);
-    let multi = c.runs.len() > 1;
-    h.push_str("</table>");
+    h += &chart(c, g, colors);
+    h += &group_table(c, g, colors, links);
     if let Some(href) = links.groups.get(g.group.name) {
+        let href = esc(href);
         let _ = write!(
             h,
-            "<p class=\"skipped\"><a href=\"{}\">Criterion's page for {}</a> (latest local run).</p>",
-            esc(href),
-            esc(g.group.name)
+            "<p class=\"skipped\"><a href=\"{href}\">Criterion's page for {name}</a> (latest local run).</p>"
         );
     }
     let walls: Vec<String> = g
         .wall_seconds
         .iter()
-        .enumerate()
-        .filter_map(|(i, w)| {
-            Some(format!("{} s{}", (*w)?, if multi { format!(" ({})", c.runs[i].letter) } else { String::new() }))
+        .zip(&c.runs)
+        .filter_map(|(w, r)| {
+            Some(format!("{} s{}", (*w)?, if multi { format!(" ({})", r.letter) } else { String::new() }))
         })
         .collect();
     if !walls.is_empty() {
         let _ = write!(h, "<p class=\"skipped\">Wall time of the bench runs: {}.</p>", esc(&walls.join(", ")));
     }
-    if !g.notes.is_empty() {
-        h.push_str("<p class=\"skipped\"><b>Notes from the readings:</b></p><ul class=\"skipped\">");
-        for (i, n) in &g.notes {
-            let _ = write!(h, "<li><code>{}</code>{}: {}</li>", esc(&n.id), esc(&c.in_runs(&[*i])), esc(&n.note));
-        }
-        h.push_str("</ul>");
-    }
-    if !g.skipped.is_empty() {
-        h.push_str("<p class=\"skipped\"><b>Skipped:</b></p><ul class=\"skipped\">");
-        for (who, s) in &g.skipped {
-            let _ = write!(h, "<li><code>{}</code>{}: {}</li>", esc(&s.id), esc(&c.in_runs(who)), esc(&s.reason));
-        }
-        h.push_str("</ul>");
-    }
+    h += &listed("Notes from the readings", g.notes.iter().map(|(i, n)| (&n.id, c.in_runs(&[*i]), &n.note)));
+    h += &listed("Skipped", g.skipped.iter().map(|(who, s)| (&s.id, c.in_runs(who), &s.reason)));
     if multi {
-        let _ = write!(
-            h,
-            "<p class=\"skipped\"><span class=\"real\">{REAL_MARK}</span>: a real difference: {}.</p>",
-            esc(&c.rule.describe(c.confidence_level))
-        );
+        let rule = esc(&c.rule.describe(c.confidence_level));
+        let _ =
+            write!(h, "<p class=\"skipped\"><span class=\"real\">{REAL_MARK}</span>: a real difference: {rule}.</p>");
     }
     if g.rows.iter().any(|r| r.cells.iter().flatten().any(Cell::flagged)) {
         let _ = write!(
@@ -294,82 +234,79 @@ fn group_section(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<St
              the mean and median differ by more than 10%; hover for which.</p>"
         );
     }
-    h.push_str("</section>\n");
+    h + "</section>\n"
+}
+
+/// Cells listed under a title, each as `id (in which runs): text`; nothing without cells.
+fn listed<'a>(title: &str, cells: impl Iterator<Item = (&'a String, String, &'a String)>) -> String {
+    let items: Vec<String> =
+        cells.map(|(id, runs, text)| format!("<code>{}</code>{}: {}", esc(id), esc(&runs), esc(text))).collect();
+    if items.is_empty() {
+        return String::new();
+    }
+    format!("<p class=\"skipped\"><b>{title}:</b></p>{}", list("skipped", items))
 }
 
 /// The group's table: a row per model and x, each run's value with its interval, ratios, and links.
-fn table_html(h: &mut String, c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) {
-    let unit = g.group.short_unit();
-    let multi = c.runs.len() > 1;
-    let _ = write!(h, "<table><tr><th>model</th><th class=\"num\">{}</th>", g.group.axis.letter());
+fn group_table(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) -> String {
+    let (unit, multi, level) = (g.group.short_unit(), c.runs.len() > 1, c.confidence_level * 100.0);
+    let mut h = format!("<table><tr><th>model</th><th class=\"num\">{}</th>", g.group.axis.letter());
     for (i, r) in c.runs.iter().enumerate() {
         let head = if multi { format!("{}: {unit}", r.letter) } else { unit.to_string() };
-        let level = c.confidence_level * 100.0;
         let _ = write!(h, "<th class=\"num\">{}</th><th class=\"num\">{level:.0}% CI</th>", esc(&head));
         if i > 0 {
             let _ = write!(h, "<th class=\"num\">{}/A</th>", esc(&r.letter));
         }
     }
-    h.push_str("<th>Criterion</th></tr>");
-    let mut last_model = "";
-    for row in &g.rows {
-        let first = row.model != last_model;
-        last_model = &row.model;
-        let swatch = colors.get(&row.model).map(String::as_str).unwrap_or("#000");
-        let _ = write!(
-            h,
-            "<tr{}><td>{}</td><td class=\"num\">{}</td>",
-            if first { " class=\"first\"" } else { "" },
-            if first {
-                format!("<span class=\"swatch\" style=\"background:{swatch}\"></span>{}", esc(&row.model))
-            } else {
-                String::new()
-            },
-            row.x
-        );
+    h += "<th>Criterion</th></tr>";
+    for (k, row) in g.rows.iter().enumerate() {
+        if k == 0 || g.rows[k - 1].model != row.model {
+            let swatch = color_of(colors, &row.model);
+            let model = esc(&row.model);
+            let _ = write!(
+                h,
+                "<tr class=\"first\"><td><span class=\"swatch\" style=\"background:{swatch}\"></span>{model}</td>"
+            );
+        } else {
+            h += "<tr><td></td>";
+        }
+        let _ = write!(h, "<td class=\"num\">{}</td>", row.x);
         let mut details = Vec::new();
         for (i, cell) in row.cells.iter().enumerate() {
-            h.push_str(&cell_html(cell.as_ref(), i, g.group.measures));
+            h += &cells_html(cell.as_ref(), i > 0, g.group.measures);
             if let Some(href) = cell.as_ref().and_then(|cl| links.cells.get(&(i, cl.id.clone()))) {
-                let label = if multi { c.runs[i].letter.clone() } else { "details".into() };
-                details.push(format!("<a href=\"{}\">{}</a>", esc(href), esc(&label)));
+                let label = if multi { c.runs[i].letter.as_str() } else { "details" };
+                details.push(format!("<a href=\"{}\">{}</a>", esc(href), esc(label)));
             }
         }
         let _ = write!(h, "<td>{}</td></tr>", details.join(" "));
     }
+    h + "</table>"
 }
 
-/// Run `i`'s cells of a row: the value (with [`FLAG_MARK`]), its interval, and after run A the ratio.
-fn cell_html(cell: Option<&Cell>, i: usize, measures: Measures) -> String {
-    let mut h = match cell {
-        Some(cl) => format!(
-            "<td class=\"num\">{}{}</td><td class=\"num ci\" title=\"{}\">{}</td>",
-            esc(&human(cl.per_task.point, measures)),
-            flag_html(cl, measures),
-            esc(&ci_text(&cl.per_task, measures)),
-            esc(&ci_pct(&cl.per_task))
-        ),
-        None => "<td class=\"num missing\">—</td><td></td>".to_string(),
+/// A run's cells of a row: the value (with [`FLAG_MARK`] and why as its tooltip), its interval (the bounds as
+/// its tooltip: exact byte counts give intervals narrower than printed digits), and after run A the ratio.
+fn cells_html(cell: Option<&Cell>, ratio: bool, measures: Measures) -> String {
+    let Some(cl) = cell else {
+        return format!("<td class=\"num missing\">—</td><td></td>{}", if ratio { "<td></td>" } else { "" });
     };
-    match cell.filter(|_| i > 0) {
-        Some(cl) => {
-            let real = if cl.real == Some(true) { " real" } else { "" };
-            let _ =
-                write!(h, "<td class=\"num{real}\" title=\"{}\">{}</td>", esc(&verdict_text(cl)), esc(&ratio_cell(cl)));
-        }
-        None if i > 0 => h.push_str("<td></td>"),
-        None => {}
-    }
-    h
-}
-
-/// [`FLAG_MARK`] with its reasons as a tooltip, for a flagged cell; nothing otherwise.
-fn flag_html(c: &Cell, measures: Measures) -> String {
-    if c.flagged() {
-        format!(" <span class=\"flag\" title=\"{}\">{FLAG_MARK}</span>", esc(&c.flag_reasons(measures)))
+    let flag = if cl.flagged() {
+        format!(" <span class=\"flag\" title=\"{}\">{FLAG_MARK}</span>", esc(&cl.flag_reasons(measures)))
     } else {
         String::new()
+    };
+    let v = cl.per_task;
+    let mut h = format!(
+        "<td class=\"num\">{}{flag}</td><td class=\"num ci\" title=\"{}\">{}</td>",
+        esc(&human(v.point, measures)),
+        esc(&ci_text(&v, measures)),
+        esc(&plus_minus_pct(v.relative_half_width()))
+    );
+    if ratio {
+        let real = if cl.real == Some(true) { " real" } else { "" };
+        let _ = write!(h, "<td class=\"num{real}\" title=\"{}\">{}</td>", esc(&verdict_text(cl)), esc(&ratio_cell(cl)));
     }
+    h
 }
 
 /// The verdict behind a ratio, for its tooltip: the test's p-value or the interval fallback, and the effect.
@@ -377,15 +314,13 @@ fn verdict_text(c: &Cell) -> String {
     let Some(v) = c.verdict else { return String::new() };
     let basis = match v.basis {
         Basis::MannWhitney { p } => format!("Mann–Whitney p = {p:.2e}"),
-        Basis::Intervals { overlap: true } => "no samples in one run; intervals overlap".to_string(),
-        Basis::Intervals { overlap: false } => "no samples in one run; intervals do not overlap".to_string(),
+        Basis::Intervals { overlap } => {
+            format!("no samples in one run; intervals {}overlap", if overlap { "" } else { "do not " })
+        }
     };
-    format!(
-        "{}: {basis}; medians differ by {:.1}% (minimum {:.0}%)",
-        if v.real { "real" } else { "within noise" },
-        v.effect * 100.0,
-        v.min_effect * 100.0
-    )
+    let (effect, min) = (v.effect * 100.0, v.min_effect * 100.0);
+    let real = if v.real { "real" } else { "within noise" };
+    format!("{real}: {basis}; medians differ by {effect:.1}% (minimum {min:.0}%)")
 }
 
 /// `297 ns – 310 ns`.
@@ -393,108 +328,72 @@ fn ci_text(v: &Interval, measures: Measures) -> String {
     format!("{} – {}", human(v.lower, measures), human(v.upper, measures))
 }
 
-/// `±2.1%`: half the interval, relative; exact byte counts give intervals narrower than printed digits, so
-/// the bounds themselves go in the tooltip.
-fn ci_pct(v: &Interval) -> String {
-    plus_minus_pct(v.relative_half_width())
-}
-
-/// A log-log SVG chart of one group: per-task value against N, a colour per model and a dash pattern per run.
+/// One group's log-log chart, a colour per model and a dash pattern per run, and beneath it what a log axis
+/// cannot show: a state group's K = 0 and values at or below zero.
 fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String {
-    let mut series: BTreeMap<(usize, String), Vec<Point>> = BTreeMap::new();
-    let mut not_drawn = Vec::new();
-    let mut at_zero = Vec::new();
-    let multi = c.runs.len() > 1;
-    let x = g.group.axis;
+    let (multi, measures, x) = (c.runs.len() > 1, g.group.measures, g.group.axis.letter());
+    let mut series: BTreeMap<(usize, &str), Vec<Point>> = BTreeMap::new();
+    let (mut at_zero, mut not_drawn) = (Vec::new(), Vec::new());
     for row in &g.rows {
-        for (i, cell) in row.cells.iter().enumerate() {
-            let Some(cl) = cell else { continue };
-            let who = if multi { format!("{}: ", c.runs[i].letter) } else { String::new() };
-            if row.x == 0 && cl.per_task.point > 0.0 {
-                // K = 0, the base of a state group: the log axis has no place for it, so it is listed.
-                at_zero.push(format!("{who}{} {}", row.model, human(cl.per_task.point, g.group.measures)));
-            } else if cl.per_task.point > 0.0 {
-                let v = cl.per_task;
+        for (i, cl) in row.cells.iter().enumerate().filter_map(|(i, cl)| Some((i, cl.as_ref()?))) {
+            let (v, letter) = (cl.per_task, &c.runs[i].letter);
+            let who = if multi { format!("{letter}: ") } else { String::new() };
+            if v.point > 0.0 && row.x == 0 {
+                at_zero.push(format!("{who}{} {}", row.model, human(v.point, measures)));
+            } else if v.point > 0.0 {
                 let tip = format!(
-                    "{who}{}, {}={}: {} ({})",
+                    "{who}{}, {x}={}: {} ({})",
                     row.model,
-                    g.group.axis.letter(),
                     row.x,
-                    human(v.point, g.group.measures),
-                    ci_text(&v, g.group.measures)
+                    human(v.point, measures),
+                    ci_text(&v, measures)
                 );
-                series.entry((i, row.model.clone())).or_default().push(Point { n: row.x, value: v, tip });
+                series.entry((i, &row.model)).or_default().push(Point { n: row.x, value: v, tip });
             } else {
-                not_drawn.push(format!("{} {} {}={}", c.runs[i].letter, row.model, g.group.axis.letter(), row.x));
+                not_drawn.push(format!("{letter} {} {x}={}", row.model, row.x));
             }
         }
     }
-    let zero_line = (!at_zero.is_empty()).then(|| {
-        format!(
-            "<p class=\"skipped\">At K = 0 (each task holding nothing; a log axis has no place for it): {}.</p>",
-            esc(&at_zero.join(", "))
-        )
-    });
-    if series.is_empty() {
-        return format!("<p class=\"skipped\">No positive values to chart.</p>{}", zero_line.unwrap_or_default());
+    let mut below = String::new();
+    if !at_zero.is_empty() {
+        let at_zero = esc(&at_zero.join(", "));
+        let _ = write!(
+            below,
+            "<p class=\"skipped\">At K = 0 (each task holding nothing; a log axis has no place for it): {at_zero}.</p>"
+        );
     }
-    let color = |m: &str| colors.get(m).cloned().unwrap_or_else(|| "#000".into());
-    let series = series
-        .into_iter()
-        .map(|((run, model), points)| Series {
-            color: color(&model),
-            dash: DASHES[run % DASHES.len()],
-            marker: run,
-            points,
-        })
-        .collect();
-    let keys = chart_keys(c, g, color);
+    if series.is_empty() {
+        return format!("<p class=\"skipped\">No positive values to chart.</p>{below}");
+    }
+    if !not_drawn.is_empty() {
+        let _ = write!(below, "<p class=\"skipped\">Not drawn (value ≤ 0): {}.</p>", esc(&not_drawn.join(", ")));
+    }
+    let series = series.into_iter().map(|((run, m), points)| Series { color: color_of(colors, m), style: run, points });
+    // Colours are models; with several runs, dash patterns are runs.
+    let mut keys: Vec<Key> =
+        g.models().into_iter().map(|m| Key { color: color_of(colors, m), text: m.into(), ..Key::default() }).collect();
+    if multi {
+        for (i, r) in c.runs.iter().enumerate() {
+            // The run part of `machine/run` (the machine is in the runs table), its last 30 characters at most.
+            let name: Vec<char> = r.label.rsplit('/').next().unwrap_or(&r.label).chars().collect();
+            let name = match name.len() {
+                0..=30 => name.iter().collect(),
+                _ => format!("…{}", name[name.len() - 29..].iter().collect::<String>()),
+            };
+            let (text, title) = (format!("{}: {name}", r.letter), Some(r.label.clone()));
+            keys.push(Key { color: "#333".into(), style: Some(i), text, title, space_above: i == 0, ..Key::default() });
+        }
+    }
     let chart = LogLog {
-        x,
-        measures: g.group.measures,
+        x: g.group.axis,
+        measures,
         y_label: format!("{} (log scale)", g.group.short_unit()),
-        aria: format!("{} per task against {}, log-log", g.group.name, g.group.axis.letter()),
+        aria: format!("{} per task against {x}, log-log", g.group.name),
         legend_width: 290.0,
-        series,
+        series: series.collect(),
         keys,
         header: Vec::new(),
         footer: Vec::new(),
     };
-    let mut s = chart.svg();
-    s.push_str(&zero_line.unwrap_or_default());
-    if !not_drawn.is_empty() {
-        let _ = write!(s, "<p class=\"skipped\">Not drawn (value ≤ 0): {}.</p>", esc(&not_drawn.join(", ")));
-    }
-    s
-}
-
-/// The group chart's legend: colours are models; with several runs, dash patterns are runs.
-fn chart_keys(c: &Table, g: &GroupTable, color: impl Fn(&str) -> String) -> Vec<Key> {
-    let mut keys: Vec<Key> =
-        g.models().into_iter().map(|m| Key { color: color(m), text: m.to_string(), ..Key::default() }).collect();
-    if c.runs.len() > 1 {
-        keys.extend(c.runs.iter().enumerate().map(|(i, r)| Key {
-            color: "#333".into(),
-            dash: DASHES[i % DASHES.len()],
-            marker: Some(i),
-            text: format!("{}: {}", r.letter, ellipsize(&run_name(&r.label), 30)),
-            title: Some(r.label.clone()),
-            space_above: i == 0,
-            ..Key::default()
-        }));
-    }
-    keys
-}
-
-/// The run part of `machine/run`: the machine is in the runs table.
-fn run_name(label: &str) -> String {
-    label.rsplit('/').next().unwrap_or(label).to_string()
-}
-
-fn ellipsize(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("…{}", s.chars().skip(s.chars().count() - (max - 1)).collect::<String>())
-    }
+    chart.svg() + &below
 }
