@@ -11,6 +11,7 @@ use super::format::{figure, power_of_ten as n_text, thousands, times};
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
 use super::table::{Cell, Table, FLAG_MARK};
+use super::text::marked;
 use crate::catalogue::{HEAP, KERNEL, RSS, SPAWN, STATE_HEAP, STATE_RSS};
 use crate::files::relative_to;
 
@@ -104,8 +105,7 @@ fn largest_n(t: &Table, group: &str, model: Option<&str>) -> Option<usize> {
 
 /// `8,773 B`, `170 ns`, `12.5 ns`; with the table's mark when the cell's samples describe it poorly.
 fn amount(c: &Cell, unit: &str) -> String {
-    let flag = if c.flagged() { format!(" {FLAG_MARK}") } else { String::new() };
-    format!("{} {unit}{flag}", figure(c.value()))
+    marked(format!("{} {unit}", figure(c.value())), c)
 }
 
 /// `197 B of RSS + 12,000 B of kernel memory` (`197 B + 12,000 B` when not `long`); the kernel's share where

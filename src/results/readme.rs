@@ -15,8 +15,8 @@ use super::format::number;
 use super::noise::MEAN_MEDIAN_LIMIT;
 use super::run::Run;
 use super::stability::{self, Stability};
-use super::table::{self, Cell, GroupTable, Table, FLAG_MARK};
-use super::text;
+use super::table::{self, GroupTable, Table, FLAG_MARK};
+use super::text::{self, marked};
 use crate::catalogue::{Axis, Measures, KERNEL};
 use crate::files::{relative_to, write_atomic};
 
@@ -194,7 +194,7 @@ fn pivot<R: Ord, C: Ord>(
 ) -> Grid<R, C> {
     let mut grid = Grid::new();
     for g in groups {
-        let cells = g.cells_of(0).map(|(r, c)| (&r.model, r.x, cell_text(c, g.group.measures)));
+        let cells = g.cells_of(0).map(|(r, c)| (&r.model, r.x, marked(number(c.value(), g.group.measures), c)));
         let skips = g.skipped_in(0).map(|s| (&s.model, s.n, "skipped".to_string()));
         for (model, x, text) in cells.chain(skips) {
             let (row, column) = at(g, (t.rank(model), model.clone()), x);
@@ -202,16 +202,6 @@ fn pivot<R: Ord, C: Ord>(
         }
     }
     grid
-}
-
-/// `1,234`, with [`FLAG_MARK`] when one number describes the cell poorly.
-fn cell_text(c: &Cell, measures: Measures) -> String {
-    let n = number(c.value(), measures);
-    if c.flagged() {
-        format!("{n} {FLAG_MARK}")
-    } else {
-        n
-    }
 }
 
 /// A Markdown table of `grid`: model and N (its row's `label`), then a cell per column (`—` where none).

@@ -56,10 +56,6 @@ fn symmetric(c: &Cell) -> f64 {
     r.max(1.0 / r)
 }
 
-fn marked(c: &Cell) -> bool {
-    c.real == Some(true)
-}
-
 /// The section's Markdown (without the markers), under the generated line `command`.
 pub fn section(s: &Stability, command: &str) -> Result<String> {
     let rule = DiffRule::default();
@@ -88,7 +84,7 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
             let mut worst = cells.clone();
             worst.sort_by(|a, b| symmetric(b).total_cmp(&symmetric(a)).then(a.id.cmp(&b.id)));
             let worst: Vec<String> = worst.iter().take(3).map(|c| format!("{:.2}× ({})", symmetric(c), c.id)).collect();
-            let marks = cells.iter().filter(|c| marked(c)).count().to_string();
+            let marks = cells.iter().filter(|c| c.real == Some(true)).count().to_string();
             let title = format!("{title} ({})", cells.len());
             vec![title, within(cells, 1.15), within(cells, 1.25), marks, worst.join(", ")]
         })
@@ -111,8 +107,11 @@ fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
         shared(&t).into_iter().flat_map(|(_, m, cells)| cells.into_iter().map(move |c| (m, c))).collect();
     let past_floor = |(m, c): &&(Measures, &Cell)| symmetric(c) > 1.0 + rule.min_effect_for(*m);
     let moved: Vec<&Cell> = cells.iter().filter(past_floor).map(|(_, c)| *c).collect();
-    let missed: Vec<String> =
-        moved.iter().filter(|c| !marked(c)).map(|c| format!("{} ({:.2}×)", c.id, c.ratio.unwrap_or(1.0))).collect();
+    let missed: Vec<String> = moved
+        .iter()
+        .filter(|c| c.real != Some(true))
+        .map(|c| format!("{} ({:.2}×)", c.id, c.ratio.unwrap_or(1.0)))
+        .collect();
     let mut s = format!(
         "`{}` against `{}`: {} of the {} cells they share differ by more than the floor, and `compare` marks \
          {} of them",
@@ -129,7 +128,7 @@ fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
             missed.join(", ")
         );
     }
-    let extra = cells.iter().filter(|p| marked(p.1) && !past_floor(p)).count();
+    let extra = cells.iter().filter(|p| p.1.real == Some(true) && !past_floor(p)).count();
     let _ = writeln!(s, "; it marks {extra} cell(s) that moved less.\n");
     Ok(s)
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use super::format::{half_width_pct, human, md_escape};
-use super::table::{ratio_cell, tasks_line, GroupTable, Row, Table, FLAG_MARK};
+use super::table::{ratio_cell, tasks_line, Cell, GroupTable, Row, Table, FLAG_MARK};
 use crate::catalogue::Measures;
 
 /// Output formats of `taskbench compare`.
@@ -119,18 +119,9 @@ fn row_cells(row: &Row, measures: Measures, aligned: bool) -> Vec<String> {
     let mut out = vec![row.model.clone(), row.x.to_string()];
     let pad = |s: String, marked: bool| if aligned && !marked { format!("{s}  ") } else { s };
     for (i, cell) in row.cells.iter().enumerate() {
-        out.push(match cell {
-            Some(c) => {
-                let v =
-                    format!("{} ±{}%", human(c.value(), measures), half_width_pct(c.per_task.relative_half_width()));
-                if c.flagged() {
-                    format!("{v} {FLAG_MARK}")
-                } else {
-                    pad(v, false)
-                }
-            }
-            None => "—".to_string(),
-        });
+        let value =
+            |c: &Cell| format!("{} ±{}%", human(c.value(), measures), half_width_pct(c.per_task.relative_half_width()));
+        out.push(cell.as_ref().map_or("—".to_string(), |c| marked(pad(value(c), c.flagged()), c)));
         if i > 0 {
             out.push(
                 cell.as_ref()
@@ -139,6 +130,16 @@ fn row_cells(row: &Row, measures: Measures, aligned: bool) -> Vec<String> {
         }
     }
     out
+}
+
+/// `s`, with [`FLAG_MARK`] when the cell's samples split into two clusters or its mean and median differ:
+/// one number describes it poorly.
+pub(super) fn marked(s: String, c: &Cell) -> String {
+    if c.flagged() {
+        format!("{s} {FLAG_MARK}")
+    } else {
+        s
+    }
 }
 
 /// A table: the columns in `right` are right-aligned (padded in text, `---:` in Markdown).
