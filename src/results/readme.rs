@@ -144,13 +144,10 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     by_kind.sort_by_key(|g| {
         [Measures::Bytes, Measures::Time, Measures::Instructions].iter().position(|m| *m == g.group.measures)
     });
+    let mut columns: Vec<(&str, String)> = by_kind.iter().map(|g| (g.group.name, g.group.column.to_string())).collect();
     let totals = t.totals(0);
-    let mut columns = Vec::new();
-    for g in by_kind {
-        columns.push((g.group.name, g.group.column.to_string()));
-        if g.group.name == KERNEL.name && !totals.is_empty() {
-            columns.push((TOTAL, TOTAL.to_string()));
-        }
+    if let Some(kernel) = columns.iter().position(|(c, _)| *c == KERNEL.name).filter(|_| !totals.is_empty()) {
+        columns.insert(kernel + 1, (TOTAL, TOTAL.to_string()));
     }
     for total in totals {
         let row = grid.entry(((t.rank(&total.model), total.model.clone()), total.n)).or_default();
