@@ -3,12 +3,11 @@
 //! - `critcmp`: the JSON that `critcmp --export` writes, so `critcmp a.json b.json` compares saved runs from
 //!   different machines. critcmp reads every value as nanoseconds per iteration, so only the time groups
 //!   (unit `ns`: `spawn`, `spawn_cold`, `spawn_join`, `spawn_join_cold`; one iteration = N tasks) are
-//!   exported; the memory groups would be shown as times. Built from the Criterion files copied into the run folder, passed through unchanged.
+//!   exported; the memory groups would be shown as times. Criterion's files in the run folder pass through
+//!   unchanged.
 //! - `bencher`: libtest's `test NAME ... bench: X ns/iter (+/- Y)` lines, the format Criterion prints with
 //!   `--output-format bencher` (median and standard deviation), for tools that track that format. Time
 //!   groups only, for the same reason.
-
-use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
@@ -28,26 +27,21 @@ pub enum ExportFormat {
 
 /// The run in `format`, and the groups left out (not in nanoseconds).
 pub fn export(run: &Run, format: ExportFormat, name: Option<&str>) -> Result<(String, Vec<String>)> {
-    let left_out: Vec<String> =
-        run.summary.groups.iter().filter(|g| !is_time(g)).map(|g| format!("{} ({})", g.group, g.unit)).collect();
+    let time = |g: &&GroupSummary| Group::find_or_unknown(&g.group, &g.unit).is_time();
+    let left_out =
+        run.summary.groups.iter().filter(|g| !time(g)).map(|g| format!("{} ({})", g.group, g.unit)).collect();
     let benches: Vec<_> = run.summary.benchmarks.iter().filter(|b| b.group().is_time()).collect();
     if benches.is_empty() {
         bail!("{}: no benchmark measured in nanoseconds to export", run.path.display());
     }
     let text = match format {
-        ExportFormat::Bencher => {
-            let mut s = String::new();
-            for b in benches {
-                let _ = writeln!(
-                    s,
-                    "test {} ... bench: {:>14} ns/iter (+/- {})",
-                    b.id,
-                    thousands(b.median.point),
-                    thousands(b.std_dev)
-                );
-            }
-            s
-        }
+        ExportFormat::Bencher => benches
+            .iter()
+            .map(|b| {
+                let (median, spread) = (thousands(b.median.point), thousands(b.std_dev));
+                format!("test {} ... bench: {median:>14} ns/iter (+/- {spread})\n", b.id)
+            })
+            .collect(),
         ExportFormat::Critcmp => {
             let baseline = name.map(str::to_string).unwrap_or_else(|| run.summary.run.clone());
             let mut map = Map::new();
@@ -56,26 +50,17 @@ pub fn export(run: &Run, format: ExportFormat, name: Option<&str>) -> Result<(St
                     bail!("{}: {} has no saved Criterion files; critcmp needs them", run.path.display(), b.id);
                 };
                 let dir = run.path.join(raw);
-                let info: Value = read_json(&dir.join("benchmark.json"))?;
-                let estimates: Value = read_json(&dir.join("estimates.json"))?;
+                let (info, estimates): (Value, Value) =
+                    (read_json(&dir.join("benchmark.json"))?, read_json(&dir.join("estimates.json"))?);
+                let fullname = format!("{baseline}/{}", b.id);
                 map.insert(
                     b.id.clone(),
-                    json!({
-                        "baseline": baseline,
-                        "fullname": format!("{baseline}/{}", b.id),
-                        "criterion_benchmark_v1": info,
-                        "criterion_estimates_v1": estimates,
-                    }),
+                    json!({ "baseline": baseline, "fullname": fullname,
+                    "criterion_benchmark_v1": info, "criterion_estimates_v1": estimates }),
                 );
             }
-            let mut s = serde_json::to_string_pretty(&json!({ "name": baseline, "benchmarks": map }))?;
-            s.push('\n');
-            s
+            serde_json::to_string_pretty(&json!({ "name": baseline, "benchmarks": map }))? + "\n"
         }
     };
     Ok((text, left_out))
-}
-
-fn is_time(g: &GroupSummary) -> bool {
-    Group::find_or_unknown(&g.group, &g.unit).is_time()
 }

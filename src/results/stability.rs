@@ -1,18 +1,18 @@
 //! The README's "How stable are these numbers" section, generated from a committed A/A pair (two runs of one
 //! build, back to back) and, optionally, an A/B run (the same build with one thing changed) that `compare`
 //! must tell apart. Nothing in it is typed: the counts, the worst cells and the rule's floors come from the
-//! runs and from [`DiffRule::default`].
-//!
-//! A ratio r between two runs counts as max(r, 1/r), so a cell that halves and one that doubles count alike.
-//! Cells are grouped by what they measure (warm time, cold time, bytes), from the catalogue.
+//! runs' [`Table`] and from [`DiffRule::default`]. A ratio r between two runs counts as max(r, 1/r), so a
+//! cell that halves and one that doubles count alike; cells are grouped by what they measure.
 
 use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
+use super::format::pct;
 use super::noise::DiffRule;
 use super::run::Run;
-use super::table::{self, Table};
+use super::table::{self, Cell, Table};
+use super::text;
 use crate::catalogue::{Measures, Temperature};
 
 pub const BEGIN: &str = "<!-- stability:begin -->";
@@ -26,66 +26,34 @@ pub struct Stability {
     pub ab: Option<Run>,
 }
 
-/// One cell present in both runs: its id and the ratio of the second run's median to the first's.
-struct Pair {
-    id: String,
-    ratio: f64,
-    marked: bool,
-    /// What the cell measures, for the minimum effect that applies to it.
-    measures: Measures,
+/// The table's rows: what their cells measure (warm or cold, where it matters).
+const KINDS: [(&str, Measures, Option<Temperature>); 4] = [
+    ("warm timing", Measures::Time, Some(Temperature::Warm)),
+    ("cold timing", Measures::Time, Some(Temperature::Cold)),
+    ("memory", Measures::Bytes, None),
+    ("instruction counts", Measures::Instructions, None),
+];
+
+/// Run B's cells where both runs have a value above zero, by kind: (title, measures, cells), none empty.
+fn shared(t: &Table) -> Vec<(&'static str, Measures, Vec<&Cell>)> {
+    let kinds = KINDS.into_iter().map(|(title, measures, temperature)| {
+        let groups = t
+            .groups
+            .iter()
+            .filter(move |g| g.group.measures == measures && temperature.is_none_or(|w| g.group.temperature == w));
+        let cells = groups.flat_map(|g| &g.rows).filter_map(|r| match (&r.cells[0], r.cells.get(1)?) {
+            (Some(a), Some(b)) if a.value() > 0.0 && b.value() > 0.0 => Some(b),
+            _ => None,
+        });
+        (title, measures, cells.collect::<Vec<_>>())
+    });
+    kinds.filter(|(_, _, cells)| !cells.is_empty()).collect()
 }
 
-impl Pair {
-    fn symmetric(&self) -> f64 {
-        self.ratio.max(1.0 / self.ratio)
-    }
-}
-
-/// The cells two runs share, grouped as (title, cells): warm time, cold time, memory.
-fn pairs(t: &Table) -> Vec<(&'static str, Vec<Pair>)> {
-    let kinds: [(&str, Measures, Option<Temperature>); 4] = [
-        ("warm timing", Measures::Time, Some(Temperature::Warm)),
-        ("cold timing", Measures::Time, Some(Temperature::Cold)),
-        ("memory", Measures::Bytes, None),
-        ("instruction counts", Measures::Instructions, None),
-    ];
-    kinds
-        .into_iter()
-        .map(|(title, measures, temperature)| {
-            let cells = t
-                .groups
-                .iter()
-                .filter(|g| g.group.measures == measures && temperature.is_none_or(|w| g.group.temperature == w))
-                .flat_map(|g| g.rows.iter())
-                .filter_map(|r| match (&r.cells[0], r.cells.get(1).and_then(Option::as_ref)) {
-                    (Some(a), Some(b)) if a.value() > 0.0 && b.value() > 0.0 => Some(Pair {
-                        id: b.id.clone(),
-                        ratio: b.value() / a.value(),
-                        marked: b.real == Some(true),
-                        measures,
-                    }),
-                    _ => None,
-                })
-                .collect();
-            (title, cells)
-        })
-        .filter(|(_, cells): &(_, Vec<Pair>)| !cells.is_empty())
-        .collect()
-}
-
-/// `1.80× (spawn/floor/1000000)`, the `k` largest symmetric ratios, largest first.
-fn worst(cells: &[Pair], k: usize) -> String {
-    let mut sorted: Vec<&Pair> = cells.iter().collect();
-    sorted.sort_by(|a, b| b.symmetric().total_cmp(&a.symmetric()).then(a.id.cmp(&b.id)));
-    sorted.iter().take(k).map(|p| format!("{:.2}× ({})", p.symmetric(), p.id)).collect::<Vec<_>>().join(", ")
-}
-
-fn within(cells: &[Pair], limit: f64) -> usize {
-    cells.iter().filter(|p| p.symmetric() <= limit).count()
-}
-
-fn pct(f: f64) -> String {
-    format!("{:.0}%", f * 100.0)
+/// max(r, 1/r), r being the cell's ratio to run A.
+fn symmetric(c: &Cell) -> f64 {
+    let r = c.ratio.unwrap_or(1.0);
+    r.max(1.0 / r)
 }
 
 /// The section's Markdown (without the markers), under the generated line `command`.
@@ -93,36 +61,35 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
     let rule = DiffRule::default();
     let [a, b] = &s.aa;
     let aa = table::read(&s.aa, &rule)?;
-    let groups = pairs(&aa);
-    if groups.is_empty() {
+    let kinds = shared(&aa);
+    if kinds.is_empty() {
         bail!("{} and {} share no cell with a value", a.path.display(), b.path.display());
     }
-    let mut out = String::new();
-    let _ = writeln!(out, "<!-- Generated by `{command}`; edit the runs or the generator, not this section. -->");
-    let _ = writeln!(
-        out,
-        "Two runs of one build, back to back on one machine (`{}` and `{}`), compared with `taskbench compare`. \
+    let mut out = format!(
+        "<!-- Generated by `{command}`; edit the runs or the generator, not this section. -->\n\
+         Two runs of one build, back to back on one machine (`{}` and `{}`), compared with `taskbench compare`. \
          `compare` marks a difference as real only when the samples are separated (two-sided Mann–Whitney U, \
          p < 0.01) and the medians differ by at least {} for time or {} for memory (the defaults; \
-         `--min-effect` changes them). A ratio r between the runs counts as max(r, 1/r).\n",
+         `--min-effect` changes them). A ratio r between the runs counts as max(r, 1/r).\n\n",
         a.path.display(),
         b.path.display(),
         pct(rule.time_min_effect),
         pct(rule.memory_min_effect)
     );
-    out.push_str("| cells | within 15% | within 25% | marked by `compare` | largest differences |\n");
-    out.push_str("|---|---:|---:|---:|---|\n");
-    for (title, cells) in &groups {
-        let marked = cells.iter().filter(|p| p.marked).count();
-        let _ = writeln!(
-            out,
-            "| {title} ({}) | {} | {} | {marked} | {} |",
-            cells.len(),
-            within(cells, 1.15),
-            within(cells, 1.25),
-            worst(cells, 3)
-        );
-    }
+    let header = ["cells", "within 15%", "within 25%", "marked by `compare`", "largest differences"].map(String::from);
+    let within = |cells: &[&Cell], limit: f64| cells.iter().filter(|c| symmetric(c) <= limit).count().to_string();
+    let rows: Vec<Vec<String>> = kinds
+        .iter()
+        .map(|(title, _, cells)| {
+            let mut worst = cells.clone();
+            worst.sort_by(|a, b| symmetric(b).total_cmp(&symmetric(a)).then(a.id.cmp(&b.id)));
+            let worst: Vec<String> = worst.iter().take(3).map(|c| format!("{:.2}× ({})", symmetric(c), c.id)).collect();
+            let marks = cells.iter().filter(|c| c.real == Some(true)).count().to_string();
+            let title = format!("{title} ({})", cells.len());
+            vec![title, within(cells, 1.15), within(cells, 1.25), marks, worst.join(", ")]
+        })
+        .collect();
+    text::table(&mut out, &header, &rows, 1..4, true);
     if let Some(ab) = &s.ab {
         out.push('\n');
         for reference in [a, b] {
@@ -136,20 +103,23 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
 /// marks, and the marks it gives to cells that did not.
 fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
     let t = table::read(&[reference.clone(), ab.clone()], rule)?;
-    let cells: Vec<Pair> = pairs(&t).into_iter().flat_map(|(_, c)| c).collect();
-    let past_floor = |p: &Pair| p.symmetric() > 1.0 + rule.min_effect_for(p.measures);
-    let moved: Vec<&Pair> = cells.iter().filter(|p| past_floor(p)).collect();
-    let caught = moved.iter().filter(|p| p.marked).count();
-    let missed: Vec<String> =
-        moved.iter().filter(|p| !p.marked).map(|p| format!("{} ({:.2}×)", p.id, p.ratio)).collect();
-    let extra = cells.iter().filter(|p| p.marked && !past_floor(p)).count();
+    let cells: Vec<(Measures, &Cell)> =
+        shared(&t).into_iter().flat_map(|(_, m, cells)| cells.into_iter().map(move |c| (m, c))).collect();
+    let past_floor = |(m, c): &&(Measures, &Cell)| symmetric(c) > 1.0 + rule.min_effect_for(*m);
+    let moved: Vec<&Cell> = cells.iter().filter(past_floor).map(|(_, c)| *c).collect();
+    let missed: Vec<String> = moved
+        .iter()
+        .filter(|c| c.real != Some(true))
+        .map(|c| format!("{} ({:.2}×)", c.id, c.ratio.unwrap_or(1.0)))
+        .collect();
     let mut s = format!(
         "`{}` against `{}`: {} of the {} cells they share differ by more than the floor, and `compare` marks \
-         {caught} of them",
+         {} of them",
         ab.path.display(),
         reference.path.display(),
         moved.len(),
         cells.len(),
+        moved.len() - missed.len()
     );
     if !missed.is_empty() {
         let _ = write!(
@@ -158,6 +128,7 @@ fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
             missed.join(", ")
         );
     }
+    let extra = cells.iter().filter(|p| p.1.real == Some(true) && !past_floor(p)).count();
     let _ = writeln!(s, "; it marks {extra} cell(s) that moved less.\n");
     Ok(s)
 }

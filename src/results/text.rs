@@ -1,12 +1,12 @@
-//! `taskbench compare`'s output: the [`Table`] as aligned text for a terminal or as Markdown to paste.
-//! One walk over the table; [`Format`] decides only how a heading, a table and a list item look.
+//! `taskbench compare`'s output: the [`Table`] as aligned text for a terminal or as Markdown to paste, in
+//! one walk; [`table`] writes every table of both, and the README's.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use super::format::{half_width_pct, human, md_escape};
-use super::noise::Interval;
-use super::table::{ratio_cell, tasks_line, GroupTable, Row, Table, FLAG_MARK};
-use crate::catalogue::{Group, Measures};
+use super::table::{ratio_cell, tasks_line, Cell, GroupTable, Row, Table, FLAG_MARK};
+use crate::catalogue::Measures;
 
 /// Output formats of `taskbench compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,60 +15,35 @@ pub enum Format {
     Markdown,
 }
 
-/// `253 ns ±1.2%`: the per-task value and half its confidence interval.
-pub fn value_cell(v: &Interval, measures: Measures) -> String {
-    format!("{} ±{}%", human(v.point, measures), half_width_pct(v.relative_half_width()))
-}
-
-/// One row's cells: model, N (or K), then each run's value (with [`FLAG_MARK`]) and each later run's ratio.
-/// `aligned` pads where a mark would be, so right-aligned numbers line up in text.
-fn row_cells(row: &Row, measures: Measures, aligned: bool) -> Vec<String> {
-    let mut out = vec![row.model.clone(), row.x.to_string()];
-    let pad = |s: String, marked: bool| if aligned && !marked { format!("{s}  ") } else { s };
-    for (i, cell) in row.cells.iter().enumerate() {
-        out.push(match cell {
-            Some(c) if c.flagged() => format!("{} {FLAG_MARK}", value_cell(&c.per_task, measures)),
-            Some(c) => pad(value_cell(&c.per_task, measures), false),
-            None => "—".to_string(),
-        });
-        if i > 0 {
-            out.push(match cell {
-                Some(c) => pad(ratio_cell(c), c.real == Some(true) || c.ratio.is_none()),
-                None => "-".to_string(),
-            });
-        }
-    }
-    out
-}
-
 /// Renders a comparison as aligned text or as Markdown to paste.
 pub fn render(c: &Table, format: Format) -> String {
     let md = format == Format::Markdown;
-    let mut out = String::new();
-    let o = &mut out;
-    let _ = writeln!(o, "{}", if md { "**Runs**\n" } else { "Runs" });
+    let mut o = String::from(if md { "**Runs**\n\n" } else { "Runs\n" });
     for r in &c.runs {
-        if md {
-            let _ = writeln!(o, "- **{}**: `{}`, saved {}: {}", r.letter, r.label, r.date, md_escape(&r.machine));
-            let _ = writeln!(o, "  - build: {}", md_escape(&r.builds.describe()));
+        let (machine, build) = (&r.machine, r.builds.describe());
+        let _ = if md {
+            let (machine, build) = (md_escape(machine), md_escape(&build));
+            writeln!(o, "- **{}**: `{}`, saved {}: {machine}\n  - build: {build}", r.letter, r.label, r.date)
         } else {
-            let _ = writeln!(o, "  {}  {}  ({}), saved {}", r.letter, r.label, r.path, r.date);
-            let _ = writeln!(o, "     {}", r.machine);
-            let _ = writeln!(o, "     build: {}", r.builds.describe());
-        }
+            writeln!(
+                o,
+                "  {}  {}  ({}), saved {}\n     {machine}\n     build: {build}",
+                r.letter, r.label, r.path, r.date
+            )
+        };
     }
-    let _ = writeln!(o);
+    o.push('\n');
     if c.runs.len() > 1 {
-        machine_and_configs(o, c, md);
+        machine_and_configs(&mut o, c, md);
     }
     for g in &c.groups {
-        group(o, c, g, md);
+        group(&mut o, c, g, md);
     }
     for (m, cav) in &c.caveats {
         let _ = if md { writeln!(o, "- Caveat, {m}: {}", md_escape(cav)) } else { writeln!(o, "Caveat, {m}: {cav}") };
     }
     let _ = writeln!(o, "{}{}", if md { "\n" } else { "" }, c.legend());
-    out
+    o
 }
 
 fn machine_and_configs(o: &mut String, c: &Table, md: bool) {
@@ -76,19 +51,17 @@ fn machine_and_configs(o: &mut String, c: &Table, md: bool) {
     if c.machine_diffs.is_empty() {
         let _ = writeln!(o, "{} none (same {}).", bold("Machine differences:"), c.same_fields());
     } else {
-        let _ = writeln!(
-            o,
-            "{}",
-            if md { "**Machine differences**\n" } else { "Machine differences (read these before the numbers)" }
-        );
+        let title =
+            if md { "**Machine differences**\n" } else { "Machine differences (read these before the numbers)" };
+        let _ = writeln!(o, "{title}");
         let header: Vec<String> =
             std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
         let rows: Vec<Vec<String>> =
             c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
-        table(o, &header, &rows, usize::MAX, md);
+        table(o, &header, &rows, 0..0, md);
         let _ = writeln!(o, "{}The same in every run: {}.", if md { "\n" } else { "  " }, c.same_fields());
     }
-    let _ = writeln!(o);
+    o.push('\n');
     if c.config_diffs.is_empty() {
         return;
     }
@@ -104,30 +77,30 @@ fn machine_and_configs(o: &mut String, c: &Table, md: bool) {
             }
         }
     }
-    let _ = writeln!(o);
+    o.push('\n');
 }
 
 fn group(o: &mut String, c: &Table, g: &GroupTable, md: bool) {
-    let Group { name, measures, .. } = g.group;
-    if md {
-        let _ = writeln!(o, "**{name}** ({}): {}\n", g.group.short_unit(), md_escape(&g.value_is));
+    let (name, unit) = (g.group.name, g.group.short_unit());
+    let _ = if md {
+        writeln!(o, "**{name}** ({unit}): {}\n", md_escape(&g.value_is))
     } else {
-        let _ = writeln!(o, "{name} ({}): {}", g.group.short_unit(), g.value_is);
-    }
+        writeln!(o, "{name} ({unit}): {}", g.value_is)
+    };
     let mut header = vec!["model".to_string(), g.group.axis.letter().to_string()];
     for (i, r) in c.runs.iter().enumerate() {
-        header.push(format!("{} ({})", r.letter, g.group.short_unit()));
+        header.push(format!("{} ({unit})", r.letter));
         if i > 0 {
             header.push(format!("{}/A", r.letter));
         }
     }
-    let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, measures, !md)).collect();
-    table(o, &header, &rows, 1, md);
+    let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, g.group.measures, !md)).collect();
+    table(o, &header, &rows, 1..usize::MAX, md);
     if let Some(line) = tasks_line(g) {
         let _ = writeln!(o, "{}{line}", if md { "\n" } else { "  " });
     }
     if md && !g.skipped.is_empty() {
-        let _ = writeln!(o);
+        o.push('\n');
     }
     for (who, s) in &g.skipped {
         let _ = if md {
@@ -136,16 +109,45 @@ fn group(o: &mut String, c: &Table, g: &GroupTable, md: bool) {
             writeln!(o, "  skipped{}: {}: {}", c.in_runs(who), s.id, s.reason)
         };
     }
-    let _ = writeln!(o);
+    o.push('\n');
 }
 
-/// A table: columns from `right_from` on are right-aligned (padded in text, `---:` in Markdown).
-fn table(o: &mut String, header: &[String], rows: &[Vec<String>], right_from: usize, md: bool) {
+/// One row's cells: model, N (or K), then each run's value (`253 ns ±1.2%`: the median and half its
+/// interval, with [`FLAG_MARK`]) and each later run's ratio. `aligned` pads where a mark would be, so
+/// right-aligned numbers line up in text.
+fn row_cells(row: &Row, measures: Measures, aligned: bool) -> Vec<String> {
+    let mut out = vec![row.model.clone(), row.x.to_string()];
+    let pad = |s: String, marked: bool| if aligned && !marked { format!("{s}  ") } else { s };
+    for (i, cell) in row.cells.iter().enumerate() {
+        let value =
+            |c: &Cell| format!("{} ±{}%", human(c.value(), measures), half_width_pct(c.per_task.relative_half_width()));
+        out.push(cell.as_ref().map_or("—".to_string(), |c| marked(pad(value(c), c.flagged()), c)));
+        if i > 0 {
+            out.push(
+                cell.as_ref()
+                    .map_or("-".to_string(), |c| pad(ratio_cell(c), c.real == Some(true) || c.ratio.is_none())),
+            );
+        }
+    }
+    out
+}
+
+/// `s`, with [`FLAG_MARK`] when the cell's samples split into two clusters or its mean and median differ:
+/// one number describes it poorly.
+pub(super) fn marked(s: String, c: &Cell) -> String {
+    if c.flagged() {
+        format!("{s} {FLAG_MARK}")
+    } else {
+        s
+    }
+}
+
+/// A table: the columns in `right` are right-aligned (padded in text, `---:` in Markdown).
+pub(super) fn table(o: &mut String, header: &[String], rows: &[Vec<String>], right: Range<usize>, md: bool) {
     if md {
         let line = |cells: &[String]| cells.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | ");
-        let _ = writeln!(o, "| {} |", line(header));
-        let align: Vec<&str> = (0..header.len()).map(|i| if i >= right_from { "---:" } else { "---" }).collect();
-        let _ = writeln!(o, "|{}|", align.join("|"));
+        let align: Vec<&str> = (0..header.len()).map(|i| if right.contains(&i) { "---:" } else { "---" }).collect();
+        let _ = writeln!(o, "| {} |\n|{}|", line(header), align.join("|"));
         for r in rows {
             let _ = writeln!(o, "| {} |", line(r));
         }
@@ -162,7 +164,7 @@ fn table(o: &mut String, header: &[String], rows: &[Vec<String>], right_from: us
         let mut s = String::from(" ");
         for (i, c) in cells.iter().enumerate() {
             let pad = " ".repeat(w[i] - width(c));
-            let _ = if i >= right_from { write!(s, "  {pad}{c}") } else { write!(s, "  {c}{pad}") };
+            let _ = if right.contains(&i) { write!(s, "  {pad}{c}") } else { write!(s, "  {c}{pad}") };
         }
         let _ = writeln!(o, "{}", s.trim_end());
     }
