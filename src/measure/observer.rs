@@ -181,3 +181,42 @@ impl Observer for MemoryObserver {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    /// A model's own figures, logging the order in which they are asked for.
+    struct Logged<'a> {
+        log: &'a RefCell<Vec<&'static str>>,
+        bytes: u64,
+    }
+
+    impl MemorySource for Logged<'_> {
+        fn heap_bytes(&self) -> Option<u64> {
+            self.log.borrow_mut().push("heap");
+            Some(self.bytes)
+        }
+        fn stack_bytes(&self) -> Option<u64> {
+            self.log.borrow_mut().push("stacks");
+            Some(2 * self.bytes)
+        }
+    }
+
+    /// Fails on: the heap's baseline read before another figure's (a reader that allocates would then count
+    /// in the heap's window), its second reading after another's, a figure read twice or into another kind.
+    #[test]
+    fn several_figures_are_read_in_one_run_with_the_heap_nearest_the_spawns() {
+        let log = RefCell::new(Vec::new());
+        let mut readings = Readings::of(&[MemoryKind::Heap, MemoryKind::RuntimeStacks]);
+        readings.before_spawn(&Logged { log: &log, bytes: 1000 }).unwrap();
+        readings.all_parked(&Logged { log: &log, bytes: 3000 }).unwrap();
+        // The first "stacks" asks whether the runtime has a stack figure at all.
+        assert_eq!(*log.borrow(), ["stacks", "stacks", "heap", "heap", "stacks"]);
+        assert_eq!(readings.get(MemoryKind::Heap).unwrap().per_task(10).unwrap(), 200.0);
+        assert_eq!(readings.get(MemoryKind::RuntimeStacks).unwrap().per_task(10).unwrap(), 400.0);
+        assert!(readings.get(MemoryKind::Rss).is_none());
+    }
+}
