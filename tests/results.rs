@@ -1404,6 +1404,20 @@ fn a_run_from_two_builds_is_reported_as_mixed_naming_the_cells() {
     assert!(out.contains("the cells come from more than one build: 2 builds"), "{out}");
 }
 
+/// Fails on: a probe's build, which measured every cell of its rows, named cell by cell (hundreds of ids on
+/// one line) instead of by its rows, or the other build not said to be the rest.
+#[test]
+fn a_probes_build_is_named_by_its_rows() {
+    let f = fixture(1.0, 0.01);
+    stamp_records(&f, |c| build(if c.model == "goroutine" { "bbbbbbbbbbbbbbbb" } else { "aaaaaaaaaaaaaaaa" }));
+    let saved = run::save(&opts(&f, "probe-rows"), fake_machine("m", "6.8.0")).unwrap();
+    let line = saved.mixed_builds.expect("two builds are named");
+    let goroutine_cells =
+        run::load(&saved.path).unwrap().summary.benchmarks.iter().filter(|b| b.model == "goroutine").count();
+    assert!(line.contains(&format!("measured every cell of goroutine ({goroutine_cells} cells)")), "{line}");
+    assert!(line.contains("measured every cell but those of goroutine ("), "{line}");
+}
+
 /// Fails on: an old run (no build in its cells) claiming a measuring build, or not saying where its commit
 /// comes from.
 #[test]

@@ -5,6 +5,7 @@
 //! existing run is replaced only with `force`, and then by two renames, so a crash leaves either the old run
 //! or the new one.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -205,6 +206,17 @@ fn one_line(build: &Option<Build>) -> String {
 /// `ids` in few words: a group whose every cell is in `ids` by its name (`spawn (all 12 cells)`), the others
 /// by their ids.
 fn cells(ids: &[String], all: &[&str]) -> String {
+    // A probe's build measures every cell of its rows: named by rows, from either side.
+    let model_of = |id: &str| id.split('/').nth(1).unwrap_or(id).to_string();
+    let mine: BTreeSet<String> = ids.iter().map(|id| model_of(id)).collect();
+    let others: BTreeSet<String> = all.iter().map(|id| model_of(id)).filter(|m| !mine.contains(m)).collect();
+    let of = |models: &BTreeSet<String>| all.iter().filter(|id| models.contains(&model_of(id))).count();
+    if of(&mine) == ids.len() && mine.len() <= 3 {
+        return format!("every cell of {} ({} cells)", Vec::from_iter(mine).join(", "), ids.len());
+    }
+    if of(&mine) == ids.len() && (1..=3).contains(&others.len()) {
+        return format!("every cell but those of {} ({} cells)", Vec::from_iter(others).join(", "), ids.len());
+    }
     let group_of = |id: &str| id.split('/').next().unwrap_or(id).to_string();
     let mut groups: Vec<String> = ids.iter().map(|id| group_of(id)).collect();
     groups.dedup();
