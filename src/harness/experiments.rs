@@ -48,9 +48,7 @@ fn kernel_attempts(model: &'static dyn TaskModel, n: usize, first: usize, note: 
                 attempt += 1;
             }
             Ok(per_task) => {
-                if let Some(g) = observer.kernel_growth().filter(|g| g.stacks_from != StacksFrom::MachineWide) {
-                    note(&format!("{}/{n}: {}", model.name(), g.stacks_from));
-                }
+                note_stacks_source(model, n, &observer, &note);
                 return Ok(per_task);
             }
             result => return result,
@@ -101,9 +99,7 @@ fn shared(model: &'static dyn TaskModel, n: usize, hold: Option<usize>, kind: Me
                 kernel_attempts(model, n, 2, note)
             }
             result => {
-                if let Some(g) = observer.kernel_growth().filter(|g| g.stacks_from != StacksFrom::MachineWide) {
-                    note(&format!("{}/{n}: {}", model.name(), g.stacks_from));
-                }
+                note_stacks_source(model, n, observer, &note);
                 result
             }
         };
@@ -118,18 +114,19 @@ fn shared(model: &'static dyn TaskModel, n: usize, hold: Option<usize>, kind: Me
     own.ok_or_else(|| anyhow::anyhow!("{} has no {} figure", model.name(), kind.name()))
 }
 
-/// One state-group iteration: a parked run of the N tasks the parent chose for the row
-/// ([`cell::requested_tasks`]), each holding `k` bytes, read as [`memory_holding`] reads it.
-pub fn state_memory(model: &'static dyn TaskModel, k: usize, kind: MemoryKind) -> Result<f64> {
-    memory_holding(model, cell::requested_tasks()?, k, kind)
-}
-
 /// A parked run of `n` tasks each holding `k` bytes ([`TaskModel::run_holding`]), read by a
 /// [`MemoryObserver`], as bytes per task.
 pub fn memory_holding(model: &dyn TaskModel, n: usize, k: usize, kind: MemoryKind) -> Result<f64> {
     let mut observer = MemoryObserver::new(kind);
     model.run_holding(n, k, &mut observer)?;
     observer.per_task(n)
+}
+
+/// Notes a kernel reading whose stacks were not read machine-wide (see `measure::kernel`).
+fn note_stacks_source(model: &dyn TaskModel, n: usize, observer: &MemoryObserver, note: &impl Fn(&str)) {
+    if let Some(g) = observer.kernel_growth().filter(|g| g.stacks_from != StacksFrom::MachineWide) {
+        note(&format!("{}/{n}: {}", model.name(), g.stacks_from));
+    }
 }
 
 /// Readings of the kernel's share a cell may discard (see [`memory_per_task`]).
