@@ -44,6 +44,16 @@ pub enum Temperature {
     Cold,
 }
 
+/// What one per-task value counts: a task (the spawn and memory groups), or one event of the switch groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Per {
+    Task,
+    /// One hand-off round a ring: a wake of a waiting task and the switch to it.
+    HandOff,
+    /// One yield of a task to its scheduler.
+    Yield,
+}
+
 /// One benchmark group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Group {
@@ -52,6 +62,10 @@ pub struct Group {
     pub measures: Measures,
     pub axis: Axis,
     pub temperature: Temperature,
+    /// What the per-task value (Criterion's value divided by N) counts.
+    pub per: Per,
+    /// The N values measured when `TASKBENCH_N` is not set; `None`: the harness's default.
+    pub default_n: Option<&'static [usize]>,
     /// The README table's column header.
     pub column: &'static str,
     /// What one value is, in words (goes into the records and the reports).
@@ -59,14 +73,32 @@ pub struct Group {
 }
 
 /// Every group, in the order listings show them: time first, then memory, then the state a task holds.
-pub const GROUPS: &[Group] =
-    &[SPAWN, SPAWN_COLD, SPAWN_JOIN, SPAWN_JOIN_COLD, SPAWN_INSTRUCTIONS, HEAP, RSS, KERNEL, STATE_HEAP, STATE_RSS];
+pub const GROUPS: &[Group] = &[
+    SPAWN,
+    SPAWN_COLD,
+    SPAWN_JOIN,
+    SPAWN_JOIN_COLD,
+    SPAWN_INSTRUCTIONS,
+    HANDOFF,
+    YIELD,
+    HEAP,
+    RSS,
+    KERNEL,
+    STATE_HEAP,
+    STATE_RSS,
+];
+
+/// The switch groups' N: two tasks (the switch alone, everything in cache), then rings and crowds where each
+/// wake reaches a task that has gone cold in cache.
+pub const SWITCH_N: &[usize] = &[2, 1_000, 100_000];
 
 pub const SPAWN: Group = Group {
     name: "spawn",
     measures: Measures::Time,
     axis: Axis::N,
     temperature: Temperature::Warm,
+    per: Per::Task,
+    default_n: None,
     column: "spawn ns/task",
     value_is: "time of the spawn loop for N parked tasks, warm (after two untimed iterations in the same process)",
 };
@@ -76,6 +108,8 @@ pub const SPAWN_COLD: Group = Group {
     measures: Measures::Time,
     axis: Axis::N,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "spawn cold",
     value_is: "time of the spawn loop for the first N parked tasks in a fresh process",
 };
@@ -85,6 +119,8 @@ pub const SPAWN_JOIN: Group = Group {
     measures: Measures::Time,
     axis: Axis::N,
     temperature: Temperature::Warm,
+    per: Per::Task,
+    default_n: None,
     column: "spawn+join",
     value_is: "time to spawn N trivial tasks and wait until all have run, warm",
 };
@@ -94,6 +130,8 @@ pub const SPAWN_JOIN_COLD: Group = Group {
     measures: Measures::Time,
     axis: Axis::N,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "spawn+join cold",
     value_is: "time to spawn the first N trivial tasks in a fresh process and wait until all have run",
 };
@@ -103,9 +141,34 @@ pub const SPAWN_INSTRUCTIONS: Group = Group {
     measures: Measures::Instructions,
     axis: Axis::N,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "spawn instr/task",
     value_is: "instructions the spawning thread executes in the spawn loop, per task (callgrind), for the first N \
                parked tasks in a fresh process",
+};
+
+pub const HANDOFF: Group = Group {
+    name: "handoff",
+    measures: Measures::Time,
+    axis: Axis::N,
+    temperature: Temperature::Warm,
+    per: Per::HandOff,
+    default_n: Some(SWITCH_N),
+    column: "hand-off ns",
+    value_is: "time of N hand-offs (one lap of a ring of N tasks: each wakes the next and waits), warm; per \
+               hand-off: the value / N",
+};
+
+pub const YIELD: Group = Group {
+    name: "yield",
+    measures: Measures::Time,
+    axis: Axis::N,
+    temperature: Temperature::Warm,
+    per: Per::Yield,
+    default_n: Some(SWITCH_N),
+    column: "yield ns",
+    value_is: "time of N yields (each of N tasks yields to its scheduler once), warm; per yield: the value / N",
 };
 
 pub const HEAP: Group = Group {
@@ -113,6 +176,8 @@ pub const HEAP: Group = Group {
     measures: Measures::Bytes,
     axis: Axis::N,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "heap B/task",
     value_is: "live heap bytes per task with all N tasks parked",
 };
@@ -122,6 +187,8 @@ pub const RSS: Group = Group {
     measures: Measures::Bytes,
     axis: Axis::N,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "RSS B/task",
     value_is: "resident bytes per task with all N tasks parked",
 };
@@ -131,6 +198,8 @@ pub const KERNEL: Group = Group {
     measures: Measures::Bytes,
     axis: Axis::N,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "kernel B/task",
     value_is: "kernel stack and page-table bytes per task (machine-wide /proc/meminfo) with all N tasks parked",
 };
@@ -140,6 +209,8 @@ pub const STATE_HEAP: Group = Group {
     measures: Measures::Bytes,
     axis: Axis::K,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "heap B/task",
     value_is: "live heap bytes per task with N tasks parked, each holding K bytes (the id's last part is K; N is \
                the model's, in its configuration)",
@@ -150,6 +221,8 @@ pub const STATE_RSS: Group = Group {
     measures: Measures::Bytes,
     axis: Axis::K,
     temperature: Temperature::Cold,
+    per: Per::Task,
+    default_n: None,
     column: "RSS B/task",
     value_is: "resident bytes per task with N tasks parked, each holding K bytes (the id's last part is K; N is \
                the model's, in its configuration)",
@@ -172,7 +245,16 @@ impl Group {
             Measures::Time
         };
         let name: &'static str = Box::leak(name.to_string().into_boxed_str());
-        Group { name, measures, axis: Axis::N, temperature: Temperature::Warm, column: name, value_is: "" }
+        Group {
+            name,
+            measures,
+            axis: Axis::N,
+            temperature: Temperature::Warm,
+            per: Per::Task,
+            default_n: None,
+            column: name,
+            value_is: "",
+        }
     }
 
     /// The entry for `name`, or [`Group::unknown`] from the unit a run recorded for it.
@@ -194,21 +276,29 @@ impl Group {
         }
     }
 
-    /// The unit of a value per task: `ns/task` or `bytes/task`.
+    /// The unit of a value per task: `ns/task` (`ns/hand-off`, `ns/yield`) or `bytes/task`.
     pub fn per_task_unit(&self) -> &'static str {
         match self.measures {
-            Measures::Time => "ns/task",
+            Measures::Time => self.ns_per(),
             Measures::Bytes => "bytes/task",
             Measures::Instructions => "instructions/task",
         }
     }
 
-    /// The short per-task unit people read: `ns/task` or `B/task`.
+    /// The short per-task unit people read: `ns/task` (`ns/hand-off`, `ns/yield`) or `B/task`.
     pub fn short_unit(&self) -> &'static str {
         match self.measures {
-            Measures::Time => "ns/task",
+            Measures::Time => self.ns_per(),
             Measures::Bytes => "B/task",
             Measures::Instructions => "instr/task",
+        }
+    }
+
+    fn ns_per(&self) -> &'static str {
+        match self.per {
+            Per::Task => "ns/task",
+            Per::HandOff => "ns/hand-off",
+            Per::Yield => "ns/yield",
         }
     }
 

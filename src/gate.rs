@@ -111,7 +111,12 @@ impl Tally {
 
     /// Counts one.
     pub fn add(&self) {
-        let now = self.count.fetch_add(1, Ordering::SeqCst) + 1;
+        self.add_many(1);
+    }
+
+    /// Counts `k`.
+    pub fn add_many(&self, k: usize) {
+        let now = self.count.fetch_add(k, Ordering::SeqCst) + k;
         if now >= self.awaited.load(Ordering::SeqCst) {
             self.reached_target.notify(usize::MAX);
         }

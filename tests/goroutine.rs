@@ -171,6 +171,23 @@ fn spawn_join_times_are_plausible_on_a_reused_probe() {
     }
 }
 
+/// Fails on: a Go ring that does not rotate in order, a yield count the probe does not check, or a reply this
+/// side reads wrong (the time is Go's clock: at least 1 ns per hand-off and within the call's wall time).
+#[test]
+fn switch_rings_and_yields_run_and_are_counted() {
+    if !go_present("switch_rings_and_yields_run_and_are_counted") {
+        return;
+    }
+    for (n, laps) in [(2, 500), (100, 3)] {
+        let wall = Instant::now();
+        let took = MODEL.run_handoff(n, laps).unwrap_or_else(|e| panic!("ring of {n}: {e:#}"));
+        assert_plausible("handoff", took, n * laps, wall.elapsed());
+    }
+    let wall = Instant::now();
+    let took = MODEL.run_yield(50, 20).unwrap();
+    assert_plausible("yield", took, 50 * 20, wall.elapsed());
+}
+
 #[test]
 fn seed_method_runs_every_goroutine() {
     if !go_present("seed_method_runs_every_goroutine") {

@@ -518,7 +518,7 @@ fn child_runs_a_group() {
     if std::env::var_os("TASKBENCH_MODELS_CHILD").is_none() {
         return;
     }
-    use taskbench::catalogue::{Axis, Group, Measures, Temperature};
+    use taskbench::catalogue::{Axis, Group, Measures, Per, Temperature};
     use taskbench::harness::criterion_setup::Runners;
     use taskbench::harness::{run_group, GroupSpec};
     const CHECK: Group = Group {
@@ -526,6 +526,8 @@ fn child_runs_a_group() {
         measures: Measures::Time,
         axis: Axis::N,
         temperature: Temperature::Warm,
+        per: Per::Task,
+        default_n: None,
         column: "",
         value_is: "nothing: this group stops or runs no cell",
     };

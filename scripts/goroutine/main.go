@@ -12,6 +12,14 @@
 //	release               -> joined finished=<n> held=<sum of every byte the goroutines held, read after release>
 //	abort                 -> aborted finished=<n>    (instead of spawn or release: ends the experiment)
 //	spawn_join N limit_ms=L -> spawn_join ns=<ns> finished=<n>
+//	handoff N laps=K limit_ms=L -> handoff ns=<ns> handoffs=<n> out_of_order=<n> finished=<n>
+//	yield N yields=K limit_ms=L -> yield ns=<ns> yields=<n> finished=<n>
+//
+// handoff: N goroutines in a ring, an unbuffered channel per link; each receives the token (the hand-off's
+// sequence number) K times and sends it on, and counts the token that did not reach it in ring order. Timed
+// from the first send, once every goroutine has started, until every one has finished. yield: N goroutines,
+// started and blocked on a gate, each call runtime.Gosched() K times once it closes; timed from the close
+// until every one has finished.
 //
 // A parked goroutine counts itself in `arrived` and then blocks receiving from a channel that `release`
 // closes. With hold=K (one of 0, 64, 512, 4096, 16384) each goroutine first fills a local [K]byte array with
@@ -149,6 +157,61 @@ func trivial() {
 	if atomic.AddInt64(&finished, 1) == target {
 		close(allDone)
 	}
+}
+
+// The ring of the handoff experiment: one unbuffered channel per link, the laps, and the counts.
+var (
+	links      []chan int
+	laps       int
+	handoffs   int64
+	outOfOrder int64
+	yields     int64
+)
+
+// link is the body of goroutine i of the ring.
+func link(i int) {
+	n := len(links)
+	arrive()
+	for lap := 0; lap < laps; lap++ {
+		s := <-links[i]
+		if s%n != i {
+			atomic.AddInt64(&outOfOrder, 1)
+		}
+		atomic.AddInt64(&handoffs, 1)
+		if s+1 < n*laps {
+			links[(i+1)%n] <- s + 1
+		}
+	}
+	done()
+}
+
+// yielder is the body of a yield goroutine: K calls to runtime.Gosched() once the gate closes.
+func yielder(k int) {
+	arrive()
+	<-gate
+	count := int64(0)
+	for y := 0; y < k; y++ {
+		runtime.Gosched()
+		count++
+	}
+	atomic.AddInt64(&yields, count)
+	done()
+}
+
+// parseSwitch reads `N <key>=K limit_ms=L` (limit optional, default 60 s).
+func parseSwitch(args []string, key string) (int, int, time.Duration, error) {
+	if len(args) < 2 {
+		return 0, 0, 0, fmt.Errorf("expected N %s=K [limit_ms=L]", key)
+	}
+	k, err := strconv.Atoi(strings.TrimPrefix(args[1], key+"="))
+	if err != nil || k < 1 || !strings.HasPrefix(args[1], key+"=") {
+		return 0, 0, 0, fmt.Errorf("bad %s %q", key, args[1])
+	}
+	n, limit, _, err := parse(append([]string{args[0]}, args[2:]...), false)
+	if err == nil && n < 1 {
+		err = fmt.Errorf("a count of at least 1 goroutine is needed")
+	}
+	return n, k, limit, err
 }
 
 var out = bufio.NewWriter(os.Stdout)
@@ -321,6 +384,57 @@ func serve() {
 				fatal("timed out after %v: %d of %d goroutines finished", limit, atomic.LoadInt64(&finished), n)
 			}
 			reply("spawn_join ns=%d finished=%d", elapsed.Nanoseconds(), atomic.LoadInt64(&finished))
+		case cmd == "handoff" && state == idle:
+			var err error
+			if n, laps, limit, err = parseSwitch(args, "laps"); err != nil || n < 2 {
+				reply("error handoff: a ring of at least 2 goroutines is needed (%v)", err)
+				continue
+			}
+			reset(n)
+			handoffs, outOfOrder = 0, 0
+			links = make([]chan int, n)
+			for i := range links {
+				links[i] = make(chan int)
+			}
+			for i := 0; i < n; i++ {
+				go link(i)
+			}
+			if !await(allArrived, limit) {
+				fatal("timed out after %v: %d of %d ring goroutines started", limit, atomic.LoadInt64(&arrived), n)
+			}
+			start := time.Now()
+			links[0] <- 0
+			ok := await(allDone, limit)
+			elapsed := time.Since(start)
+			if !ok {
+				fatal("timed out after %v: the ring stalled after %d hand-offs", limit, atomic.LoadInt64(&handoffs))
+			}
+			reply("handoff ns=%d handoffs=%d out_of_order=%d finished=%d", elapsed.Nanoseconds(),
+				atomic.LoadInt64(&handoffs), atomic.LoadInt64(&outOfOrder), atomic.LoadInt64(&finished))
+		case cmd == "yield" && state == idle:
+			var err error
+			var k int
+			if n, k, limit, err = parseSwitch(args, "yields"); err != nil {
+				reply("error yield: %v", err)
+				continue
+			}
+			reset(n)
+			yields = 0
+			for i := 0; i < n; i++ {
+				go yielder(k)
+			}
+			if !await(allArrived, limit) {
+				fatal("timed out after %v: %d of %d goroutines started", limit, atomic.LoadInt64(&arrived), n)
+			}
+			start := time.Now()
+			close(gate)
+			ok := await(allDone, limit)
+			elapsed := time.Since(start)
+			if !ok {
+				fatal("timed out after %v: %d of %d goroutines finished", limit, atomic.LoadInt64(&finished), n)
+			}
+			reply("yield ns=%d yields=%d finished=%d", elapsed.Nanoseconds(), atomic.LoadInt64(&yields),
+				atomic.LoadInt64(&finished))
 		case cmd == "seed":
 			reply("error seed runs in a fresh process: goroutine-probe seed N")
 		default:

@@ -6,7 +6,8 @@
 //! same bench process. Of that cell the parent knows the wall time it spent waiting for the cell's processes,
 //! the Criterion calls it made and the iterations they asked for; with the cell's [`Plan`] that gives the
 //! full iterations its processes ran (measured ones plus each process's untimed warm-up), hence the seconds
-//! per full iteration, process start-up included. That is scaled linearly by the ratio of N, and multiplied
+//! per full iteration, process start-up included. That is scaled linearly by the ratio of the work (N tasks, or
+//! the switch groups' hand-offs and yields, which stay at 10^4 up to N = 10^4), and multiplied
 //! by the full iterations the larger cell will run: the iterations Criterion plans (it times its one warm-up
 //! call and fits the samples into the measurement time, one iteration each at least) and the warm-ups of the
 //! processes serving them. Criterion's own analysis and report time (measured on the smaller cell) is added
@@ -26,6 +27,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::cell::{self, WARM_UP_ITERATIONS};
+use super::experiments::work_per_iteration;
 use super::say::say;
 use super::spec::GroupSpec;
 use crate::catalogue::Temperature;
@@ -79,6 +81,9 @@ pub fn budget_from_env() -> Result<Option<Duration>> {
 pub struct Plan {
     /// The number of tasks each iteration runs.
     pub n: usize,
+    /// What an iteration's time grows with: its tasks, or the switch groups' hand-offs or yields
+    /// ([`work_per_iteration`]).
+    pub work: usize,
     /// The last part of the cell's id: `n`, or in the state groups K ([`Plan::keyed_by`]).
     pub id_n: usize,
     pub temperature: Temperature,
@@ -97,6 +102,7 @@ impl Plan {
     pub fn new(spec: &GroupSpec, n: usize, samples: usize, measurement_time: Duration) -> Self {
         Plan {
             n,
+            work: work_per_iteration(spec.group, n),
             id_n: n,
             temperature: spec.temperature(),
             samples,
@@ -183,7 +189,7 @@ pub struct Estimate {
 
 /// The estimate of the cell `plan` describes, from a smaller cell of the same group and model.
 pub fn estimate(smaller: &CellTime, plan: &Plan) -> Estimate {
-    let per_iteration = smaller.seconds_per_iteration() * plan.n as f64 / smaller.plan.n.max(1) as f64;
+    let per_iteration = smaller.seconds_per_iteration() * plan.work as f64 / smaller.plan.work.max(1) as f64;
     let (calls, measured) = plan.criterion_calls(per_iteration);
     let iterations = plan.full_iterations(calls, measured);
     let criterion_own = smaller.wall.saturating_sub(smaller.in_processes).as_secs_f64();

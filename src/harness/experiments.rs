@@ -1,5 +1,5 @@
 //! The experiments a cell's process runs for one iteration, over any [`TaskModel`]: the spawn loop's time,
-//! spawn-and-join's time, and the bytes per task a [`MemoryObserver`] reads with all N tasks parked (with
+//! spawn-and-join's time, the time of a hand-off and of a yield (`models::switch`), and the bytes per task a [`MemoryObserver`] reads with all N tasks parked (with
 //! or without K bytes of state each). What each times or reads is said at each function.
 
 use std::time::Duration;
@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use super::cell;
 use super::say::say;
+use crate::catalogue::{Group, Per};
 use crate::measure::kernel::StacksFrom;
 use crate::measure::{instructions, MemoryKind, MemoryObserver, Readings};
 use crate::models::{self, TaskModel};
@@ -20,6 +21,46 @@ pub fn spawn_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
 /// One `spawn_join` iteration: spawning `n` trivial tasks and waiting until all have run (ns).
 pub fn spawn_join_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
     Ok(model.run_spawn_join(n)?.as_nanos() as f64)
+}
+
+/// Hand-offs or yields one switch iteration makes at least, so that a cell's figure stands clear of the
+/// clock's and the start's cost even at N = 2.
+pub const SWITCHES_PER_ITERATION: usize = 10_000;
+
+/// Laps of a ring of `n` tasks in one `handoff` iteration: [`SWITCHES_PER_ITERATION`] hand-offs, at least one
+/// lap.
+pub fn handoff_laps(n: usize) -> usize {
+    SWITCHES_PER_ITERATION.div_ceil(n.max(1))
+}
+
+/// Yields of each of `n` tasks in one `yield` iteration: [`SWITCHES_PER_ITERATION`] in all, and at least 10
+/// each, so that the gate's release of `n` tasks is a small part of the clock.
+pub fn yields_per_task(n: usize) -> usize {
+    SWITCHES_PER_ITERATION.div_ceil(n.max(1)).max(10)
+}
+
+/// What one iteration of `group` at `n` does, in the unit its time grows with: hand-offs or yields in the
+/// switch groups, tasks in every other (the cell budget scales its estimates by it).
+pub fn work_per_iteration(group: &Group, n: usize) -> usize {
+    match group.per {
+        Per::Task => n,
+        Per::HandOff => n * handoff_laps(n),
+        Per::Yield => n * yields_per_task(n),
+    }
+}
+
+/// One `handoff` iteration: [`handoff_laps`] laps round a ring of `n` tasks, as the time of one lap (`n`
+/// hand-offs, so that the value per task is the time per hand-off).
+pub fn handoff_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
+    let laps = handoff_laps(n);
+    Ok(model.run_handoff(n, laps)?.as_nanos() as f64 / laps as f64)
+}
+
+/// One `yield` iteration: `n` tasks each yielding [`yields_per_task`] times, as the time of `n` yields (one
+/// per task, so that the value per task is the time per yield).
+pub fn yield_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
+    let yields = yields_per_task(n);
+    Ok(model.run_yield(n, yields)?.as_nanos() as f64 / yields as f64)
 }
 
 /// One memory iteration: a parked run read by a [`MemoryObserver`], as bytes per task.

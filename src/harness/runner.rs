@@ -138,7 +138,7 @@ pub fn run_group_over<M: CellValue>(
         say(&format!("{e:#}"));
         std::process::exit(2);
     };
-    let n_values = n_values().unwrap_or_else(|e| fail(e));
+    let n_values = n_values(spec.group.default_n).unwrap_or_else(|e| fail(e));
     models::wait_limit_setting().unwrap_or_else(|e| fail(e));
     // Read here, before stderr goes through the filter: an exit while it does could lose the line.
     budget_from_env().unwrap_or_else(|e| fail(e));

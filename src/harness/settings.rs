@@ -36,11 +36,11 @@ pub fn parse_n_values(text: &str) -> Result<Vec<usize>> {
     Ok(out)
 }
 
-/// The N values for this run: `TASKBENCH_N` if set, else [`DEFAULT_N`].
-pub fn n_values() -> Result<Vec<usize>> {
+/// The N values for this run: `TASKBENCH_N` if set, else the group's own default, else [`DEFAULT_N`].
+pub fn n_values(group_default: Option<&[usize]>) -> Result<Vec<usize>> {
     match env_text("TASKBENCH_N")? {
         Some(text) => parse_n_values(&text),
-        None => Ok(DEFAULT_N.to_vec()),
+        None => Ok(group_default.unwrap_or(&DEFAULT_N).to_vec()),
     }
 }
 

@@ -49,4 +49,8 @@ impl Runtime for AsyncStd {
         });
         Ok(())
     }
+
+    fn yield_now() -> impl std::future::Future<Output = ()> + Send {
+        async_std::task::yield_now()
+    }
 }

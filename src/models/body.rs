@@ -11,6 +11,9 @@ use std::future::Future;
 use std::hint::black_box;
 use std::marker::PhantomData;
 
+use std::task::Waker;
+
+use super::switch::Baton;
 use crate::gate::{Rendezvous, Tally};
 
 /// A task's body, given by the harness.
@@ -30,6 +33,17 @@ pub trait ParkPoint: Copy + Send + Sync + 'static {
     fn park(self, rv: &Rendezvous);
     /// Releases every task parked here.
     fn release(self, rv: &Rendezvous);
+    /// Blocks until `baton` is passed, and takes it (the hand-off experiment, [`super::switch`]). Threads wait
+    /// on the baton's own notification; a model whose tasks must not block their worker parks its own way,
+    /// keeping what it needs for that across a task's waits in `waker`.
+    fn wait_for(self, baton: &Baton, waker: &mut Option<Waker>) {
+        let _ = waker;
+        baton.take_blocking();
+    }
+    /// Yields to the scheduler (the yield experiment): `sched_yield` for a thread.
+    fn yield_now(self) {
+        std::thread::yield_now();
+    }
 }
 
 /// The run's gate: every async task awaits it, and threads block on it.

@@ -10,6 +10,9 @@
 //! - `run_holding`: `run_parked` with every goroutine holding a `[K]byte` array on its stack, written before
 //!   it blocks and read after (the probe's `hold=K`), so its stack grows as Go grows stacks: by doubling.
 //! - `run_spawn_join`: the spawn loop plus the wait until every trivial goroutine has run, like the Rust side.
+//! - `run_handoff` and `run_yield`: the switch experiments ([`super::switch`]) inside the probe: a ring of
+//!   goroutines with an unbuffered channel per link (the token is the hand-off's sequence number, checked by
+//!   each receiver), and goroutines calling `runtime.Gosched()`; timed by Go's clock, counts checked here.
 //! - [`seed_method_bytes_per_goroutine`]: the origin blog post's method, reproduced exactly in a fresh process:
 //!   `MemStats.Alloc` before and after `wg.Wait()`, no GC forced. It reads memory after the goroutines have
 //!   exited, so it measures what dead goroutines leave in the heap, not what a live one costs; it is reported
@@ -24,7 +27,7 @@
 //! other model. In a reused process the readings depend on what ran before: `g` structs are never freed and are reused by later
 //! goroutines (the heap delta falls from ~520 B to ~100 B per goroutine), and since go1.19 the starting stack
 //! size adapts to the stacks scanned at the previous GC (stacks grow from 2 KiB to 4 KiB from the second run
-//! on). `run_spawn_join` also reuses the long-lived process.
+//! on). `run_spawn_join` and the switch experiments also reuse the long-lived process.
 //!
 //! The probe itself (building it, the process and its protocol) is in `probe.rs` beside this file.
 
@@ -172,6 +175,38 @@ impl TaskModel for Goroutine {
             if finished != n as u64 {
                 c.broken = true;
                 bail!("{finished} trivial goroutines ran, expected exactly {n}");
+            }
+            Ok(Duration::from_nanos(r.num("ns")?))
+        })
+    }
+
+    fn run_handoff(&self, n: usize, laps: usize) -> Result<Duration> {
+        let limit = wait_limit(n * laps);
+        self.with_server(|c| {
+            let ask = format!("handoff {n} laps={laps} limit_ms={}", child_limit_ms(limit));
+            let r = c.request(&ask, "handoff", limit)?;
+            let (made, out_of_order, finished) = (r.num("handoffs")?, r.num("out_of_order")?, r.num("finished")?);
+            if made != (n * laps) as u64 || out_of_order != 0 || finished != n as u64 {
+                c.broken = true;
+                bail!(
+                    "a ring of {n} goroutines, {laps} laps: expected exactly {} hand-offs in ring order; {made} \
+                     happened, {out_of_order} of them out of order, and {finished} of {n} goroutines finished",
+                    n * laps
+                );
+            }
+            Ok(Duration::from_nanos(r.num("ns")?))
+        })
+    }
+
+    fn run_yield(&self, n: usize, yields: usize) -> Result<Duration> {
+        let limit = wait_limit(n * yields);
+        self.with_server(|c| {
+            let r =
+                c.request(&format!("yield {n} yields={yields} limit_ms={}", child_limit_ms(limit)), "yield", limit)?;
+            let (count, finished) = (r.num("yields")?, r.num("finished")?);
+            if count != (n * yields) as u64 || finished != n as u64 {
+                c.broken = true;
+                bail!("expected {n} goroutines to yield {yields} times each; {finished} finished, {count} yields");
             }
             Ok(Duration::from_nanos(r.num("ns")?))
         })

@@ -12,13 +12,16 @@
 //! when it starts, and a process runs one stack size: every bench cell has a process of its own, and here
 //! a second size is unavailable rather than measured on the first one's pool.
 
-use std::sync::OnceLock;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Wake, Waker};
 
 use anyhow::{anyhow, Result};
 use may::coroutine::{Builder, JoinHandle};
 use may::sync::SyncFlag;
 
 use super::body::{Body, ParkPoint};
+use super::switch::Baton;
 use super::{available_cores, leak, Runtime, TaskStack};
 use crate::gate::Rendezvous;
 use crate::limits::Needs;
@@ -115,5 +118,28 @@ impl ParkPoint for &'static SyncFlag {
     }
     fn release(self, _: &Rendezvous) {
         self.fire();
+    }
+    fn wait_for(self, baton: &Baton, waker: &mut Option<Waker>) {
+        // may's own park and unpark, behind a waker made once per coroutine: the baton's wake unparks it.
+        let waker = waker.get_or_insert_with(|| Waker::from(Arc::new(Unpark(may::coroutine::current()))));
+        let mut take = std::pin::pin!(baton.take());
+        while take.as_mut().poll(&mut Context::from_waker(waker)).is_pending() {
+            may::coroutine::park();
+        }
+    }
+    fn yield_now(self) {
+        may::coroutine::yield_now();
+    }
+}
+
+/// Wakes a parked coroutine: what may's `Coroutine::unpark` is to a waker.
+struct Unpark(may::coroutine::Coroutine);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }

@@ -25,6 +25,7 @@ pub mod floor;
 pub mod goroutine;
 pub mod may;
 pub mod smol;
+pub mod switch;
 pub mod thread;
 pub mod tokio_ct;
 pub mod tokio_mt;
@@ -74,6 +75,18 @@ pub trait TaskModel: Sync {
     /// for stackless tasks, and for goroutines, whose stacks grow.
     fn stack(&self) -> Option<TaskStack> {
         None
+    }
+    /// The time of `n · laps` hand-offs round a ring of `n` tasks ([`switch`]); an error for a model that
+    /// cannot run one.
+    fn run_handoff(&self, n: usize, laps: usize) -> Result<Duration> {
+        let _ = (n, laps);
+        bail!("{} runs no hand-off ring", self.name())
+    }
+    /// The time until `n` tasks have each yielded `yields` times ([`switch`]); an error for a model that
+    /// cannot yield.
+    fn run_yield(&self, n: usize, yields: usize) -> Result<Duration> {
+        let _ = (n, yields);
+        bail!("{} has no yield", self.name())
     }
     /// The child probe that measures this model, as built: a hash of its source and the toolchain's version
     /// (recorded with every cell, [`crate::provenance::Build::probe`]); `None` for models measured in this
@@ -174,6 +187,11 @@ pub trait Runtime: Sync + 'static {
     ) -> Result<T> {
         Ok(spawn_loop())
     }
+    /// The model's own yield to its scheduler, for its stackless tasks (the yield experiment); a future that
+    /// wakes itself once and returns `Pending` unless the runtime has its own.
+    fn yield_now() -> impl std::future::Future<Output = ()> + Send {
+        futures_lite::future::yield_now()
+    }
     /// Blocks until `tally` reaches `n`, failing after [`wait_limit`]. A model whose tasks run only while
     /// it is driven (tokio-ct) drives itself here.
     fn wait(_on: Self::Started, tally: &Tally, n: usize) -> Result<()> {
@@ -209,6 +227,12 @@ impl<R: Runtime> TaskModel for R {
     }
     fn run_spawn_join(&self, n: usize) -> Result<Duration> {
         spawn_join_experiment(self, n)
+    }
+    fn run_handoff(&self, n: usize, laps: usize) -> Result<Duration> {
+        switch::handoff_experiment(self, n, laps)
+    }
+    fn run_yield(&self, n: usize, yields: usize) -> Result<Duration> {
+        switch::yield_experiment(self, n, yields)
     }
     fn run_holding(&self, n: usize, k: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
         state_fits(self, k).map_err(|why| anyhow!(why))?;
@@ -396,7 +420,7 @@ type Spawned<H> = (Vec<H>, Result<(Instant, Duration)>);
 
 /// Spawns `n` tasks running `body()` at the model's spawn site, pushing their handles into `handles`. The
 /// vector travels to the spawn site and back, so it is never regrown.
-fn spawn_loop<R: Runtime, B: Body>(
+pub(crate) fn spawn_loop<R: Runtime, B: Body>(
     on: R::Started,
     n: usize,
     mut handles: Vec<R::Handle>,

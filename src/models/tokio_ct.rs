@@ -52,6 +52,10 @@ impl Runtime for TokioCt {
         join_tokio(rt, handles)
     }
 
+    fn yield_now() -> impl std::future::Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+
     fn at_spawn_site<T: Send + 'static>(
         rt: &'static Tokio,
         spawn_loop: impl FnOnce() -> T + Send + 'static,

@@ -71,6 +71,10 @@ impl<const INSIDE: bool> Runtime for TokioMt<INSIDE> {
         join_tokio(rt, handles)
     }
 
+    fn yield_now() -> impl std::future::Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+
     fn at_spawn_site<T: Send + 'static>(
         rt: &'static Tokio,
         spawn_loop: impl FnOnce() -> T + Send + 'static,
