@@ -1,8 +1,9 @@
 //! `compio`: compio's runtime on io_uring, the thread-per-core design: one runtime per thread, sharing nothing,
 //! whose tasks need not be `Send`. A program runs one per core, all alike; the row runs one, on the bench
 //! thread, with the spawn loop inside `block_on` and the tasks run only while the bench thread drives it, as
-//! `tokio-ct`'s are. Each task lives in the executor's slot map of tasks (a hot list of woken ones, a cold
-//! list of the rest); every wait is a `block_on` bounded by compio's timer.
+//! `tokio-ct`'s are. A task is one allocation (header and future) and an entry in the executor's slot map (a
+//! `Vec` that grows with N and is kept), linked into its hot list (woken) or cold list (parked). Every wait is
+//! a `block_on` bounded by compio's timer.
 //!
 //! Why compio of the three such runtimes (glommio, monoio, compio), as of 2026-12: it is the one kept up.
 //! compio released 0.19.0 in 2026-05 and 0.19.2 in 2026-08, has 0.20 in beta, and took over 300 commits from

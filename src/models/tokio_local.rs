@@ -3,8 +3,9 @@
 //! bench thread only while it drives the runtime, as a program of `!Send` tasks on one thread would be.
 //!
 //! The scheduler is `tokio-ct`'s (tokio builds `LocalRuntime` on the current-thread scheduler); the spawn is
-//! `spawn_local`'s, which binds the task to the runtime's thread instead of requiring `Send`. Measured as for
-//! `tokio-ct`: the spawn loop inside `block_on`, every wait a `block_on` bounded by a tokio timer.
+//! `spawn_local`'s, which binds the task to the runtime's thread instead of requiring `Send`. A task is
+//! `tokio-ct`'s (the task cell, and a share of the local run queue), and is measured as there: the spawn loop
+//! inside `block_on`, every wait a `block_on` bounded by a tokio timer.
 //!
 //! The runtime is `!Send`, so it lives in a thread-local: one per thread that starts the model, built on its
 //! first `start` and leaked (never dropped, as `tokio-ct`'s), so that spawns, waits and joins on that thread
