@@ -1,6 +1,6 @@
 //! `handoff/<model>/<N>`: the time to hand control from one task to another. N tasks in a ring, each waiting
 //! for a baton; a token goes round the ring, each task that receives it waking the next and waiting again,
-//! for at least 10^4 hand-offs an iteration. The value is the time of one lap (N hand-offs), so the figure
+//! for at least 4,000 hand-offs an iteration. The value is the time of one lap (N hand-offs), so the figure
 //! per task is ns per hand-off: one wake plus one switch. N = 2 is ping-pong (everything in cache); larger
 //! rings wake tasks that have gone cold in cache. What carries the token for each model is in
 //! `models::switch`; Go's ring is an unbuffered channel per link. Every iteration checks that exactly

@@ -291,3 +291,77 @@ pub fn thread_stack_bytes(asked: usize) -> u64 {
     };
     asked.max(minimum) as u64
 }
+
+/// What the kernel said when a ring could not be set up (the thread-per-core io_uring row's preflight), with
+/// the two settings that decide it, as read at that moment. Built from values so tests can feed any machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoUringRefusal {
+    /// The errno of `io_uring_setup`, when it returned one.
+    pub errno: Option<i32>,
+    /// The error as text, for a cause none of the cases below names.
+    pub error: String,
+    /// `kernel.io_uring_disabled` (`/proc/sys/kernel/io_uring_disabled`, Linux 6.6+): 0 allows io_uring, 1
+    /// limits it to privileged processes and the group in `kernel.io_uring_group`, 2 refuses it to all.
+    pub disabled: Option<u32>,
+    /// Soft `RLIMIT_MEMLOCK` in bytes, `None` when unlimited or unknown; kernels before 5.12 charge a ring's
+    /// memory to it.
+    pub memlock_bytes: Option<u64>,
+}
+
+impl IoUringRefusal {
+    /// The refusal of `error`, with this machine's settings read now.
+    pub fn live(error: &std::io::Error) -> Self {
+        let disabled = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled").ok();
+        let limits = std::fs::read_to_string("/proc/self/limits").ok();
+        IoUringRefusal {
+            errno: error.raw_os_error(),
+            error: error.to_string(),
+            disabled: disabled.and_then(|t| t.trim().parse().ok()),
+            memlock_bytes: limits.as_deref().and_then(soft_memlock_bytes),
+        }
+    }
+}
+
+/// The soft "Max locked memory" of a `/proc/<pid>/limits` text; `None` when unlimited or absent.
+pub fn soft_memlock_bytes(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max locked memory"))?;
+    line["Max locked memory".len()..].split_whitespace().next()?.parse().ok()
+}
+
+impl fmt::Display for IoUringRefusal {
+    /// One line: the cause, then how to lift it (the suite never changes either).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.errno, self.disabled) {
+            (Some(libc::ENOSYS), _) => write!(
+                f,
+                "this kernel has no io_uring (io_uring_setup: ENOSYS); it needs Linux 5.1 or newer built with \
+                 CONFIG_IO_URING"
+            ),
+            (Some(libc::EPERM | libc::EACCES), Some(2)) => write!(
+                f,
+                "io_uring is disabled on this machine (kernel.io_uring_disabled = 2); enable it with `sudo sysctl \
+                 -w kernel.io_uring_disabled=0`"
+            ),
+            (Some(libc::EPERM | libc::EACCES), Some(1)) => write!(
+                f,
+                "io_uring is limited to privileged processes here (kernel.io_uring_disabled = 1) and refused this \
+                 one; add its user to the group in kernel.io_uring_group, or `sudo sysctl -w \
+                 kernel.io_uring_disabled=0`"
+            ),
+            (Some(libc::EPERM | libc::EACCES), _) => write!(
+                f,
+                "io_uring_setup was refused ({}) though the kernel allows io_uring, most likely by a seccomp \
+                 filter (container runtimes' default profiles block it); allow it, e.g. `docker run \
+                 --security-opt seccomp=unconfined`",
+                self.error
+            ),
+            (Some(libc::ENOMEM), _) if self.memlock_bytes.is_some() => write!(
+                f,
+                "io_uring_setup ran out of locked memory (ENOMEM, RLIMIT_MEMLOCK = {} KiB); raise it with `ulimit \
+                 -l unlimited` in the shell that runs cargo bench (in a container, `--ulimit memlock=-1`)",
+                self.memlock_bytes.unwrap_or_default() >> 10
+            ),
+            _ => write!(f, "io_uring_setup failed: {}", self.error),
+        }
+    }
+}

@@ -384,6 +384,10 @@ fn model_names_are_unique_and_match_the_documented_ids() {
         "may",
         "may-4k",
         "floor",
+        "tokio-local",
+        "smol-local",
+        "futures-pool",
+        "compio",
     ] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
@@ -533,4 +537,43 @@ fn child_runs_a_group() {
     };
     const SPEC: GroupSpec = GroupSpec::of(&CHECK);
     run_group(&mut Runners::from_args(criterion::Criterion::default), &SPEC, &[], std::time::SystemTime::now());
+}
+
+/// The io_uring row's preflight line names the cause the kernel gave and how to lift it, on one line, for each
+/// way a ring is refused; and on this machine either the row runs or its line is one of these.
+#[test]
+fn an_io_uring_refusal_is_one_line_naming_the_cause_and_how_to_lift_it() {
+    let _turn = turn();
+    use taskbench::limits::{soft_memlock_bytes, IoUringRefusal};
+    let refusal = |errno: i32, disabled: Option<u32>, memlock_bytes: Option<u64>| {
+        let error = std::io::Error::from_raw_os_error(errno).to_string();
+        IoUringRefusal { errno: Some(errno), error, disabled, memlock_bytes }.to_string()
+    };
+    let cases = [
+        (refusal(libc::ENOSYS, None, None), ["ENOSYS", "CONFIG_IO_URING"]),
+        (
+            refusal(libc::EPERM, Some(2), Some(8 << 20)),
+            ["kernel.io_uring_disabled = 2", "sysctl -w kernel.io_uring_disabled=0"],
+        ),
+        (refusal(libc::EPERM, Some(1), None), ["kernel.io_uring_disabled = 1", "kernel.io_uring_group"]),
+        (refusal(libc::EPERM, Some(0), None), ["seccomp", "seccomp=unconfined"]),
+        (refusal(libc::ENOMEM, Some(0), Some(64 << 10)), ["RLIMIT_MEMLOCK = 64 KiB", "ulimit -l unlimited"]),
+        (refusal(libc::EINVAL, Some(0), None), ["io_uring_setup failed", "Invalid argument"]),
+    ];
+    for (line, parts) in cases {
+        assert!(!line.contains('\n'), "{line}");
+        for part in parts {
+            assert!(line.contains(part), "{line:?} lacks {part:?}");
+        }
+    }
+    let limits = "Max processes             63704                63704                processes\n\
+                  Max locked memory         8388608              8388608              bytes\n";
+    assert_eq!(soft_memlock_bytes(limits), Some(8 << 20));
+    assert_eq!(soft_memlock_bytes("Max locked memory         unlimited            unlimited            bytes"), None);
+    let compio = by_name("compio").expect("compio in the registry");
+    if let Err(why) = compio.available() {
+        let known = ["ENOSYS", "io_uring_disabled", "seccomp", "RLIMIT_MEMLOCK", "io_uring_setup failed"];
+        assert!(!why.contains('\n') && known.iter().any(|k| why.contains(k)), "{why}");
+        machine::skip("compio's rows", &why);
+    }
 }

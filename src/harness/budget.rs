@@ -7,7 +7,7 @@
 //! the Criterion calls it made and the iterations they asked for; with the cell's [`Plan`] that gives the
 //! full iterations its processes ran (measured ones plus each process's untimed warm-up), hence the seconds
 //! per full iteration, process start-up included. That is scaled linearly by the ratio of the work (N tasks, or
-//! the switch groups' hand-offs and yields, which stay at 10^4 up to N = 10^4), and multiplied
+//! the switch groups' hand-offs and yields, which stay at 4,000 up to N = 4,000), and multiplied
 //! by the full iterations the larger cell will run: the iterations Criterion plans (it times its one warm-up
 //! call and fits the samples into the measurement time, one iteration each at least) and the warm-ups of the
 //! processes serving them. Criterion's own analysis and report time (measured on the smaller cell) is added

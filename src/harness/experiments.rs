@@ -24,8 +24,9 @@ pub fn spawn_join_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
 }
 
 /// Hand-offs or yields one switch iteration makes at least, so that a cell's figure stands clear of the
-/// clock's and the start's cost even at N = 2.
-pub const SWITCHES_PER_ITERATION: usize = 10_000;
+/// clock's and the start's cost even at N = 2 (a thread's hand-off takes about 10 µs here, so a thread ring's
+/// iteration takes about 40 ms; the fast rows' take about 1 ms, and Criterion runs more of them per sample).
+pub const SWITCHES_PER_ITERATION: usize = 4_000;
 
 /// Laps of a ring of `n` tasks in one `handoff` iteration: [`SWITCHES_PER_ITERATION`] hand-offs, at least one
 /// lap.
@@ -33,10 +34,10 @@ pub fn handoff_laps(n: usize) -> usize {
     SWITCHES_PER_ITERATION.div_ceil(n.max(1))
 }
 
-/// Yields of each of `n` tasks in one `yield` iteration: [`SWITCHES_PER_ITERATION`] in all, and at least 10
+/// Yields of each of `n` tasks in one `yield` iteration: [`SWITCHES_PER_ITERATION`] in all, and at least 4
 /// each, so that the gate's release of `n` tasks is a small part of the clock.
 pub fn yields_per_task(n: usize) -> usize {
-    SWITCHES_PER_ITERATION.div_ceil(n.max(1)).max(10)
+    SWITCHES_PER_ITERATION.div_ceil(n.max(1)).max(4)
 }
 
 /// What one iteration of `group` at `n` does, in the unit its time grows with: hand-offs or yields in the

@@ -21,13 +21,17 @@
 
 pub mod async_std;
 pub mod body;
+pub mod compio;
 pub mod floor;
+pub mod futures_pool;
 pub mod goroutine;
 pub mod may;
 pub mod smol;
+pub mod smol_local;
 pub mod switch;
 pub mod thread;
 pub mod tokio_ct;
+pub mod tokio_local;
 pub mod tokio_mt;
 
 use std::sync::LazyLock;
@@ -283,8 +287,12 @@ pub fn registry() -> Vec<&'static dyn TaskModel> {
             leak(tokio_mt::TokioMt::<false>::new("tokio-mt")),
             leak(tokio_mt::TokioMt::<true>::new("tokio-mt-inside")),
             leak(tokio_ct::TokioCt::default()),
+            leak(tokio_local::TokioLocal),
             leak(async_std::AsyncStd),
             leak(smol::Smol::default()),
+            leak(smol_local::SmolLocal),
+            leak(futures_pool::FuturesPool::default()),
+            leak(compio::CompioModel),
             leak(may::May { name: "may", stack_bytes: may::DEFAULT_STACK_BYTES }),
             leak(may::May { name: "may-4k", stack_bytes: 4 << 10 }),
             leak(floor::Floor { name: "floor", payload: Payload::None }),
