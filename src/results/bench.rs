@@ -8,8 +8,8 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 pub use super::noise::Interval;
-use super::noise::{is_bimodal, mean_far_from_median, Sampled};
-use crate::catalogue::{Group, Measures};
+use super::noise::{is_bimodal, mean_far_from_median, DiffRule, Verdict};
+use crate::catalogue::Group;
 use crate::files::read_json;
 use crate::provenance::Build;
 
@@ -55,15 +55,11 @@ impl Bench {
     }
 }
 
-impl Sampled for Bench {
-    fn median_per_task(&self) -> &Interval {
-        &self.per_task
-    }
-    fn samples(&self) -> &[f64] {
-        &self.samples
-    }
-    fn measures(&self) -> Measures {
-        self.group().measures
+impl DiffRule {
+    /// Whether `other` differs from `reference` for real ([`DiffRule::verdict`]).
+    pub fn judge(&self, reference: &Bench, other: &Bench) -> Verdict {
+        let (a, b) = (reference, other);
+        self.verdict(a.group().measures, (&a.per_task, &a.samples), (&b.per_task, &b.samples))
     }
 }
 

@@ -216,7 +216,6 @@ fn drawn(p: &Point) -> bool {
     p.value.point > 0.0 && p.n > 0
 }
 
-/// The points' xs, ascending, once each.
 fn xs(pts: &[&Point]) -> Vec<usize> {
     let mut ns: Vec<usize> = pts.iter().map(|p| p.n).collect();
     ns.sort_unstable();

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::chart;
-use super::format::{figure, power_of_ten as n_text, thousands, times};
+use super::format::{figure, grouped, power_of_ten as n_text, thousands, times};
 use super::run::Run;
 use super::table::{flag_meaning, marked, Cell, Table, FLAG_MARK};
 use crate::catalogue::{HEAP, KERNEL, RSS, SPAWN, STATE_HEAP, STATE_RSS};
@@ -75,12 +75,10 @@ pub fn bullets(c: &Table) -> Vec<String> {
     sentences.into_iter().flatten().map(|s| s + ".").collect()
 }
 
-/// Run A's cell of `model` at `n` in `group`.
 fn cell<'a>(t: &'a Table, group: &str, model: &str, n: usize) -> Option<&'a Cell> {
     t.group(group)?.cell(model, n, 0)
 }
 
-/// Run A's cells of `group` at `n`, in row order: (model, cell).
 fn at<'a>(t: &'a Table, group: &str, n: usize) -> Vec<(&'a str, &'a Cell)> {
     let cells = t.group(group).into_iter().flat_map(|g| g.cells_of(0));
     cells.filter(|(r, _)| r.x == n).map(|(r, c)| (r.model.as_str(), c)).collect()
@@ -113,7 +111,6 @@ fn floor_times(t: &Table, model: &str, n: usize) -> Option<String> {
     Some(times(cell(t, RSS.name, model, n)?.value(), cell(t, RSS.name, FLOOR, n)?.value()))
 }
 
-/// Sorted by value, lowest first (a stable sort: equal values keep their order).
 fn by_value<T>(mut rows: Vec<T>, value: impl Fn(&T) -> f64) -> Vec<T> {
     rows.sort_by(|a, b| value(a).total_cmp(&value(b)));
     rows
@@ -189,7 +186,7 @@ fn goroutine(t: &Table) -> Option<String> {
 /// the floor there; the first at an N says what its figures are, the others at that N share it.
 fn stackful(t: &Table) -> Option<String> {
     let rss = t.group(RSS.name)?;
-    let mut at_n: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut at_n: Vec<(usize, String)> = Vec::new();
     let mut skipped: Vec<usize> = Vec::new();
     for m in rss.models().into_iter().filter(|m| STACKFUL.contains(m)) {
         let Some(n) = largest_n(t, RSS.name, Some(m)) else { continue };
@@ -202,14 +199,12 @@ fn stackful(t: &Table) -> Option<String> {
         if let Some(x) = floor_times(t, m, n) {
             let _ = write!(part, " ({x}{})", if first { " the floor's RSS" } else { "" });
         }
-        match at_n.iter_mut().find(|(pn, _)| *pn == n) {
-            Some((_, same)) => same.push(part),
-            None => at_n.push((n, vec![part])),
-        }
+        at_n.push((n, part));
         skipped.extend(rss.skipped_in(0).filter(|s| s.model == m && s.n > n).map(|s| s.n));
     }
-    let told: usize = at_n.iter().map(|(_, parts)| parts.len()).sum();
-    let at_n: Vec<String> = at_n.iter().map(|(n, parts)| format!("at {}, {}", n_text(*n), join_and(parts))).collect();
+    let told = at_n.len();
+    let at_n: Vec<String> =
+        grouped(at_n).iter().map(|(n, parts)| format!("at {}, {}", n_text(*n), join_and(parts))).collect();
     if at_n.is_empty() {
         return None;
     }
@@ -266,19 +261,17 @@ fn spawn(t: &Table) -> Option<String> {
 /// held, models with the same growth (to two decimals) and the same largest K together, the largest K first.
 fn state(t: &Table) -> Option<String> {
     let g = t.group(STATE_RSS.name)?;
-    // (largest K, growth per byte held as printed) -> models.
-    let mut grouped: Vec<((usize, String), Vec<String>)> = Vec::new();
+    // (largest K, growth per byte held as printed), model.
+    let mut growth: Vec<((usize, String), String)> = Vec::new();
     for m in g.models() {
         let (Some(base), Some(k)) = (g.cell(m, 0, 0), largest_n(t, STATE_RSS.name, Some(m))) else { continue };
         let Some(top) = g.cell(m, k, 0).filter(|_| k > 0) else { continue };
         // A stack page already touched holds a small K for nothing: a growth that rounds to zero is 0.00, not -0.00.
         let per_byte = (top.value() - base.value()) / k as f64;
         let key = (k, format!("{:.2}", if per_byte.abs() < 0.005 { 0.0 } else { per_byte }));
-        match grouped.iter_mut().find(|(have, _)| *have == key) {
-            Some((_, ms)) => ms.push(m.to_string()),
-            None => grouped.push((key, vec![m.to_string()])),
-        }
+        growth.push((key, m.to_string()));
     }
+    let mut grouped = grouped(growth);
     grouped.sort_by(|a, b| b.0 .0.cmp(&a.0 .0).then(a.0 .1.cmp(&b.0 .1)));
     let largest = grouped.first()?.0 .0;
     // Go grows a goroutine's stack by doubling; RSS counts only the pages of it the goroutine touched.

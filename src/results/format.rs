@@ -117,6 +117,18 @@ pub fn tick_label(v: f64, measures: Measures) -> String {
     format!("{num} {u}")
 }
 
+/// The values of `pairs` grouped by key, keys in the order first seen.
+pub fn grouped<K: PartialEq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Vec<(K, Vec<V>)> {
+    let mut out: Vec<(K, Vec<V>)> = Vec::new();
+    for (k, v) in pairs {
+        match out.iter_mut().find(|(have, _)| *have == k) {
+            Some((_, vs)) => vs.push(v),
+            None => out.push((k, vec![v])),
+        }
+    }
+    out
+}
+
 /// HTML escaping for text and attribute values.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")

@@ -51,13 +51,6 @@ impl Interval {
     }
 }
 
-/// What the rule reads of a cell.
-pub trait Sampled {
-    fn median_per_task(&self) -> &Interval;
-    fn samples(&self) -> &[f64];
-    fn measures(&self) -> Measures;
-}
-
 /// Samples count as separated below this two-sided p-value.
 pub const ALPHA: f64 = 0.01;
 pub const DEFAULT_TIME_MIN_EFFECT: f64 = 0.25;
@@ -105,16 +98,16 @@ impl DiffRule {
         }
     }
 
-    /// Whether `other` differs from `reference` for real. See the module docs.
-    pub fn judge(&self, reference: &impl Sampled, other: &impl Sampled) -> Verdict {
-        let (a, b) = (reference.median_per_task(), other.median_per_task());
-        let min_effect = self.min_effect_for(reference.measures());
-        let effect = relative_effect(a.point, b.point);
-        let (basis, separated) = if reference.samples().is_empty() || other.samples().is_empty() {
+    /// Whether `other` differs from `reference` for real, each side its median and samples per task (see
+    /// the module docs; [`super::bench::Bench`]'s cells are judged by `DiffRule::judge`).
+    pub fn verdict(&self, measures: Measures, reference: (&Interval, &[f64]), other: (&Interval, &[f64])) -> Verdict {
+        let ((a, a_samples), (b, b_samples)) = (reference, other);
+        let (min_effect, effect) = (self.min_effect_for(measures), relative_effect(a.point, b.point));
+        let (basis, separated) = if a_samples.is_empty() || b_samples.is_empty() {
             let overlap = !(a.upper < b.lower || a.lower > b.upper);
             (Basis::Intervals { overlap }, !overlap)
         } else {
-            let p = mann_whitney_p(reference.samples(), other.samples());
+            let p = mann_whitney_p(a_samples, b_samples);
             (Basis::MannWhitney { p }, p < ALPHA)
         };
         Verdict { real: separated && effect >= min_effect, effect, min_effect, basis }

@@ -126,7 +126,6 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
 /// A README table's cells by row and column, as printed.
 type Grid<R, C> = BTreeMap<R, BTreeMap<C, String>>;
 
-/// [`section`], from the run's table `t`.
 fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String {
     let mut out = header(run, readme_dir, command);
     // The state groups' ids end in K, not N: they have tables of their own, after this one.
@@ -267,7 +266,6 @@ fn skip_lines(out: &mut String, title: &str, t: &Table, groups: &[&GroupTable], 
     }
 }
 
-/// The line naming each group's wall time, where the run kept it.
 fn wall_times(run: &Run) -> String {
     let groups = &run.summary.groups;
     let walls: Vec<String> = groups.iter().filter_map(|g| Some(format!("{} {} s", g.group, g.wall_seconds?))).collect();

@@ -117,7 +117,6 @@ fn section(title: &str, desc: &str, body: &str) -> String {
     format!("<section><h2>{title}</h2>{desc}{body}</section>\n")
 }
 
-/// A table of the header and the rows, each cell already HTML.
 fn table(head: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let head: String = head.iter().map(|h| format!("<th>{}</th>", esc(h))).collect();
     let rows: String = rows.into_iter().map(|r| format!("<tr><td>{}</td></tr>", r.join("</td><td>"))).collect();
@@ -237,7 +236,8 @@ fn group_table(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, lin
         }
         for (text, tip) in cells {
             let real = if text.ends_with(REAL_MARK) { " real" } else { "" };
-            let _ = write!(h, "<td class=\"num{real}\" title=\"{}\">{}</td>", esc(&tip), esc(&text));
+            let title = if tip.is_empty() { String::new() } else { format!(" title=\"{}\"", esc(&tip)) };
+            let _ = write!(h, "<td class=\"num{real}\"{title}>{}</td>", esc(&text));
         }
         let details: Vec<String> = row
             .cells

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use super::format::grouped;
 use super::machine::{short, Machine};
 use super::summary::{self, Gathered, Summary};
 use crate::files::{read_versioned, run_stamp, to_json, write_atomic};
@@ -140,14 +141,7 @@ impl Builds {
         if summary.benchmarks.iter().all(|b| b.build.is_none()) {
             return Builds::SaveTimeCheckout { commit: machine.git_commit.clone(), dirty: machine.git_dirty };
         }
-        let mut builds: Vec<(Option<Build>, Vec<String>)> = Vec::new();
-        for b in &summary.benchmarks {
-            match builds.iter_mut().find(|(build, _)| *build == b.build) {
-                Some((_, ids)) => ids.push(b.id.clone()),
-                None => builds.push((b.build.clone(), vec![b.id.clone()])),
-            }
-        }
-        Builds::Measured(builds)
+        Builds::Measured(grouped(summary.benchmarks.iter().map(|b| (b.build.clone(), b.id.clone()))))
     }
 
     pub fn is_mixed(&self) -> bool {

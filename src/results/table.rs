@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::format::{human, letter, ratio, thousands};
+use super::format::{grouped, human, letter, ratio, thousands};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::run::{Builds, Run};
 use super::summary::{model_names, Bench, CellNote, GroupSummary, SkippedInfo};
@@ -218,19 +218,15 @@ pub fn of_run(run: &Run) -> Table {
 }
 
 fn build(runs: &[Run], rule: &DiffRule) -> Table {
-    let headers = runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RunHeader {
-            letter: letter(i),
-            label: r.label(),
-            path: r.path.display().to_string(),
-            machine: r.machine.one_line(),
-            date: r.machine.date.clone(),
-            has_samples: r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty()),
-            builds: r.builds(),
-        })
-        .collect();
+    let header = |(i, r): (usize, &Run)| RunHeader {
+        letter: letter(i),
+        label: r.label(),
+        path: r.path.display().to_string(),
+        machine: r.machine.one_line(),
+        date: r.machine.date.clone(),
+        has_samples: r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty()),
+        builds: r.builds(),
+    };
     let (machine_diffs, machine_same) = machine_fields(runs);
     let all_groups: Vec<&GroupSummary> = runs.iter().flat_map(|r| &r.summary.groups).collect();
     let models = model_names(all_groups.iter().copied());
@@ -243,19 +239,9 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
     // The level of the last cell, in group order.
     let benches = || runs.iter().rev().flat_map(|r| r.summary.benchmarks.iter().rev());
     let last = groups.iter().rev().find_map(|g| benches().find(|b| b.group == g.group.name));
-    let confidence_level = last.map_or(0.95, |b| b.per_task.confidence_level);
-    Table {
-        runs: headers,
-        machine_diffs,
-        machine_same,
-        models,
-        config_diffs,
-        configs,
-        caveats,
-        groups,
-        confidence_level,
-        rule: *rule,
-    }
+    let (confidence_level, rule) = (last.map_or(0.95, |b| b.per_task.confidence_level), *rule);
+    let runs = runs.iter().enumerate().map(header).collect();
+    Table { runs, machine_diffs, machine_same, models, config_diffs, configs, caveats, groups, confidence_level, rule }
 }
 
 /// The machine fields that differ between runs (with each run's value), and those that do not (but `date`).
@@ -304,15 +290,9 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
         runs.iter().map(|r| r.summary.benchmarks.iter().filter(|b| b.group == g).collect()).collect();
     let unit = benches.iter().zip(&summaries).find_map(|(b, s)| b.first().map(|b| &b.unit).or(s.map(|s| &s.unit)));
     let value_is = summaries.iter().flatten().map(|s| s.value_is.clone()).find(|v| !v.is_empty()).unwrap_or_default();
-    let mut skipped: Vec<(Vec<usize>, SkippedInfo)> = Vec::new();
-    for (i, s) in summaries.iter().enumerate() {
-        for s in s.iter().flat_map(|s| &s.skipped) {
-            match skipped.iter_mut().find(|(_, k)| k.id == s.id && k.reason == s.reason) {
-                Some((who, _)) => who.push(i),
-                None => skipped.push((vec![i], s.clone())),
-            }
-        }
-    }
+    let skips =
+        summaries.iter().enumerate().flat_map(|(i, s)| s.iter().flat_map(|s| &s.skipped).map(move |s| (s.clone(), i)));
+    let skipped = grouped(skips).into_iter().map(|(s, who)| (who, s)).collect();
     let keys: BTreeSet<(usize, &str, usize)> =
         benches.iter().flatten().map(|b| (rank(models, &b.model), b.model.as_str(), b.n)).collect();
     let rows = keys
