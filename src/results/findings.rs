@@ -9,7 +9,7 @@ use super::chart;
 use super::format::{figure, grouped, power_of_ten as n_text, thousands, times};
 use super::run::Run;
 use super::table::{flag_meaning, marked, Cell, Table, FLAG_MARK};
-use crate::catalogue::{HEAP, KERNEL, RSS, SPAWN, STATE_HEAP, STATE_RSS};
+use crate::catalogue::{HANDOFF, HEAP, KERNEL, RSS, SPAWN, STATE_HEAP, STATE_RSS, YIELD};
 use crate::files::relative_to;
 
 pub const BEGIN: &str = "<!-- findings:begin -->";
@@ -24,7 +24,18 @@ const GOROUTINE_STACK: &str = "goroutine-stack";
 
 // The kinds of task, by the names saved runs hold (not from today's registry, so an old run says the same).
 // Go's rows are in no list: they are in no sentence that needs a kind.
-const STACKLESS: &[&str] = &["tokio-mt", "tokio-mt-inside", "tokio-ct", "async-std", "smol", FLOOR];
+const STACKLESS: &[&str] = &[
+    "tokio-mt",
+    "tokio-mt-inside",
+    "tokio-ct",
+    "tokio-local",
+    "async-std",
+    "smol",
+    "smol-local",
+    "futures-pool",
+    "compio",
+    FLOOR,
+];
 const STACKFUL: &[&str] = &["thread", "thread-16k", "may", "may-4k"];
 /// Calibration rows, not runtimes: the chart leaves them out.
 const CONTROLS: &[&str] = &["floor-1KiB-inline", "floor-4KiB-heap"];
@@ -71,7 +82,7 @@ pub fn chart_svg(run: &Run, c: &Table) -> Option<String> {
 
 /// The sentences, in the order the README gives them; each needs its figures in the run.
 pub fn bullets(c: &Table) -> Vec<String> {
-    let sentences = [stackless(c), tokio(c), goroutine(c), stackful(c), spawn(c), state(c)];
+    let sentences = [stackless(c), tokio(c), goroutine(c), stackful(c), spawn(c), switch(c), state(c)];
     sentences.into_iter().flatten().map(|s| s + ".").collect()
 }
 
@@ -253,6 +264,49 @@ fn spawn(t: &Table) -> Option<String> {
             .collect();
         let tail = if same_n { format!(" at {}", n_text(below)) } else { String::new() };
         let _ = write!(s, "; {}, skipped at {}, took {}{tail}", join_and(&names), n_text(n), join_and(&figures));
+    }
+    Some(s)
+}
+
+/// Switch cost: a hand-off at N = 2 (ping-pong) from the cheapest row to the dearest, the stackless rows'
+/// range and the stackful and Go rows named; the same at 10^3, where each wake reaches a task gone cold in
+/// cache; then a yield at N = 2.
+fn switch(t: &Table) -> Option<String> {
+    let handoffs = |n: usize| by_value(at(t, HANDOFF.name, n), |(_, c)| c.value());
+    let rows = handoffs(2);
+    let [(fast_m, fast), .., (slow_m, slow)] = rows[..] else { return None };
+    let mut s = format!(
+        "Handing control to another task (`{}`: tasks in a ring pass a baton, one wake and one switch per \
+         hand-off) takes, at N = 2, from {} ({fast_m}) to {} ({slow_m})",
+        HANDOFF.name,
+        amount(fast, "ns"),
+        amount(slow, "ns")
+    );
+    let stackless: Vec<&Cell> = rows.iter().filter(|(m, _)| STACKLESS.contains(m)).map(|(_, c)| *c).collect();
+    let mut kinds = Vec::new();
+    if !stackless.is_empty() {
+        kinds.push(format!("{} for the stackless rows", range(&stackless, "ns")));
+    }
+    for named in ["may", GOROUTINE, "thread"] {
+        if let Some(c) = cell(t, HANDOFF.name, named, 2) {
+            kinds.push(format!("{} for {named}", amount(c, "ns")));
+        }
+    }
+    if !kinds.is_empty() {
+        let _ = write!(s, ": {}", join_and(&kinds));
+    }
+    if let [(fast_m, fast), .., (slow_m, slow)] = handoffs(1_000)[..] {
+        let (fast, slow) = (amount(fast, "ns"), amount(slow, "ns"));
+        let _ = write!(s, "; in a ring of 10^3, each wake reaching a task gone cold in cache, from {fast} ({fast_m}) to {slow} ({slow_m})");
+    }
+    let yields = by_value(at(t, YIELD.name, 2), |(_, c)| c.value());
+    if let [(fast_m, fast), .., (slow_m, slow)] = yields[..] {
+        let (fast, slow) = (amount(fast, "ns"), amount(slow, "ns"));
+        let _ = write!(
+            s,
+            ". A yield to the scheduler (`{}`, N = 2) takes from {fast} ({fast_m}) to {slow} ({slow_m})",
+            YIELD.name
+        );
     }
     Some(s)
 }

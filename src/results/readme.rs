@@ -10,12 +10,12 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 
 use super::findings;
-use super::format::number;
+use super::format::{number, power_of_ten as n_text};
 use super::run::Run;
 use super::stability::{self, Stability};
 use super::table::{self, flag_meaning, marked, GroupTable, Table, FLAG_MARK};
 use super::text;
-use crate::catalogue::{Axis, Measures, KERNEL};
+use crate::catalogue::{Axis, Group, Measures, Per, KERNEL};
 use crate::files::{relative_to, write_atomic};
 
 pub const BEGIN: &str = "<!-- results:begin -->";
@@ -131,9 +131,12 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     // The state groups' ids end in K, not N: they have tables of their own, after this one.
     let (n_groups, k_groups): (Vec<&GroupTable>, Vec<&GroupTable>) =
         t.groups.iter().partition(|g| g.group.axis == Axis::N);
-    let mut grid = pivot(t, &n_groups, |g, model, n| ((model, n), g.group.name));
+    // The switch groups run their own N (2, 10^3, 10^5): a table of their own, after the main one.
+    let (task_groups, switch_groups): (Vec<&GroupTable>, Vec<&GroupTable>) =
+        n_groups.iter().partition(|g| g.group.per == Per::Task);
+    let mut grid = pivot(t, &task_groups, |g, model, n| ((model, n), g.group.name));
     // Memory first (what the README leads with), then time, then counts, each in the catalogue's order.
-    let mut by_kind = n_groups.clone();
+    let mut by_kind = task_groups.clone();
     by_kind.sort_by_key(|g| {
         [Measures::Bytes, Measures::Time, Measures::Instructions].iter().position(|m| *m == g.group.measures)
     });
@@ -157,6 +160,9 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
         columns.retain(|(c, _)| large.values().any(|cells| cells.get(c).is_some_and(|v| v != "skipped")));
         let _ = writeln!(out, "\nAbove 10^6 tasks (the models that fit; a separate, shorter run):\n");
         write_grid(&mut out, &columns, &large, label);
+    }
+    if !switch_groups.is_empty() {
+        switch_table(&mut out, t, &switch_groups);
     }
     let flagged = |groups: &[&GroupTable]| groups.iter().any(|g| g.cells_of(0).any(|(_, c)| c.flagged()));
     if flagged(&n_groups) || flagged(&k_groups) {
@@ -196,6 +202,31 @@ fn pivot<R: Ord, C: Ord>(
         }
     }
     grid
+}
+
+/// The switch groups' table: a row per model, a column per group and N (ns per hand-off, ns per yield).
+fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
+    out.push_str(
+        "\nSwitching: ns per hand-off (`handoff`: a ring of N tasks passing a baton, one wake and one switch each) \
+         and per yield (`yield`: N tasks yielding to their scheduler), warm:\n\n",
+    );
+    let grid = pivot(t, groups, |g, model, x| (model, (Group::rank(g.group.name).0, x)));
+    let mut columns: Vec<((usize, usize), String)> = Vec::new();
+    for g in groups {
+        let xs: BTreeSet<usize> = g.cells_of(0).map(|(r, _)| r.x).chain(g.skipped_in(0).map(|s| s.n)).collect();
+        for x in xs {
+            columns.push(((Group::rank(g.group.name).0, x), format!("{} N={}", g.group.column, n_text(x))));
+        }
+    }
+    let header: Vec<String> = std::iter::once("model".to_string()).chain(columns.iter().map(|c| c.1.clone())).collect();
+    let rows: Vec<Vec<String>> = grid
+        .iter()
+        .map(|((_, model), cells)| {
+            let values = columns.iter().map(|(c, _)| cells.get(c).map_or("—", String::as_str).to_string());
+            std::iter::once(model.clone()).chain(values).collect()
+        })
+        .collect();
+    text::table(out, &header, &rows, 1..usize::MAX, true);
 }
 
 /// A Markdown table of `grid`: model and N (its row's `label`), then a cell per column (`—` where none).
