@@ -10,6 +10,12 @@ for stat in ('per_task', 'mean_per_task'):
         ids = [i for i in common if keep(i)]
         r = [max(a / b, b / a) for a, b in ((cells[0][i][stat]['point'], cells[1][i][stat]['point']) for i in ids)]
         print(f"{stat:14} {label:11}: {sum(x <= 1.15 for x in r)} of {len(r)} within 15%")
+# Each row's ratio to the floor's row of the same group and N, in each run.
+floor = lambda c, i: c.get('/'.join([i.split('/')[0], 'floor', i.split('/')[2]]))
+ids = [i for i in common if '/floor/' not in i and floor(cells[0], i) and floor(cells[1], i)]
+r = [(cells[0][i]['per_task']['point'] / floor(cells[0], i)['per_task']['point'])
+     / (cells[1][i]['per_task']['point'] / floor(cells[1], i)['per_task']['point']) for i in ids]
+print(f"ratio to floor every N: {sum(max(x, 1 / x) <= 1.15 for x in r)} of {len(r)} within 15%")
 for i in ('yield/tokio-ct/1000', 'handoff/compio/2', 'yield/thread/2'):
     for k, c in enumerate(cells):
         print(f"{i} run {k + 1}:", [round(v) for v in sorted(c[i]['samples'])])
