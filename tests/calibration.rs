@@ -331,6 +331,9 @@ fn plausible(model: &dyn TaskModel) -> (std::ops::RangeInclusive<f64>, std::ops:
         "may-4k" => (64.0..=2048.0, 1024.0..=8192.0),
         // A 2 KiB stack outside the heap: the heap holds the g and its share of allgs.
         "goroutine" => (256.0..=2048.0, 2048.0..=8192.0),
+        // A parked virtual thread is a Thread and a Continuation object, its frames copied into a stack chunk,
+        // and a queue node, all on the Java heap (~2 KB read): no stack outside the heap.
+        "java-vthread" => (512.0..=4096.0, 512.0..=8192.0),
         _ => (128.0..=1024.0, 128.0..=2048.0),
     }
 }
