@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -60,8 +60,9 @@ pub struct Child {
     who: &'static str,
     process: std::process::Child,
     stdin: Option<ChildStdin>,
-    /// Lines of its stdout, read on a thread so that every read can have a deadline.
+    /// Lines of its stdout, read on a thread so that every read can have a deadline, and that thread.
     lines: Receiver<String>,
+    stdout_reader: Option<std::thread::JoinHandle<()>>,
     /// The end of its stderr, for error messages when it dies, and the thread that collects it.
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
@@ -96,7 +97,7 @@ impl Child {
         let stdout = process.stdout.take().expect("piped");
         let mut err_pipe = process.stderr.take().expect("piped");
         let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
+        let stdout_reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if tx.send(line).is_err() {
@@ -122,7 +123,17 @@ impl Child {
         });
         let stdin = process.stdin.take();
         let hello = Hello { pid: process.id(), fields: HashMap::new() };
-        Ok(Self { who, process, stdin, lines, stderr, stderr_reader: Some(stderr_reader), hello, broken: false })
+        Ok(Self {
+            who,
+            process,
+            stdin,
+            lines,
+            stdout_reader: Some(stdout_reader),
+            stderr,
+            stderr_reader: Some(stderr_reader),
+            hello,
+            broken: false,
+        })
     }
 
     /// Sends `request`, waits at most `limit` for the reply, and checks that its first word is `expect`.
@@ -193,5 +204,16 @@ impl Drop for Child {
         drop(self.stdin.take());
         let _ = self.process.kill();
         let _ = self.process.wait();
+        // Its pipes are closed now (unless a process it started holds them): let the reader threads end, so
+        // that none of a dropped probe's threads still runs (and allocates) during the next measurement.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        for reader in [self.stdout_reader.take(), self.stderr_reader.take()].into_iter().flatten() {
+            while !reader.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
+        }
     }
 }
