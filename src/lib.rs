@@ -1,14 +1,16 @@
-//! taskbench: what does a task cost? Spawn latency and bytes per live task, with Criterion's statistics,
-//! for OS threads, tokio, async-std, smol, may's coroutines, a raw `async-task` floor, and Go's goroutines.
+//! taskbench: what does a task cost? Spawn latency, bytes per live task and the cost of switching to one,
+//! with Criterion's statistics, for OS threads, tokio (and its local runtime), async-std, smol (and its local
+//! executor), futures' thread pool, compio on io_uring, may's coroutines, a raw `async-task` floor, and Go's
+//! goroutines.
 //!
 //! The data flow: a bench binary (`benches/`) names its [`catalogue`] group and what one iteration measures,
 //! and hands them to the [`harness`], which picks the rows and N values, skips what the machine or the time
 //! budget cannot hold, and measures every `group/model/N` cell in fresh processes (the state groups' cells
 //! are `group/model/K`, K bytes held by each task, at one N per model). In each process a model ([`models`])
-//! runs one of two experiments with the gate and tallies ([`gate`]), timed by the harness or read by an
-//! observer ([`measure`]). The harness records each cell, with the build that measured it ([`provenance`]),
-//! beside Criterion's output ([`record`]); `taskbench save` keeps a run under `results/`, and `compare`,
-//! `report` and `readme` read saved runs ([`results`]).
+//! runs one of its experiments (parked, spawn-join, or a switch: `models::switch`) with the gate and tallies
+//! ([`gate`]), timed by the harness or read by an observer ([`measure`]). The harness records each cell, with
+//! the build that measured it ([`provenance`]), beside Criterion's output ([`record`]); `taskbench save` keeps
+//! a run under `results/`, and `compare`, `report` and `readme` read saved runs ([`results`]).
 //!
 //! The layers, each importing only from those below it:
 //! 1. [`catalogue`] (the groups), [`files`] (JSON, atomic writes, dates), [`provenance`] (builds),

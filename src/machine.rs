@@ -33,6 +33,8 @@ pub const TRACKED_CRATES: &[&str] = &[
     "async-executor",
     "async-task",
     "may",
+    "futures-executor",
+    "compio",
     "event-listener",
     "criterion",
 ];

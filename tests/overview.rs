@@ -92,7 +92,7 @@ fn a_bench_run_writes_the_overview() {
     assert_eq!(g.summary.benchmarks.len(), 2, "{:?}", g.summary.benchmarks);
     for b in &g.summary.benchmarks {
         assert!(html.contains(&format!("<section id=\"g-{}\">", b.group)), "{} section", b.group);
-        let figure = format!("<td class=\"num\">{}", human(b.per_task.point, b.group().measures));
+        let figure = format!("\">{} ±", human(b.per_task.point, b.group().measures));
         assert!(html.contains(&figure), "{}: {figure} not on the page", b.id);
         let link = format!("href=\"{}/floor/100/report/index.html\"", b.group);
         assert!(html.contains(&link), "{}: no link {link}", b.id);

@@ -10,7 +10,7 @@ use taskbench::results::noise::DiffRule;
 use taskbench::results::run::Run;
 use taskbench::results::table;
 use taskbench::results::text::{render, Format};
-use taskbench::results::{export, readme};
+use taskbench::results::{export, findings, readme};
 
 fn interval(p: f64) -> serde_json::Value {
     json!({"point": p, "lower": p * 0.99, "upper": p * 1.01, "confidence_level": 0.95, "standard_error": 0.0})
@@ -83,24 +83,33 @@ fn compare_renders_one_run_as_text_and_markdown() {
     let c = table::read(&[tiny_run()], &DiffRule::default()).unwrap();
     let text = render(&c, Format::Terminal);
     let expected_start = "Runs
-  A  m/tiny  (runs/m/tiny), saved 2026-01-02T03:04:05Z
-     Test CPU, 2 cores (2 logical), 8.0 GiB, Linux 6.1, THP never, rustc 1.95.0
-     build: the save-time checkout, commit abcdef012345 with uncommitted changes (this run's cells do not name the build that measured them)
+
+- A: m/tiny (runs/m/tiny), saved 2026-01-02T03:04:05Z
+  - machine: Test CPU, 2 cores (2 logical), 8.0 GiB, Linux 6.1, THP never, rustc 1.95.0
+  - build: the save-time checkout, commit abcdef012345 with uncommitted changes (this run's cells do not name the build that measured them)
 
 spawn (ns/task): what spawn is
+
    model         N      A (ns/task)
    tokio-mt  10000   250 ns ±1.0%
    floor     10000  1.25 µs ±1.0%
-  skipped: spawn/floor/100000: too many
+
+- skipped: spawn/floor/100000: too many
 
 rss_per_task (B/task): what rss_per_task is
+
    model         N      A (B/task)
    tokio-mt  10000   300 B ±1.0%
    floor     10000  90.0 B ±1.0%
 ";
     assert!(text.starts_with(expected_start), "{text}");
     let md = render(&c, Format::Markdown);
-    assert!(md.starts_with("**Runs**\n\n- **A**: `m/tiny`, saved 2026-01-02T03:04:05Z: Test CPU"), "{md}");
+    assert!(
+        md.starts_with(
+            "**Runs**\n\n- **A**: `m/tiny` (runs/m/tiny), saved 2026-01-02T03:04:05Z\n  - machine: Test CPU"
+        ),
+        "{md}"
+    );
     assert!(
         md.contains(
             "\n**spawn** (ns/task): what spawn is\n\n| model | N | A (ns/task) |\n|---|---:|---:|\n\
@@ -172,4 +181,52 @@ fn every_bench_group_is_in_the_catalogue() {
 fn const_name(g: &Group) -> String {
     let name = g.name.to_uppercase();
     name.strip_suffix("_PER_TASK").unwrap_or(&name).to_string()
+}
+
+/// A run of the switch groups alone: two models, a hand-off at N = 2 and 10^3 and a yield at N = 2.
+fn switch_run() -> Run {
+    let mut run = tiny_run();
+    let models = json!([{"name": "tokio-ct", "config": "1 thread", "caveat": null},
+                        {"name": "thread", "config": "std", "caveat": null}]);
+    let group = |name: &str| {
+        json!({"group": name, "unit": "ns", "value_is": "", "n_values": [2, 1000], "recorded_at": "2026-01-02T03:00:00Z",
+               "models": models, "skipped": []})
+    };
+    let summary = json!({"schema": 2, "taskbench_version": "0.1.0", "machine": "m", "run": "switch",
+        "criterion_home": "/nowhere", "groups": [group("handoff"), group("yield")],
+        "benchmarks": [bench("handoff", "ns", "tokio-ct", 2, 110.0, &[220.0; 10]),
+                       bench("handoff", "ns", "thread", 2, 12000.0, &[24000.0; 10]),
+                       bench("handoff", "ns", "tokio-ct", 1000, 140.0, &[140000.0; 10]),
+                       bench("handoff", "ns", "thread", 1000, 15000.0, &[15000000.0; 10]),
+                       bench("yield", "ns", "tokio-ct", 2, 90.0, &[180.0; 10]),
+                       bench("yield", "ns", "thread", 2, 400.0, &[800.0; 10])]});
+    run.summary = serde_json::from_value(summary).unwrap();
+    run
+}
+
+/// Fails on: the switch groups mixed into the main table (their N are not the spawn groups'), a column per N
+/// lost, a cell put under another N, or the finding's figures taken from the wrong N or model.
+#[test]
+fn switch_groups_get_a_table_and_a_finding_of_their_own() {
+    let run = switch_run();
+    let section = readme::section(&run, Path::new("."));
+    assert!(
+        section.contains(
+            "| model | hand-off ns N=2 | hand-off ns N=10^3 | yield ns N=2 |\n|---|---:|---:|---:|\n\
+             | tokio-ct | 110 | 140 | 90.0 |\n| thread | 12,000 | 15,000 | 400 |\n"
+        ),
+        "{section}"
+    );
+    assert!(!section.contains("| model | N |"), "{section}");
+    let bullets = findings::bullets(&table::of_run(&run));
+    let switch = bullets.iter().find(|b| b.contains("`handoff`")).expect("a switch finding");
+    assert!(
+        switch.contains(
+            "at N = 2, from 110 ns (tokio-ct) to 12,000 ns (thread): 110 ns for the stackless rows and 12,000 ns \
+             for thread; in a ring of 10^3, each wake reaching a task gone cold in cache, from 140 ns (tokio-ct) to \
+             15,000 ns (thread). A yield to the scheduler (`yield`, N = 2) takes from 90.0 ns (tokio-ct) to 400 ns \
+             (thread)."
+        ),
+        "{switch}"
+    );
 }

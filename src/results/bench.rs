@@ -1,9 +1,6 @@
-//! One `group/model/N` cell's result ([`Bench`]), read from Criterion's folder (`<home>/<group>/<model>/<N>/new`)
-//! and flagged from its samples.
-//!
-//! Units: Criterion's value is `ns` for one iteration of N tasks in the time groups, and already `bytes/task`
-//! in the memory groups. Each cell keeps Criterion's value and adds the per-task values (`ns/task` = value /
-//! N) that comparisons and charts use.
+//! One `group/model/N` cell's result ([`Bench`]), read from Criterion's folder (`<home>/<group>/<model>/<N>/new`).
+//! Criterion's value is `ns` for one iteration of N tasks in the time groups and already `bytes/task` in the
+//! memory groups; each cell keeps it and adds the per-task values every comparison uses.
 
 use std::path::Path;
 
@@ -11,44 +8,34 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 pub use super::noise::Interval;
-use super::noise::{is_bimodal, mean_far_from_median, Sampled};
-use crate::catalogue::{Group, Measures};
+use super::noise::{is_bimodal, mean_far_from_median, DiffRule, Verdict};
+use crate::catalogue::Group;
 use crate::files::read_json;
 use crate::provenance::Build;
 
-/// One `group/model/N` result.
+/// One `group/model/N` result. `unit`, `mean`, `median` and `std_dev` are Criterion's (per iteration);
+/// `per_task` (the published median) and `mean_per_task` are in `per_task_unit`, as is each sample's value
+/// in `samples` (empty for schema 1 runs). `raw` is where Criterion's files were copied, relative to the run
+/// folder; `build` measured the cell (`None` before schema 3: the save-time checkout in `machine.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Bench {
     pub id: String,
     pub group: String,
     pub model: String,
     pub n: usize,
-    /// Criterion's unit: `ns` per iteration (N tasks), or `bytes/task`.
     pub unit: String,
-    /// Criterion's mean, with its bootstrap confidence interval, in Criterion's unit.
     pub mean: Interval,
-    /// Criterion's median, with its bootstrap confidence interval, in Criterion's unit.
     pub median: Interval,
     pub std_dev: f64,
-    /// `ns/task` or `bytes/task`: the unit of the per-task values below, the unit every comparison uses.
     pub per_task_unit: String,
-    /// The published figure: the median per task, with its bootstrap confidence interval.
     pub per_task: Interval,
-    /// The mean per task, with its bootstrap confidence interval.
     pub mean_per_task: Interval,
-    /// Every Criterion sample's per-task value (time ÷ iterations, ÷ N in the time groups), in Criterion's
-    /// order. Empty for runs read from schema 1.
     pub samples: Vec<f64>,
-    /// Criterion's sample count (each sample is one or more iterations).
     pub sample_count: usize,
     /// Iterations summed over all samples.
     pub iterations: f64,
-    /// `Linear` or `Flat`.
     pub sampling_mode: Option<String>,
-    /// Where Criterion's files for this benchmark were copied, relative to the run folder.
     pub raw: Option<String>,
-    /// The build that measured the cell (schema 3 on); `None` in older runs, whose build is the save-time
-    /// checkout in `machine.json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<Build>,
 }
@@ -59,26 +46,20 @@ impl Bench {
         Group::find_or_unknown(&self.group, &self.unit)
     }
 
-    /// The samples split into two clusters ([`is_bimodal`]); false when there are no samples.
     pub fn bimodal(&self) -> bool {
         is_bimodal(&self.samples)
     }
 
-    /// The mean and the median differ by more than 10% ([`mean_far_from_median`]).
     pub fn mean_median(&self) -> bool {
         mean_far_from_median(self.mean_per_task.point, self.per_task.point)
     }
 }
 
-impl Sampled for Bench {
-    fn median_per_task(&self) -> &Interval {
-        &self.per_task
-    }
-    fn samples(&self) -> &[f64] {
-        &self.samples
-    }
-    fn measures(&self) -> Measures {
-        self.group().measures
+impl DiffRule {
+    /// Whether `other` differs from `reference` for real ([`DiffRule::verdict`]).
+    pub fn judge(&self, reference: &Bench, other: &Bench) -> Verdict {
+        let (a, b) = (reference, other);
+        self.verdict(a.group().measures, (&a.per_task, &a.samples), (&b.per_task, &b.samples))
     }
 }
 
@@ -121,13 +102,8 @@ struct CSample {
 
 impl From<&CEstimate> for Interval {
     fn from(e: &CEstimate) -> Interval {
-        Interval {
-            point: e.point_estimate,
-            lower: e.confidence_interval.lower_bound,
-            upper: e.confidence_interval.upper_bound,
-            confidence_level: e.confidence_interval.confidence_level,
-            standard_error: e.standard_error,
-        }
+        let CInterval { confidence_level, lower_bound: lower, upper_bound: upper } = e.confidence_interval;
+        Interval { point: e.point_estimate, lower, upper, confidence_level, standard_error: e.standard_error }
     }
 }
 
@@ -148,13 +124,13 @@ pub fn per_iteration(sample_json: &Path) -> Result<Vec<f64>> {
 /// One cell's result from Criterion's folder `dir` (`<home>/<group>/<model>/<N>/new`).
 pub fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id: &str) -> Result<Bench> {
     let info: CBenchmark = read_json(&dir.join("benchmark.json"))?;
-    let expected = (group, Some(model), Some(n.to_string()));
-    if (info.group_id.as_str(), info.function_id.as_deref(), info.value_str.clone()) != expected {
+    if (info.group_id.as_str(), info.function_id.as_deref(), info.value_str)
+        != (group, Some(model), Some(n.to_string()))
+    {
         bail!("{}: holds benchmark {:?}, expected {id}", dir.join("benchmark.json").display(), info.full_id);
     }
     let est: CEstimates = read_json(&dir.join("estimates.json"))?;
     let (per_iteration, sample) = read_samples(&dir.join("sample.json"))?;
-    // Time groups: one iteration is N tasks. A unit already "per task" is kept as it is.
     let (per_task_unit, per_n) = per_task(group, unit, n);
     let samples: Vec<f64> = per_iteration.iter().map(|v| v / per_n).collect();
     if let Some(bad) = samples.iter().find(|v| !v.is_finite()) {
@@ -182,10 +158,8 @@ pub fn read_bench(dir: &Path, group: &str, model: &str, n: usize, unit: &str, id
     })
 }
 
-/// The per-task unit of a group's values, and what to divide Criterion's value by to get it: N for the time
-/// groups (one iteration is N tasks), 1 for the memory groups (already per task).
+/// A group's per-task unit, and what to divide Criterion's value by for it: N in the time groups, else 1.
 pub fn per_task(group: &str, unit: &str, n: usize) -> (String, f64) {
     let g = Group::find_or_unknown(group, unit);
-    let per_n = if g.is_time() { n as f64 } else { 1.0 };
-    (g.per_task_unit().to_string(), per_n)
+    (g.per_task_unit().to_string(), if g.is_time() { n as f64 } else { 1.0 })
 }

@@ -1,13 +1,8 @@
-//! Log-log line charts of a per-task value against N, as SVG: the one place charts are drawn. The report
-//! draws one per group inside its page ([`LogLog::svg`]); `taskbench readme` writes the memory chart
-//! ([`memory`]) as a file of its own beside the committed run ([`LogLog::document`]).
-//!
-//! Output is deterministic (fixed rounding, no dates), so a chart checked into the repository can be compared
-//! byte for byte with what the run generates.
-//!
-//! Hand-written rather than `plotters`: every point carries its own tooltip (`<title>`: model, N, value and
-//! interval), the legend notes each model's last value, and the file stays byte-stable across versions;
-//! plotters' SVG backend gives none of these without post-processing its output.
+//! Log-log line charts of a per-task value against N (or K), as SVG: one per group in the report
+//! ([`LogLog::svg`]) and the README's memory chart ([`memory`], a file of its own: [`LogLog::document`]).
+//! Output is deterministic, so a committed chart compares byte for byte with what its run generates.
+//! Hand-written rather than `plotters`: every point carries its own tooltip, the legend notes each model's
+//! last value, and the file stays byte-stable; plotters' SVG backend gives none of these.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,26 +12,24 @@ use super::noise::Interval;
 use super::table::Table;
 use crate::catalogue::{self, Axis, Measures};
 
-/// Line styles: dash pattern `i` with marker `i` ([`marker`]); runs A, B, C, ... in the report, RSS and
-/// RSS + kernel in the memory chart.
+/// Line styles, dash pattern `i` with marker `i`: runs in the report, RSS and RSS + kernel in the memory chart.
 const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 4 1 4"];
 
-/// One drawn value: the median per task with its interval, and the tooltip.
 pub struct Point {
     pub n: usize,
     pub value: Interval,
     pub tip: String,
 }
 
-/// One line: a colour, a line style (an index into the dash patterns and markers) and its points (any order).
+/// One line: a colour, a line style and its points (any order).
 pub struct Series {
     pub color: String,
     pub style: usize,
     pub points: Vec<Point>,
 }
 
-/// One legend entry: a line sample (solid and thick without a style), the text (`note` in grey after it) and
-/// a tooltip; `space_above` starts a new block of entries (runs or line styles after models).
+/// One legend entry: a line sample (thick without a style), the text (`note` in grey after it), a tooltip;
+/// `space_above` starts a new block of entries.
 #[derive(Default)]
 pub struct Key {
     pub color: String,
@@ -47,15 +40,13 @@ pub struct Key {
     pub space_above: bool,
 }
 
-/// A chart: per-task values against N (or K: [`Axis`]), both axes logarithmic, the legend on the right.
-/// `measures` (time or bytes) picks the ticks and their labels; `header` (the first line bold) and `footer`
-/// (grey) are drawn only by [`LogLog::document`].
+/// A chart, both axes logarithmic, the legend (`legend_width` wide) on the right; `measures` picks the ticks,
+/// `header` (the first line bold) and `footer` are drawn only by [`LogLog::document`].
 pub struct LogLog {
     pub x: Axis,
     pub measures: Measures,
     pub y_label: String,
     pub aria: String,
-    /// Room for the legend, right of the plot.
     pub legend_width: f64,
     pub series: Vec<Series>,
     pub keys: Vec<Key>,
@@ -68,7 +59,6 @@ const L: f64 = 78.0;
 const PLOT_H: f64 = 334.0;
 const LINE: f64 = 18.0;
 const GAP: f64 = 8.0;
-/// The page's text style, for the chart drawn on its own.
 const STYLE: &str = "text{font:12px system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;fill:#333}";
 
 /// A model's colour in `colors` ([`Table::colors`]), black for one it does not know.
@@ -77,12 +67,11 @@ pub fn color_of(colors: &BTreeMap<String, String>, model: &str) -> String {
 }
 
 impl LogLog {
-    /// The chart as an `<svg>` element for a page whose CSS styles its text.
     pub fn svg(&self) -> String {
         self.draw(false)
     }
 
-    /// The chart as an SVG file of its own: header and footer lines, a white background and its own text style.
+    /// The chart as an SVG file of its own: header, footer, a white background and its own text style.
     pub fn document(&self) -> String {
         self.draw(true) + "\n"
     }
@@ -129,7 +118,6 @@ impl LogLog {
         s + "</svg>"
     }
 
-    /// The plot's box, its grid with tick labels, and the axis labels.
     fn axes(&self, s: &mut String, f: &Frame, pts: &[&Point]) {
         let Frame { r, t, b, .. } = *f;
         let (width, height) = (r - L, b - t);
@@ -174,7 +162,6 @@ impl LogLog {
         );
     }
 
-    /// Each series' line first, then its interval bars and markers on top.
     fn lines(&self, s: &mut String, f: &Frame) {
         for series in &self.series {
             let mut line: Vec<&Point> = series.points.iter().filter(|p| drawn(p)).collect();
@@ -199,7 +186,6 @@ impl LogLog {
         }
     }
 
-    /// The legend, top-down from (`lx`, `ly`).
     fn legend(&self, s: &mut String, lx: f64, mut ly: f64) {
         for k in &self.keys {
             ly += if k.space_above { GAP } else { 0.0 };
@@ -230,7 +216,6 @@ fn drawn(p: &Point) -> bool {
     p.value.point > 0.0 && p.n > 0
 }
 
-/// The points' xs, ascending, once each.
 fn xs(pts: &[&Point]) -> Vec<usize> {
     let mut ns: Vec<usize> = pts.iter().map(|p| p.n).collect();
     ns.sort_unstable();
@@ -238,7 +223,7 @@ fn xs(pts: &[&Point]) -> Vec<usize> {
     ns
 }
 
-/// The plot's box (`L` to `r`, `t` to `b`) and the log10 ranges it shows.
+/// The plot's box (`L` to `r`, `t` to `b`) and the log10 ranges it shows, padded around the points.
 #[derive(Clone, Copy)]
 struct Frame {
     r: f64,
@@ -251,7 +236,6 @@ struct Frame {
 }
 
 impl Frame {
-    /// The ranges that hold every point and its interval, padded.
     fn around(pts: &[&Point], r: f64, t: f64, b: f64) -> Frame {
         let ns = xs(pts);
         let (x0, x1) = pad_range((ns[0] as f64).log10(), (ns[ns.len() - 1] as f64).log10(), 0.08, 0.5);
@@ -272,7 +256,6 @@ impl Frame {
     }
 }
 
-/// Style `i`'s dash pattern as an attribute; none for a solid line.
 fn dasharray(style: Option<usize>) -> String {
     match style.map(|i| DASHES[i % DASHES.len()]) {
         Some(dash) if !dash.is_empty() => format!(" stroke-dasharray=\"{dash}\""),
@@ -292,10 +275,9 @@ fn marker(style: usize, x: f64, y: f64, color: &str, tip: &str) -> String {
     }
 }
 
-/// The memory chart of one run (the first of `t`): RSS per task against N for every model, and RSS + kernel
-/// ([`Table::totals`]), dashed in the model's colour, where the run has both; the legend lists models top to
-/// bottom as their lines end, each with its last value. Calibration controls are left out (the footer names
-/// them). `None` when the run has no RSS cell.
+/// The memory chart of run A: RSS per task against N for every model but the `controls`, and dashed RSS +
+/// kernel where the run has both; the legend lists models as their lines end, each with its last value.
+/// `None` when the run has no RSS cell.
 pub fn memory(t: &Table, controls: &[&str], header: Vec<String>) -> Option<LogLog> {
     let rss = t.group(catalogue::RSS.name)?;
     let (colors, totals, measures) = (t.colors(), t.totals(0), rss.group.measures);

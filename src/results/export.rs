@@ -1,13 +1,6 @@
-//! A saved run in the formats other tools read.
-//!
-//! - `critcmp`: the JSON that `critcmp --export` writes, so `critcmp a.json b.json` compares saved runs from
-//!   different machines. critcmp reads every value as nanoseconds per iteration, so only the time groups
-//!   (unit `ns`: `spawn`, `spawn_cold`, `spawn_join`, `spawn_join_cold`; one iteration = N tasks) are
-//!   exported; the memory groups would be shown as times. Criterion's files in the run folder pass through
-//!   unchanged.
-//! - `bencher`: libtest's `test NAME ... bench: X ns/iter (+/- Y)` lines, the format Criterion prints with
-//!   `--output-format bencher` (median and standard deviation), for tools that track that format. Time
-//!   groups only, for the same reason.
+//! A saved run's time groups in the formats other tools read: `critcmp` (the JSON `critcmp --export` writes,
+//! Criterion's files passed through) and `bencher` (libtest's `test NAME ... bench: X ns/iter (+/- Y)`, the
+//! median and standard deviation). Both mean nanoseconds per iteration (N tasks), so memory is left out.
 
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
@@ -18,7 +11,6 @@ use super::summary::GroupSummary;
 use crate::catalogue::Group;
 use crate::files::read_json;
 
-/// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
     Critcmp,

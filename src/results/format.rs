@@ -1,36 +1,28 @@
-//! Every number and string escape the renderers print, in one place: values scaled for people (`253 ns`,
-//! `20.3 KiB`), whole numbers with separators, percentages, ratios, N as the README writes it, and HTML /
-//! Markdown escaping. What a value is (time or bytes) comes from the catalogue's [`Measures`], never from a
-//! unit string.
+//! Every number and escape the renderers print, in one place. What a value is (time, bytes, instructions)
+//! comes from the catalogue's [`Measures`], never from a unit string.
 
 use crate::catalogue::Measures;
 
-/// A value scaled for people: `253 ns`, `1.25 µs`, `256 B`, `20.3 KiB`. Three significant digits.
+/// A value scaled for people, three significant digits: `253 ns`, `1.25 µs`, `256 B`, `20.3 KiB`.
 pub fn human(value: f64, measures: Measures) -> String {
-    let abs = value.abs();
     let steps: &[(f64, &str)] = match measures {
         Measures::Time => &[(1e9, "s"), (1e6, "ms"), (1e3, "µs"), (1.0, "ns")],
         Measures::Bytes => &[(1024.0 * 1024.0 * 1024.0, "GiB"), (1024.0 * 1024.0, "MiB"), (1024.0, "KiB"), (1.0, "B")],
         Measures::Instructions => &[(1e9, "G instr"), (1e6, "M instr"), (1e3, "k instr"), (1.0, "instr")],
     };
-    let (div, unit) = steps.iter().find(|(d, _)| abs >= *d).copied().unwrap_or(steps[steps.len() - 1]);
+    let (div, unit) = steps.iter().find(|(d, _)| value.abs() >= *d).copied().unwrap_or(steps[steps.len() - 1]);
     format!("{} {unit}", sig3(value / div))
 }
 
 /// Three significant digits, no exponent: `253`, `25.3`, `2.53`, `0.253`.
-pub fn sig3(v: f64) -> String {
-    let abs = v.abs();
-    if !v.is_finite() {
-        format!("{v}")
-    } else if abs >= 100.0 || abs == 0.0 {
-        format!("{v:.0}")
-    } else if abs >= 10.0 {
-        format!("{v:.1}")
-    } else if abs >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
+fn sig3(v: f64) -> String {
+    let digits = match v.abs() {
+        a if a >= 100.0 || a == 0.0 || !a.is_finite() => 0,
+        a if a >= 10.0 => 1,
+        a if a >= 1.0 => 2,
+        _ => 3,
+    };
+    format!("{v:.digits$}")
 }
 
 /// `1,234,567`: a whole number with thousands separators.
@@ -42,7 +34,7 @@ pub fn thousands(v: f64) -> String {
     format!("{}{}", if r < 0 { "-" } else { "" }, groups.join(","))
 }
 
-/// A README table number: `1,234` for bytes; `12.3` or `1,234` for nanoseconds ([`figure`]).
+/// A README table number: `1,234` for bytes and counts, [`figure`] for nanoseconds.
 pub fn number(v: f64, measures: Measures) -> String {
     if measures == Measures::Time {
         figure(v)
@@ -60,23 +52,12 @@ pub fn figure(v: f64) -> String {
     }
 }
 
-/// Half a confidence interval in percent, as `compare` prints it: `1.2`, `0.05`.
-pub fn half_width_pct(fraction: f64) -> String {
-    let p = fraction * 100.0;
-    if p < 0.1 {
-        format!("{p:.2}")
-    } else {
-        format!("{p:.1}")
-    }
-}
-
-/// `±2.1%` (the report's column); `±0` for an interval of width zero.
+/// `±2.1%`, `±0.05%`: half a confidence interval; `±0` for an interval of width zero.
 pub fn plus_minus_pct(fraction: f64) -> String {
-    let p = fraction * 100.0;
-    if p == 0.0 {
-        "±0".to_string()
-    } else {
-        format!("±{}%", half_width_pct(fraction))
+    match fraction * 100.0 {
+        0.0 => "±0".to_string(),
+        p if p < 0.1 => format!("±{p:.2}%"),
+        p => format!("±{p:.1}%"),
     }
 }
 
@@ -121,12 +102,10 @@ pub fn power_of_ten(n: usize) -> String {
 
 /// `10k`, `1M`, `250`: an axis tick.
 pub fn short_n(n: usize) -> String {
-    if n >= 1_000_000 && n % 1_000_000 == 0 {
-        format!("{}M", n / 1_000_000)
-    } else if n >= 1000 && n % 1000 == 0 {
-        format!("{}k", n / 1000)
-    } else {
-        n.to_string()
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1000 && n % 1000 == 0 => format!("{}k", n / 1000),
+        n => n.to_string(),
     }
 }
 
@@ -138,14 +117,21 @@ pub fn tick_label(v: f64, measures: Measures) -> String {
     format!("{num} {u}")
 }
 
+/// The values of `pairs` grouped by key, keys in the order first seen.
+pub fn grouped<K: PartialEq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Vec<(K, Vec<V>)> {
+    let mut out: Vec<(K, Vec<V>)> = Vec::new();
+    for (k, v) in pairs {
+        match out.iter_mut().find(|(have, _)| *have == k) {
+            Some((_, vs)) => vs.push(v),
+            None => out.push((k, vec![v])),
+        }
+    }
+    out
+}
+
 /// HTML escaping for text and attribute values.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-/// Markdown table-cell escaping.
-pub fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
 }
 
 /// `A`, `B`, ..., `Z`, `AA`, ...

@@ -9,11 +9,9 @@ use super::run::Run;
 use crate::files::relative_to;
 use crate::record::criterion_cell_dir;
 
-/// Links to Criterion's pages, only where Criterion's folder still holds the very data the run saved.
+/// Hrefs of Criterion's pages: by (run index, benchmark id), and by group.
 pub struct Links {
-    /// (run index, benchmark id) → href.
     pub cells: BTreeMap<(usize, String), String>,
-    /// group → href of Criterion's group page.
     pub groups: BTreeMap<String, String>,
 }
 

@@ -1,5 +1,5 @@
-//! The machine a run was made on (`machine.json`, detected and recorded by [`crate::machine`]), described for
-//! people: one line for headers, and labelled fields in the order runs are compared.
+//! The machine a run was made on ([`crate::machine`]), described for people: one line for headers, and
+//! labelled fields in the order runs are compared.
 
 pub use crate::machine::{lock_versions, machine_slug, project_dir, BuildFacts, Machine, TRACKED_CRATES};
 

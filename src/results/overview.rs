@@ -1,7 +1,6 @@
-//! The page a bench run leaves for people to open first: `taskbench report`'s page for every cell measured so
-//! far, in Criterion's folder beside its own index (`<criterion home>/taskbench.html`). Each bench binary
-//! rewrites it as it finishes ([`after_bench`]), from the records of every group, not only its own, and saves
-//! nothing under `results/`.
+//! The page a bench run leaves to open first: `taskbench report`'s page for every cell measured so far, in
+//! Criterion's folder (`<criterion home>/taskbench.html`), rewritten by each bench binary as it finishes
+//! ([`after_bench`]) from the records of every group. It saves nothing under `results/`.
 
 use std::path::{Path, PathBuf};
 
@@ -12,18 +11,15 @@ use super::noise::DiffRule;
 use super::{report, run};
 use crate::files::write_atomic;
 
-/// The page's file name in Criterion's folder (Criterion's own index is `report/index.html`).
 pub const PAGE: &str = "taskbench.html";
 
-/// What Criterion's own pages call every value, and what it is in the groups that do not measure time. Its
-/// plots' axis titles are fixed ("Average time", "Average Iteration Time"); the unit after them is the
-/// suite's (B/task, instructions/task), set through each group's `Measurement`.
+/// What Criterion's own pages call every value (their axis titles are fixed), and what it is.
 pub const CRITERION_LABELS: &str = "Criterion's own pages, linked below, title every value \"time\" (\"Average time \
     (B/task)\"); Criterion has no setting for that word. The unit beside it is right: in the memory groups the value \
     is bytes per task, in spawn_instructions instructions per task.";
 
-/// What a bench binary prints last, once it has measured a cell: the overview's path, or why it could not be
-/// written (the measurements stand in Criterion's folder either way, so this never fails the bench).
+/// What a bench binary prints last: the overview's path, or why it could not be written (never an error:
+/// the measurements stand in Criterion's folder either way).
 pub fn after_bench(criterion_home: &Path, records_dir: &Path) -> String {
     match write(criterion_home, records_dir, Machine::collect(&project_dir())) {
         Ok(page) => format!("overview of every cell measured so far: {}", page.display()),
@@ -31,8 +27,8 @@ pub fn after_bench(criterion_home: &Path, records_dir: &Path) -> String {
     }
 }
 
-/// Writes the overview of every cell recorded in `records_dir` whose result Criterion keeps in
-/// `criterion_home` (shown as the run `measured-so-far`: the cells are not a saved run), and returns its path.
+/// Writes the overview of every cell recorded in `records_dir` (the unsaved run `measured-so-far`), and
+/// returns its path.
 fn write(criterion_home: &Path, records_dir: &Path, machine: Machine) -> Result<PathBuf> {
     let (run, provenance) = run::unsaved(criterion_home, records_dir, machine, "measured-so-far")?;
     let intro = format!(

@@ -1,8 +1,7 @@
-//! The README's results section (between `<!-- results:begin -->` and `<!-- results:end -->`), generated
-//! from a saved run so it is never typed by hand: the machine and build, run A's medians per task by model
-//! and N (memory, then time; RSS + kernel beside the kernel), the state groups by model and K, the skipped
-//! cells, the caveats and the wall times. The intervals are left to `summary.json`, `compare` and `report`.
-//! [`update`] also regenerates the [`findings`] and the [`stability`] section; text outside them stays.
+//! The README's results section (between `<!-- results:begin -->` and `<!-- results:end -->`), generated from
+//! a saved run: the machine and build, run A's medians per task by model and N (memory, then time; RSS +
+//! kernel beside the kernel), the state groups by model and K, the skips, the caveats and the wall times.
+//! [`update`] also regenerates the [`findings`] and [`stability`] sections and the memory chart.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -11,20 +10,19 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 
 use super::findings;
-use super::format::number;
-use super::noise::MEAN_MEDIAN_LIMIT;
+use super::format::{number, power_of_ten as n_text};
 use super::run::Run;
 use super::stability::{self, Stability};
-use super::table::{self, GroupTable, Table, FLAG_MARK};
-use super::text::{self, marked};
-use crate::catalogue::{Axis, Measures, KERNEL};
+use super::table::{self, flag_meaning, marked, GroupTable, Table, FLAG_MARK};
+use super::text;
+use crate::catalogue::{Axis, Group, Measures, Per, KERNEL};
 use crate::files::{relative_to, write_atomic};
 
 pub const BEGIN: &str = "<!-- results:begin -->";
 pub const END: &str = "<!-- results:end -->";
 /// Rows above this N go to a table of their own: few models fit there, and few groups are run.
 const LARGE_N: usize = 1_000_000;
-/// The column of RSS plus the kernel's share ([`Table::totals`]), after the kernel's.
+/// The column of RSS plus the kernel's share, after the kernel's.
 const TOTAL: &str = "RSS+kernel B/task";
 
 /// What [`update`] did.
@@ -34,32 +32,29 @@ pub enum Outcome {
     AlreadyCurrent,
 }
 
-/// Regenerates the generated sections of `readme` (the results, and the findings of [`findings`]) and the
-/// memory chart beside the run from `run`. With `check`, writes nothing and fails if any is stale.
+/// Regenerates the generated sections of `readme` and the memory chart beside the run from `run`. With
+/// `check`, writes nothing and fails if any is stale.
 pub fn update(readme: &Path, run: &Run, check: bool) -> Result<Outcome> {
     update_with(readme, run, None, check)
 }
 
-/// [`update`], and the stability section ([`stability`]) from the runs `stability` names. A README with a
-/// stability section needs them.
+/// [`update`], and the stability section from the runs `stability` names (a README with one needs them).
 pub fn update_with(readme: &Path, run: &Run, stability: Option<&Stability>, check: bool) -> Result<Outcome> {
     let text = std::fs::read_to_string(readme).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => anyhow!("{}: file not found", readme.display()),
         _ => anyhow!("{}: cannot read: {e}", readme.display()),
     })?;
-    let readme_dir = match readme.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let readme_dir = readme.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let (t, cmd) = (table::of_run(run), command(run, stability));
-    let in_readme = |e: anyhow::Error| anyhow!("{}: {e}", readme.display());
-    let mut new = replace_section(&text, &section_of(run, &t, readme_dir, &cmd)).map_err(in_readme)?;
+    let mut new = replace_section(&text, &section_of(run, &t, readme_dir, &cmd));
     let findings = findings::section(run, &t, readme_dir, &cmd);
-    new = replace_between(&new, findings::BEGIN, findings::END, &findings).map_err(in_readme)?;
+    new = new.and_then(|new| replace_between(&new, findings::BEGIN, findings::END, &findings));
+    let mut new = new.map_err(|e| anyhow!("{}: {e}", readme.display()))?;
     match stability {
         Some(s) => {
             let body = stability::section(s, &cmd)?;
-            new = replace_between(&new, stability::BEGIN, stability::END, &body).map_err(in_readme)?;
+            new = replace_between(&new, stability::BEGIN, stability::END, &body)
+                .map_err(|e| anyhow!("{}: {e}", readme.display()))?;
         }
         None if text.contains(stability::BEGIN) => bail!(
             "{}: it has a stability section; name its runs: `taskbench readme {} --aa RUN_A RUN_B [--ab RUN]`",
@@ -74,11 +69,10 @@ pub fn update_with(readme: &Path, run: &Run, stability: Option<&Stability>, chec
         stale.push((readme.to_path_buf(), "its generated sections", new));
     }
     let chart = run.path.join(findings::CHART_FILE);
-    match findings::chart_svg(run, &t) {
-        Some(svg) if std::fs::read(&chart).ok().as_deref() != Some(svg.as_bytes()) => {
-            stale.push((chart.clone(), if chart.exists() { "the chart" } else { "missing" }, svg))
-        }
-        _ => {}
+    if let Some(svg) =
+        findings::chart_svg(run, &t).filter(|svg| std::fs::read(&chart).ok().as_deref() != Some(svg.as_bytes()))
+    {
+        stale.push((chart.clone(), if chart.exists() { "the chart" } else { "missing" }, svg));
     }
     if stale.is_empty() {
         return Ok(Outcome::AlreadyCurrent);
@@ -132,15 +126,17 @@ pub fn section(run: &Run, readme_dir: &Path) -> String {
 /// A README table's cells by row and column, as printed.
 type Grid<R, C> = BTreeMap<R, BTreeMap<C, String>>;
 
-/// [`section`], from the run's table `t`.
 fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String {
     let mut out = header(run, readme_dir, command);
     // The state groups' ids end in K, not N: they have tables of their own, after this one.
     let (n_groups, k_groups): (Vec<&GroupTable>, Vec<&GroupTable>) =
         t.groups.iter().partition(|g| g.group.axis == Axis::N);
-    let mut grid = pivot(t, &n_groups, |g, model, n| ((model, n), g.group.name));
+    // The switch groups run their own N (2, 10^3, 10^5): a table of their own, after the main one.
+    let (task_groups, switch_groups): (Vec<&GroupTable>, Vec<&GroupTable>) =
+        n_groups.iter().partition(|g| g.group.per == Per::Task);
+    let mut grid = pivot(t, &task_groups, |g, model, n| ((model, n), g.group.name));
     // Memory first (what the README leads with), then time, then counts, each in the catalogue's order.
-    let mut by_kind = n_groups.clone();
+    let mut by_kind = task_groups.clone();
     by_kind.sort_by_key(|g| {
         [Measures::Bytes, Measures::Time, Measures::Instructions].iter().position(|m| *m == g.group.measures)
     });
@@ -165,13 +161,20 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
         let _ = writeln!(out, "\nAbove 10^6 tasks (the models that fit; a separate, shorter run):\n");
         write_grid(&mut out, &columns, &large, label);
     }
+    if !switch_groups.is_empty() {
+        switch_table(&mut out, t, &switch_groups);
+    }
     let flagged = |groups: &[&GroupTable]| groups.iter().any(|g| g.cells_of(0).any(|(_, c)| c.flagged()));
-    if flagged(&n_groups) {
-        flag_note(&mut out, "; one number describes the cell poorly (see `taskbench report`)");
+    if flagged(&n_groups) || flagged(&k_groups) {
+        let _ = writeln!(
+            out,
+            "\n{FLAG_MARK}: {}; one number describes the cell poorly (see `taskbench report`).",
+            flag_meaning()
+        );
     }
     skip_lines(&mut out, "Skipped on this machine:", t, &n_groups, Axis::N);
     if !k_groups.is_empty() {
-        state_tables(&mut out, t, &k_groups, !flagged(&n_groups) && flagged(&k_groups));
+        state_tables(&mut out, t, &k_groups);
     }
     if !t.caveats.is_empty() {
         out.push_str("\nCaveats:\n");
@@ -182,8 +185,8 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     out + &wall_times(run)
 }
 
-/// Run A's cells of `groups` as printed (`skipped` where it skipped one; a cell wins over a skip), each put
-/// at the (row, column) `at` gives from its group, its (model rank, model) and its x.
+/// Run A's cells of `groups` as printed (`skipped` where it skipped one; a cell wins over a skip), each at the
+/// (row, column) `at` gives from its group, its (model rank, model) and its x.
 fn pivot<R: Ord, C: Ord>(
     t: &Table,
     groups: &[&GroupTable],
@@ -199,6 +202,31 @@ fn pivot<R: Ord, C: Ord>(
         }
     }
     grid
+}
+
+/// The switch groups' table: a row per model, a column per group and N (ns per hand-off, ns per yield).
+fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
+    out.push_str(
+        "\nSwitching: ns per hand-off (`handoff`: a ring of N tasks passing a baton, one wake and one switch each) \
+         and per yield (`yield`: N tasks yielding to their scheduler), warm:\n\n",
+    );
+    let grid = pivot(t, groups, |g, model, x| (model, (Group::rank(g.group.name).0, x)));
+    let mut columns: Vec<((usize, usize), String)> = Vec::new();
+    for g in groups {
+        let xs: BTreeSet<usize> = g.cells_of(0).map(|(r, _)| r.x).chain(g.skipped_in(0).map(|s| s.n)).collect();
+        for x in xs {
+            columns.push(((Group::rank(g.group.name).0, x), format!("{} N={}", g.group.column, n_text(x))));
+        }
+    }
+    let header: Vec<String> = std::iter::once("model".to_string()).chain(columns.iter().map(|c| c.1.clone())).collect();
+    let rows: Vec<Vec<String>> = grid
+        .iter()
+        .map(|((_, model), cells)| {
+            let values = columns.iter().map(|(c, _)| cells.get(c).map_or("—", String::as_str).to_string());
+            std::iter::once(model.clone()).chain(values).collect()
+        })
+        .collect();
+    text::table(out, &header, &rows, 1..usize::MAX, true);
 }
 
 /// A Markdown table of `grid`: model and N (its row's `label`), then a cell per column (`—` where none).
@@ -220,9 +248,8 @@ fn write_grid<R, C: Ord>(
     text::table(out, &header, &rows, 1..usize::MAX, true);
 }
 
-/// The state groups' tables: one per group, a row per model (with its N), a column per K; then what
-/// [`FLAG_MARK`] means (where `explain_flag`) and which cells were skipped and why.
-fn state_tables(out: &mut String, t: &Table, groups: &[&GroupTable], explain_flag: bool) {
+/// The state groups' tables: one per group, a row per model (with its N), a column per K; then the skips.
+fn state_tables(out: &mut String, t: &Table, groups: &[&GroupTable]) {
     out.push_str(
         "\nHolding state: bytes per task while each of N tasks holds K bytes across its park point (a `[u8; K]` \
          written before it and read after: in the future, on the task's own stack, or on a goroutine's stack). N \
@@ -233,24 +260,16 @@ fn state_tables(out: &mut String, t: &Table, groups: &[&GroupTable], explain_fla
         let ks: BTreeSet<usize> = grid.values().flat_map(|cells| cells.keys().copied()).collect();
         let columns: Vec<(usize, String)> =
             ks.into_iter().map(|k| (k, format!("K = {}", number(k as f64, Measures::Bytes)))).collect();
-        let tasks =
-            |m: &str| g.tasks.iter().find(|(name, _)| name == m).map(|(_, n)| number(*n as f64, Measures::Bytes));
+        let tasks = |m: &str| {
+            g.tasks
+                .iter()
+                .find(|(name, _)| name == m)
+                .map_or("—".to_string(), |(_, n)| number(*n as f64, Measures::Bytes))
+        };
         let _ = writeln!(out, "\n`{}`, {}:\n", g.group.name, g.group.column);
-        write_grid(out, &columns, &grid, |(_, m)| [m.clone(), tasks(m).unwrap_or_else(|| "—".to_string())]);
-    }
-    if explain_flag {
-        flag_note(out, "");
+        write_grid(out, &columns, &grid, |(_, m)| [m.clone(), tasks(m)]);
     }
     skip_lines(out, "Skipped in the state groups:", t, groups, Axis::K);
-}
-
-/// What [`FLAG_MARK`] means, then `more`.
-fn flag_note(out: &mut String, more: &str) {
-    let limit = MEAN_MEDIAN_LIMIT * 100.0;
-    let _ = writeln!(
-        out,
-        "\n{FLAG_MARK}: the samples split into two clusters, or the mean and median differ by more than {limit:.0}%{more}."
-    );
 }
 
 /// Under `title`, a line per model and reason (and N, on the `Axis::N`), naming the Ns or Ks and the groups.
@@ -278,14 +297,13 @@ fn skip_lines(out: &mut String, title: &str, t: &Table, groups: &[&GroupTable], 
     }
 }
 
-/// The line naming each group's wall time, where the run kept it; empty for runs saved before.
 fn wall_times(run: &Run) -> String {
     let groups = &run.summary.groups;
     let walls: Vec<String> = groups.iter().filter_map(|g| Some(format!("{} {} s", g.group, g.wall_seconds?))).collect();
+    let total: u64 = groups.iter().filter_map(|g| g.wall_seconds).sum();
     if walls.is_empty() {
         return String::new();
     }
-    let total: u64 = groups.iter().filter_map(|g| g.wall_seconds).sum();
     format!("\nWall time of the bench runs, by group: {} ({total} s in all).\n", walls.join(", "))
 }
 
@@ -293,9 +311,8 @@ fn wall_times(run: &Run) -> String {
 fn header(run: &Run, readme_dir: &Path, command: &str) -> String {
     let (s, m) = (&run.summary, &run.machine);
     let summary_path = run.path.join("summary.json");
-    let link = relative_to(readme_dir, &summary_path)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| summary_path.display().to_string());
+    let link =
+        relative_to(readme_dir, &summary_path).unwrap_or_else(|| summary_path.clone()).to_string_lossy().into_owned();
     // The benches' own time; the save may come later.
     let measured = s.groups.iter().map(|g| g.recorded_at.as_str()).max().unwrap_or(m.date.as_str());
     format!(

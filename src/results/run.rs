@@ -1,9 +1,7 @@
 //! Saving a run folder (`results/<machine>/<run>/`) and loading one back; which build(s) measured a run.
-//!
-//! Saving is all or nothing: everything is read and checked first, then written into a hidden temporary
-//! folder beside the target (`tempfile`'s, removed if anything fails), flushed, and renamed into place. An
-//! existing run is replaced only with `force`, and then by two renames, so a crash leaves either the old run
-//! or the new one.
+//! Saving is all or nothing: everything is read and checked, written into a hidden temporary folder beside
+//! the target (`tempfile`'s, removed on failure), flushed, and renamed into place; an existing run is
+//! replaced only with `force`, by two renames, so a crash leaves either the old run or the new one.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -11,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use super::format::grouped;
 use super::machine::{short, Machine};
 use super::summary::{self, Gathered, Summary};
 use crate::files::{read_versioned, run_stamp, to_json, write_atomic};
@@ -18,36 +17,29 @@ use crate::machine::MACHINE_SCHEMA;
 use crate::provenance::Build;
 use crate::record::criterion_cell_dir;
 
-/// What `taskbench save` needs to know.
+/// What `taskbench save` needs: Criterion's folder, the benches' records, where runs are kept, the run's
+/// name (default: the UTC time the benches finished, `label` appended), the machine's folder name (default:
+/// [`Machine::slug`]) and whether to replace a run of the same name.
 #[derive(Debug, Clone)]
 pub struct SaveOptions {
-    /// Criterion's folder (`target/criterion`).
     pub criterion_home: PathBuf,
-    /// The bench binaries' records (`target/taskbench`).
     pub records_dir: PathBuf,
-    /// Where runs are kept (`results`).
     pub results_dir: PathBuf,
-    /// The run's folder name; default: the UTC time the benches finished, e.g. `2026-11-26T2130Z`.
     pub name: Option<String>,
-    /// Appended to the default name: `2026-11-26T2130Z-4workers`.
     pub label: Option<String>,
-    /// The machine's folder name; default: [`Machine::slug`].
     pub machine_name: Option<String>,
-    /// Replace a run of the same name.
     pub force: bool,
 }
 
-/// A saved run: where it went and what it holds.
+/// A saved run: where it went, what it holds, the warnings, which cells came from which bench run (a line per
+/// run and group), a line naming the builds when there are several, and whether an older run was replaced.
 #[derive(Debug)]
 pub struct Saved {
     pub path: PathBuf,
     pub summary: Summary,
     pub warnings: Vec<String>,
-    /// Which cells came from which run: one line per run and group.
     pub provenance: Vec<String>,
-    /// One line naming the builds and their cells, when the cells come from more than one build.
     pub mixed_builds: Option<String>,
-    /// True when an older run of the same name was replaced.
     pub replaced: bool,
 }
 
@@ -69,18 +61,16 @@ pub fn save(opts: &SaveOptions, machine: Machine) -> Result<Saved> {
     if target.exists() && !opts.force {
         bail!("{}: this run exists already; pass --force to replace it, or --name to pick another", target.display());
     }
-
     let mut summary = gathered.summary;
     summary.machine = machine.slug.clone();
     summary.run = run_name.clone();
     // Every file's bytes now, so a vanished file fails before anything is written; summary.json last: a
-    // folder without it is not a run, whatever else it holds.
+    // folder without it is not a run.
     let mut files = vec![(PathBuf::from("machine.json"), to_json(&machine)?.into_bytes())];
     for (rel, src) in &gathered.raw_files {
         files.push((rel.clone(), fs::read(src).with_context(|| format!("{}: cannot read", src.display()))?));
     }
     files.push((PathBuf::from("summary.json"), to_json(&summary)?.into_bytes()));
-
     fs::create_dir_all(&machine_dir).with_context(|| format!("{}: cannot create", machine_dir.display()))?;
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{run_name}.saving-"))
@@ -88,9 +78,8 @@ pub fn save(opts: &SaveOptions, machine: Machine) -> Result<Saved> {
         .with_context(|| format!("{}: cannot create a folder in it", machine_dir.display()))?;
     for (rel, bytes) in &files {
         let dest = tmp.path().join(rel);
-        if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
-        }
+        let parent = dest.parent().expect("a file in the folder");
+        fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         write_atomic(&dest, bytes)?;
     }
     sync_dir(tmp.path());
@@ -98,14 +87,8 @@ pub fn save(opts: &SaveOptions, machine: Machine) -> Result<Saved> {
     sync_dir(&machine_dir);
     let mixed_builds =
         builds.is_mixed().then(|| format!("the cells come from more than one build: {}", builds.describe()));
-    Ok(Saved {
-        path: target,
-        summary,
-        warnings: gathered.warnings,
-        provenance: gathered.provenance,
-        mixed_builds,
-        replaced,
-    })
+    let (warnings, provenance) = (gathered.warnings, gathered.provenance);
+    Ok(Saved { path: target, summary, warnings, provenance, mixed_builds, replaced })
 }
 
 /// Renames the finished folder `tmp` to `target`; an existing run (only with `--force`) is moved aside
@@ -125,10 +108,8 @@ fn put_in_place(tmp: &Path, target: &Path, machine_dir: &Path, run_name: &str) -
     Ok(true)
 }
 
-/// [`summary::gather`], with the machine as the benches ran on it: the cores their processes could use, when
-/// the records say, and the commit of the build that measured every cell (none when the cells name several
-/// builds, or none; then the save-time checkout stays only when no cell names a build). The folder name
-/// stays the machine's. With it, the builds that measured the cells.
+/// [`summary::gather`], with the machine as the benches ran on it (the cores their processes could use, the
+/// commit of the build that measured every cell, if one did), and the builds that measured the cells.
 fn gather_as_benched(home: &Path, records_dir: &Path, mut machine: Machine) -> Result<(Gathered, Machine, Builds)> {
     let gathered = summary::gather(home, records_dir)?;
     if let Some(cores) = gathered.bench_usable_cores {
@@ -146,14 +127,11 @@ fn gather_as_benched(home: &Path, records_dir: &Path, mut machine: Machine) -> R
     Ok((gathered, machine, builds))
 }
 
-/// Which build(s) measured a run's cells.
+/// Which build(s) measured a run's cells: each build (`None`: a cell naming none) with the ids of its cells,
+/// in the order first named; or, for a run saved before cells named their build, the save-time checkout.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Builds {
-    /// Each build (`None`: a cell that names none) with the ids of the cells it measured, oldest commit
-    /// order as the cells first name them.
     Measured(Vec<(Option<Build>, Vec<String>)>),
-    /// A run whose cells name no build (saved before cells carried one): all that is known is the checkout
-    /// when it was saved, which may not be what measured it.
     SaveTimeCheckout { commit: Option<String>, dirty: Option<bool> },
 }
 
@@ -163,14 +141,7 @@ impl Builds {
         if summary.benchmarks.iter().all(|b| b.build.is_none()) {
             return Builds::SaveTimeCheckout { commit: machine.git_commit.clone(), dirty: machine.git_dirty };
         }
-        let mut builds: Vec<(Option<Build>, Vec<String>)> = Vec::new();
-        for b in &summary.benchmarks {
-            match builds.iter_mut().find(|(build, _)| *build == b.build) {
-                Some((_, ids)) => ids.push(b.id.clone()),
-                None => builds.push((b.build.clone(), vec![b.id.clone()])),
-            }
-        }
-        Builds::Measured(builds)
+        Builds::Measured(grouped(summary.benchmarks.iter().map(|b| (b.build.clone(), b.id.clone()))))
     }
 
     pub fn is_mixed(&self) -> bool {
@@ -235,9 +206,8 @@ fn cells(ids: &[String], all: &[&str]) -> String {
     parts.join(", ")
 }
 
-/// Every cell recorded so far, gathered as [`save`] gathers it, as a run called `name` that is not saved:
-/// its folder is Criterion's, and each benchmark's files are Criterion's own (`raw` is absolute). With it,
-/// which cells came from which bench run (one line per run and group).
+/// Every cell recorded so far, gathered as [`save`] does, as an unsaved run called `name` whose folder is
+/// Criterion's (`raw` is absolute); and which cells came from which bench run.
 pub fn unsaved(criterion_home: &Path, records_dir: &Path, machine: Machine, name: &str) -> Result<(Run, Vec<String>)> {
     let (gathered, machine, _) = gather_as_benched(criterion_home, records_dir, machine)?;
     let mut summary = gathered.summary;
@@ -250,8 +220,8 @@ pub fn unsaved(criterion_home: &Path, records_dir: &Path, machine: Machine, name
     Ok((Run { path: home, machine, summary }, gathered.provenance))
 }
 
+/// Makes the renames durable; best effort (some filesystems refuse to open a folder).
 fn sync_dir(dir: &Path) {
-    // Makes the renames durable; best effort (some filesystems refuse to open a folder).
     if let Ok(f) = fs::File::open(dir) {
         let _ = f.sync_all();
     }
@@ -268,7 +238,6 @@ fn check_name(name: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// A loaded run folder.
 #[derive(Debug, Clone)]
 pub struct Run {
     pub path: PathBuf,
@@ -282,7 +251,6 @@ impl Run {
         format!("{}/{}", self.summary.machine, self.summary.run)
     }
 
-    /// The build(s) that measured the run ([`Builds::of`]).
     pub fn builds(&self) -> Builds {
         Builds::of(&self.summary, &self.machine)
     }
@@ -323,14 +291,11 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Run>> {
     Ok(runs)
 }
 
+/// The runs in `dir` (its folders holding a `summary.json`) but hidden ones, sorted.
 fn list_runs_in(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("summary.json").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let names = fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.file_name().to_string_lossy().into_owned());
+    let mut out: Vec<String> =
+        names.filter(|n| !n.starts_with('.') && dir.join(n).join("summary.json").is_file()).collect();
     out.sort();
     out
 }
@@ -338,17 +303,8 @@ fn list_runs_in(dir: &Path) -> Vec<String> {
 /// Every run under `results_dir` (`<machine>/<run>`), sorted, skipping hidden (in-progress) folders.
 pub fn list(results_dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = fs::read_dir(results_dir).map_err(|e| anyhow!("{}: cannot read: {e}", results_dir.display()))?;
-    let mut out = Vec::new();
-    for m in entries.flatten() {
-        if m.file_name().to_string_lossy().starts_with('.') || !m.path().is_dir() {
-            continue;
-        }
-        for r in list_runs_in(&m.path()) {
-            if !r.starts_with('.') {
-                out.push(m.path().join(r));
-            }
-        }
-    }
+    let machines = entries.flatten().filter(|m| !m.file_name().to_string_lossy().starts_with('.')).map(|m| m.path());
+    let mut out: Vec<PathBuf> = machines.flat_map(|m| list_runs_in(&m).into_iter().map(move |r| m.join(r))).collect();
     out.sort();
     Ok(out)
 }

@@ -1,8 +1,6 @@
 //! The README's "How stable are these numbers" section, generated from a committed A/A pair (two runs of one
-//! build, back to back) and, optionally, an A/B run (the same build with one thing changed) that `compare`
-//! must tell apart. Nothing in it is typed: the counts, the worst cells and the rule's floors come from the
-//! runs' [`Table`] and from [`DiffRule::default`]. A ratio r between two runs counts as max(r, 1/r), so a
-//! cell that halves and one that doubles count alike; cells are grouped by what they measure.
+//! build, back to back) and optionally an A/B run (one thing changed) that `compare` must tell apart. A
+//! ratio r counts as max(r, 1/r), so a cell that halves and one that doubles count alike.
 
 use std::fmt::Write as _;
 
@@ -18,15 +16,12 @@ use crate::catalogue::{Measures, Temperature};
 pub const BEGIN: &str = "<!-- stability:begin -->";
 pub const END: &str = "<!-- stability:end -->";
 
-/// The runs the section is made from.
+/// The runs the section is made from: the A/A pair, and the A/B run compared with each of them.
 pub struct Stability {
-    /// Two runs of one build, back to back.
     pub aa: [Run; 2],
-    /// A run of the same build with one thing changed, compared with each of the A/A runs.
     pub ab: Option<Run>,
 }
 
-/// The table's rows: what their cells measure (warm or cold, where it matters).
 const KINDS: [(&str, Measures, Option<Temperature>); 4] = [
     ("warm timing", Measures::Time, Some(Temperature::Warm)),
     ("cold timing", Measures::Time, Some(Temperature::Cold)),
@@ -50,13 +45,11 @@ fn shared(t: &Table) -> Vec<(&'static str, Measures, Vec<&Cell>)> {
     kinds.filter(|(_, _, cells)| !cells.is_empty()).collect()
 }
 
-/// max(r, 1/r), r being the cell's ratio to run A.
 fn symmetric(c: &Cell) -> f64 {
     let r = c.ratio.unwrap_or(1.0);
     r.max(1.0 / r)
 }
 
-/// The section's Markdown (without the markers), under the generated line `command`.
 pub fn section(s: &Stability, command: &str) -> Result<String> {
     let rule = DiffRule::default();
     let [a, b] = &s.aa;
@@ -99,8 +92,8 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
     Ok(out)
 }
 
-/// How `compare` tells the A/B run from one A/A run: the cells that moved past the floor, how many of them it
-/// marks, and the marks it gives to cells that did not.
+/// How `compare` tells the A/B run from one A/A run: the cells past the floor, how many it marks, and the
+/// marks it gives to the others.
 fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
     let t = table::read(&[reference.clone(), ab.clone()], rule)?;
     let cells: Vec<(Measures, &Cell)> =

@@ -1,19 +1,9 @@
-//! `summary.json`: the numbers of one run, gathered from Criterion's output and the bench binaries' records.
-//!
-//! The records ([`crate::record`], one per `group/model/N` cell) say which cells were measured, in which
-//! run, and which were skipped; only measured cells are read from Criterion's folder. For each id the latest
-//! run's cell is kept, so a filtered or interrupted run adds to the earlier ones instead of replacing them; a
-//! group whose cells come from more than one run, or that lacks cells a run planned, is named in a warning,
-//! and [`Gathered::provenance`] says which cells came from which run.
-//!
-//! The published figure ([`Bench::per_task`]) is Criterion's median with its bootstrap interval, not the
-//! mean: every sample of a cell comes from separate fresh processes, and one slow process (a cold first
-//! iteration, a noisy neighbour) moves the mean of 10 samples far more than the median. The mean stays in
-//! [`Bench::mean_per_task`], every sample's per-task value in [`Bench::samples`] (for the noise test of
-//! [`super::noise`]), and a cell whose samples do not describe one number well carries a flag.
-//!
-//! Schema 1 files (older taskbench) published the mean and kept no samples; [`load`] reads them with the
-//! published figure rebuilt from their stored median, and no samples.
+//! `summary.json`: the numbers of one run, gathered from Criterion's output and the bench binaries' records
+//! ([`crate::record`], one per cell: measured or skipped, in which bench run). For each id the latest run's
+//! cell is kept, so a filtered or interrupted run adds to the earlier ones; a group mixing runs, or lacking
+//! cells a run planned, is named in a warning. The published figure is Criterion's median, not the mean:
+//! one slow process moves the mean of 10 samples far more. Schema 1 files (the mean published, no samples)
+//! are read with the figure rebuilt from their stored median ([`load`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -28,53 +18,44 @@ use crate::catalogue::Group;
 use crate::files::{from_versioned, iso8601, read_versioned_value};
 use crate::record::{read_cells, safe, split_id, CellRecord, RunInfo};
 
-/// One saved run's numbers. See the module docs.
+/// One saved run's numbers: the schema it was read from, the taskbench that wrote it, and Criterion's folder
+/// when it was saved (where its pages for this run were).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
-    /// The version of the file it was read from; [`SUMMARY_SCHEMA`] when written by this build.
     pub schema: u64,
-    /// The version of taskbench that wrote the file.
     pub taskbench_version: String,
     pub machine: String,
     pub run: String,
-    /// Criterion's folder when the run was saved: where its HTML pages for this run were.
     pub criterion_home: String,
     pub groups: Vec<GroupSummary>,
     pub benchmarks: Vec<Bench>,
 }
 
-/// A group as its bench binary recorded it.
+/// A group as its bench binary recorded it: Criterion's unit (`ns` per N tasks, or `bytes/task`), when it
+/// finished, the seconds its bench runs took (`None` in older runs) and the readings' notes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct GroupSummary {
     pub group: String,
-    /// Criterion's unit for the group: `ns` (one iteration of N tasks) or `bytes/task`.
     pub unit: String,
     pub value_is: String,
     pub n_values: Vec<usize>,
-    /// When the group's bench finished (UTC, ISO 8601).
     pub recorded_at: String,
     pub models: Vec<ModelInfo>,
     pub skipped: Vec<SkippedInfo>,
-    /// Seconds the bench runs that measured the group's cells took, from each run's start to its last record,
-    /// summed over the runs (whole seconds); `None` in runs saved before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_seconds: Option<u64>,
-    /// What the cells' readings noted (a reading discarded and taken again, a figure's source), in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<CellNote>,
 }
 
-/// One note a cell's reading left, with the cell's id.
+/// One note a cell's reading left (a reading taken again, a figure's source), with the cell's id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CellNote {
     pub id: String,
     pub note: String,
 }
 
-/// A model as its cells recorded it (the record's own type).
 pub type ModelInfo = crate::record::ModelRecord;
-
-/// A cell that did not run, and why (the record's own type).
 pub type SkippedInfo = crate::record::Skipped;
 
 /// Seconds from each bench run's start to its last record among `cells`, summed over the runs.
@@ -87,18 +68,15 @@ fn wall_seconds(cells: &[&CellRecord]) -> u64 {
     last.iter().map(|(start_ms, end)| end.saturating_sub(start_ms / 1000)).sum()
 }
 
-/// A summary and the Criterion files to copy beside it: (path relative to the run folder, source file).
+/// A summary and the Criterion files to copy beside it (path in the run folder, source), the warnings, which
+/// cells came from which bench run (a line per run and group), when the newest record was written, and the
+/// cores the bench processes could use (the save may run with another affinity).
 pub struct Gathered {
     pub summary: Summary,
     pub raw_files: Vec<(PathBuf, PathBuf)>,
-    /// Things a user should hear about that do not stop the save.
     pub warnings: Vec<String>,
-    /// Which cells came from which run: one line per run and group.
     pub provenance: Vec<String>,
-    /// The newest record's time (seconds since the epoch): when the run finished.
     pub newest_record_unix: u64,
-    /// The cores the bench processes could use (their affinity), when the records say: the save may run
-    /// with another affinity than the benches did (`taskset -c 0 cargo bench`).
     pub bench_usable_cores: Option<usize>,
 }
 
@@ -180,7 +158,6 @@ fn group_summary(group: &str, cells: &[&CellRecord], skipped: Vec<SkippedInfo>) 
     }
 }
 
-/// A cell's result and the Criterion files to copy (as in [`Gathered::raw_files`]), or why it has none.
 type Measured = std::result::Result<(Bench, Vec<(PathBuf, PathBuf)>), String>;
 
 /// A cell's result and the Criterion files to copy, or why it has none (skipped, failed, or not saved by
@@ -306,9 +283,8 @@ pub fn load(path: &Path) -> Result<Summary> {
     from_versioned(path, schema, value)
 }
 
-/// Rewrites a schema 1 summary's benchmarks in the current form: the published figure becomes the stored
-/// median per task (so medians are compared with medians across schemas), the mean moves to
-/// `mean_per_task`, and there are no samples. The schema number stays 1: it says where the data came from.
+/// Rewrites a schema 1 summary's benchmarks in the current form: the stored median per task published, the
+/// mean as `mean_per_task`, no samples. The schema number stays 1: it says where the data came from.
 fn upgrade_v1(value: &mut serde_json::Value) -> std::result::Result<(), serde_json::Error> {
     use serde::de::Error as _;
     let missing = |field: &str| serde_json::Error::custom(format!("missing field `{field}`"));

@@ -1,20 +1,16 @@
-//! The one table every renderer reads: reading runs (saved, or the live Criterion folder for the overview
-//! page) yields a [`Table`] whose cells are keyed by run, group (the catalogue's [`Group`]), model and x (N,
-//! or K in a state group: [`Group::axis`]), each with its median and interval, mean, flags and its verdict
-//! against the first run; the groups' skipped cells grouped by id and reason; the models' order,
-//! configurations, caveats and task counts; each run's builds; and the machine fields that differ.
-//!
-//! The queries are the pivots the renderers need: [`GroupTable::cell`] and [`GroupTable::cells_of`] (model
-//! × x of one run), [`Table::totals`] (RSS + kernel), [`GroupTable::skipped_in`] (one run's skips),
-//! [`Table::rank`] and [`Table::colors`]. "Real" is [`DiffRule::judge`]'s verdict (see [`super::noise`]);
-//! a ratio without [`REAL_MARK`] is within the noise and should not be read as a difference.
+//! The one table every renderer reads: runs yield a [`Table`] whose cells are keyed by run, group (the
+//! catalogue's [`Group`]), model and x (N, or K in a state group), each with its median and interval, mean,
+//! flags and verdict against the first run; with the skips grouped by id and reason, the models' order,
+//! configurations, caveats and task counts, each run's builds and the machine fields that differ.
+//! Queries are the pivots the renderers need: [`GroupTable::cell`], [`GroupTable::cells_of`],
+//! [`GroupTable::skipped_in`], [`Table::totals`] (RSS + kernel), [`Table::rank`] and [`Table::colors`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::format::{human, letter, ratio, thousands};
+use super::format::{grouped, human, letter, ratio, thousands};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::run::{Builds, Run};
 use super::summary::{model_names, Bench, CellNote, GroupSummary, SkippedInfo};
@@ -27,93 +23,74 @@ pub const PALETTE: &[&str] = &[
 ];
 /// The mark for a real difference.
 pub const REAL_MARK: &str = "≠";
-/// The mark for a cell whose samples split into two clusters or whose mean and median differ by over 10%.
+/// The mark for a cell one number describes poorly ([`flag_meaning`]).
 pub const FLAG_MARK: &str = "~";
 
-/// Runs side by side (the first is the reference); one run is a table without ratios. See the module docs.
+/// Runs side by side, the first the reference. `machine_diffs` and `config_diffs` hold one value per run
+/// (`-` where a run has no configuration); `configs` each model's configuration in the first run having it.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub runs: Vec<RunHeader>,
-    /// Machine fields whose values differ: (field, one value per run).
     pub machine_diffs: Vec<(String, Vec<String>)>,
-    /// Machine fields that are the same in every run.
     pub machine_same: Vec<String>,
-    /// Every model with a configuration, in the runs' model order (the registry's when they were measured).
     pub models: Vec<String>,
-    /// Models whose configuration differs between runs: (model, one config per run, `-` when absent).
     pub config_diffs: Vec<(String, Vec<String>)>,
-    /// Every model's configuration in the first run that has it, for one-run reports.
     pub configs: Vec<(String, String)>,
-    /// Model caveats from any run.
     pub caveats: BTreeMap<String, String>,
     pub groups: Vec<GroupTable>,
-    /// Confidence level of the intervals (0.95 unless configured otherwise).
     pub confidence_level: f64,
-    /// The rule that marked the differences.
     pub rule: DiffRule,
 }
 
+/// A run: its column letter, `machine/run` label, folder, machine line, date, whether it kept samples
+/// (schema 2 on; else judged by the interval rule) and the build(s) that measured it.
 #[derive(Debug, Clone)]
 pub struct RunHeader {
-    /// `A`, `B`, ...: column names.
     pub letter: String,
     pub label: String,
     pub path: String,
     pub machine: String,
     pub date: String,
-    /// The run's summary keeps every sample's value (schema 2 on); without them its differences are judged
-    /// by the interval fallback.
     pub has_samples: bool,
-    /// The build(s) that measured the run, or the save-time checkout for older runs.
     pub builds: Builds,
 }
 
+/// A group: rows by model (in [`Table::models`] order) and x; skips with the runs that skipped them; a state
+/// group's N per model (its x is K); each run's wall time in seconds; the cells' notes with their run.
 #[derive(Debug, Clone)]
 pub struct GroupTable {
-    /// The catalogue's entry (or one described from the run's unit): name, unit, axis, column.
     pub group: Group,
     pub value_is: String,
-    /// By model (in [`Table::models`] order, then name) and x.
     pub rows: Vec<Row>,
-    /// Skipped benchmarks, each with the indices of the runs that skipped it for that reason.
     pub skipped: Vec<(Vec<usize>, SkippedInfo)>,
-    /// A state group's number of tasks per model (its rows' x is K); empty elsewhere.
     pub tasks: Vec<(String, usize)>,
-    /// Each run's wall time for the group, in seconds, where the run kept it.
     pub wall_seconds: Vec<Option<u64>>,
-    /// The cells' notes, each with the index of its run.
     pub notes: Vec<(usize, CellNote)>,
 }
 
+/// One model at one x: a cell per run, `None` where the run has no result.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub model: String,
-    /// The last part of the cell's id: N, or K in a state group.
     pub x: usize,
-    /// One per run; `None` where the run has no result.
     pub cells: Vec<Option<Cell>>,
 }
 
+/// A run's result: the median per task with its interval, the mean, the flags, and against the first run
+/// (`None` in the first run or where it has no value) the ratio of medians, the verdict and whether it is real.
 #[derive(Debug, Clone)]
 pub struct Cell {
     pub id: String,
-    /// The median per task and its confidence interval.
     pub per_task: Interval,
-    /// The mean per task, for the flag's explanation.
     pub mean_per_task: f64,
-    /// The samples split into two clusters.
     pub bimodal: bool,
-    /// The mean and median differ by more than 10%.
     pub mean_median: bool,
-    /// This run's median over the first run's; `None` for the first run or when the first has no value.
     pub ratio: Option<f64>,
-    /// The verdict against the first run's cell; `None` for the first run or when the first has no value.
     pub verdict: Option<Verdict>,
-    /// Whether the difference to the first run is real (`verdict.real`).
     pub real: Option<bool>,
 }
 
-/// One model's memory at one N in all: RSS plus the kernel's share ([`Table::totals`]), bytes per task.
+/// One model's memory at one N in all: RSS plus the kernel's share, bytes per task.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Total {
     pub model: String,
@@ -148,7 +125,6 @@ impl Cell {
         self.per_task.point
     }
 
-    /// Whether the cell carries [`FLAG_MARK`].
     pub fn flagged(&self) -> bool {
         self.bimodal || self.mean_median
     }
@@ -164,6 +140,21 @@ impl Cell {
             why.push(format!("mean {mean} is more than {:.0}% from the median", MEAN_MEDIAN_LIMIT * 100.0));
         }
         why.join("; ")
+    }
+}
+
+/// What [`FLAG_MARK`] means.
+pub fn flag_meaning() -> String {
+    let limit = MEAN_MEDIAN_LIMIT * 100.0;
+    format!("the samples split into two clusters, or the mean and median differ by more than {limit:.0}%")
+}
+
+/// `s`, with [`FLAG_MARK`] when the cell is flagged.
+pub fn marked(s: String, c: &Cell) -> String {
+    if c.flagged() {
+        format!("{s} {FLAG_MARK}")
+    } else {
+        s
     }
 }
 
@@ -221,25 +212,21 @@ pub fn read(runs: &[Run], rule: &DiffRule) -> Result<Table> {
     Ok(build(runs, rule))
 }
 
-/// The table of one run, with the default rule (it marks nothing: there is no second run).
+/// The table of one run (no second run: nothing is marked).
 pub fn of_run(run: &Run) -> Table {
     build(std::slice::from_ref(run), &DiffRule::default())
 }
 
 fn build(runs: &[Run], rule: &DiffRule) -> Table {
-    let headers = runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RunHeader {
-            letter: letter(i),
-            label: r.label(),
-            path: r.path.display().to_string(),
-            machine: r.machine.one_line(),
-            date: r.machine.date.clone(),
-            has_samples: r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty()),
-            builds: r.builds(),
-        })
-        .collect();
+    let header = |(i, r): (usize, &Run)| RunHeader {
+        letter: letter(i),
+        label: r.label(),
+        path: r.path.display().to_string(),
+        machine: r.machine.one_line(),
+        date: r.machine.date.clone(),
+        has_samples: r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty()),
+        builds: r.builds(),
+    };
     let (machine_diffs, machine_same) = machine_fields(runs);
     let all_groups: Vec<&GroupSummary> = runs.iter().flat_map(|r| &r.summary.groups).collect();
     let models = model_names(all_groups.iter().copied());
@@ -249,27 +236,15 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
     names.sort_by_key(|g| Group::rank(g));
     names.dedup();
     let groups: Vec<GroupTable> = names.into_iter().map(|g| group_table(runs, g, &models, rule)).collect();
-    // The last cell's level, in group order.
-    let last = |g: &GroupTable| {
-        runs.iter().rev().find_map(|r| r.summary.benchmarks.iter().rev().find(|b| b.group == g.group.name))
-    };
-    let confidence_level = groups.iter().rev().find_map(last).map_or(0.95, |b| b.per_task.confidence_level);
-    Table {
-        runs: headers,
-        machine_diffs,
-        machine_same,
-        models,
-        config_diffs,
-        configs,
-        caveats,
-        groups,
-        confidence_level,
-        rule: *rule,
-    }
+    // The level of the last cell, in group order.
+    let benches = || runs.iter().rev().flat_map(|r| r.summary.benchmarks.iter().rev());
+    let last = groups.iter().rev().find_map(|g| benches().find(|b| b.group == g.group.name));
+    let (confidence_level, rule) = (last.map_or(0.95, |b| b.per_task.confidence_level), *rule);
+    let runs = runs.iter().enumerate().map(header).collect();
+    Table { runs, machine_diffs, machine_same, models, config_diffs, configs, caveats, groups, confidence_level, rule }
 }
 
-/// The machine fields that differ between runs (with each run's value), and those that do not. `date`
-/// always differs and is shown with the runs.
+/// The machine fields that differ between runs (with each run's value), and those that do not (but `date`).
 fn machine_fields(runs: &[Run]) -> (Vec<(String, Vec<String>)>, Vec<String>) {
     let fields: Vec<Vec<(String, String)>> = runs.iter().map(|r| r.machine.fields()).collect();
     let (mut diffs, mut same) = (Vec::new(), Vec::new());
@@ -286,7 +261,7 @@ fn machine_fields(runs: &[Run]) -> (Vec<(String, Vec<String>)>, Vec<String>) {
 
 type Configs = (Vec<(String, String)>, Vec<(String, Vec<String>)>, BTreeMap<String, String>);
 
-/// Each model's configuration (the first run's that has one), those that differ between runs, and caveats.
+/// Each model's configuration (the first run's having one), those that differ between runs, and caveats.
 fn model_configs(runs: &[Run], models: &[String]) -> Configs {
     let mut by_model: Vec<(String, Vec<String>)> =
         models.iter().map(|m| (m.clone(), vec!["-".to_string(); runs.len()])).collect();
@@ -315,15 +290,9 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
         runs.iter().map(|r| r.summary.benchmarks.iter().filter(|b| b.group == g).collect()).collect();
     let unit = benches.iter().zip(&summaries).find_map(|(b, s)| b.first().map(|b| &b.unit).or(s.map(|s| &s.unit)));
     let value_is = summaries.iter().flatten().map(|s| s.value_is.clone()).find(|v| !v.is_empty()).unwrap_or_default();
-    let mut skipped: Vec<(Vec<usize>, SkippedInfo)> = Vec::new();
-    for (i, s) in summaries.iter().enumerate() {
-        for s in s.iter().flat_map(|s| &s.skipped) {
-            match skipped.iter_mut().find(|(_, k)| k.id == s.id && k.reason == s.reason) {
-                Some((who, _)) => who.push(i),
-                None => skipped.push((vec![i], s.clone())),
-            }
-        }
-    }
+    let skips =
+        summaries.iter().enumerate().flat_map(|(i, s)| s.iter().flat_map(|s| &s.skipped).map(move |s| (s.clone(), i)));
+    let skipped = grouped(skips).into_iter().map(|(s, who)| (who, s)).collect();
     let keys: BTreeSet<(usize, &str, usize)> =
         benches.iter().flatten().map(|b| (rank(models, &b.model), b.model.as_str(), b.n)).collect();
     let rows = keys
@@ -331,11 +300,8 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
         .map(|(_, model, x)| {
             let found: Vec<Option<&Bench>> =
                 benches.iter().map(|of_run| of_run.iter().find(|b| b.model == model && b.n == x).copied()).collect();
-            let cells = found
-                .iter()
-                .enumerate()
-                .map(|(i, b)| b.map(|b| Cell::new(b, found[0].filter(|_| i > 0), rule)))
-                .collect();
+            let reference = |i: usize| found[0].filter(|_| i > 0);
+            let cells = found.iter().enumerate().map(|(i, b)| b.map(|b| Cell::new(b, reference(i), rule))).collect();
             Row { model: model.to_string(), x, cells }
         })
         .collect();
@@ -347,13 +313,10 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
         }
     }
     let wall_seconds = summaries.iter().map(|s| s.and_then(|s| s.wall_seconds)).collect();
-    let notes = summaries
-        .iter()
-        .enumerate()
-        .flat_map(|(i, s)| s.iter().flat_map(|s| &s.notes).map(move |n| (i, n.clone())))
-        .collect();
+    let notes =
+        summaries.iter().enumerate().flat_map(|(i, s)| s.iter().flat_map(|s| &s.notes).map(move |n| (i, n.clone())));
     let group = Group::find_or_unknown(g, unit.map_or("", String::as_str));
-    GroupTable { group, value_is, rows, skipped, tasks, wall_seconds, notes }
+    GroupTable { group, value_is, rows, skipped, tasks, wall_seconds, notes: notes.collect() }
 }
 
 impl Table {
@@ -366,9 +329,7 @@ impl Table {
         rank(&self.models, model)
     }
 
-    /// What a task costs the machine in all, in run `run`, for every model and N that has both figures: its
-    /// RSS plus the kernel's share (the `rss_per_task` and `kernel_per_task` medians), in row order. Derived
-    /// for every renderer, never stored.
+    /// Run `run`'s RSS plus the kernel's share for every model and N with both medians, in row order.
     pub fn totals(&self, run: usize) -> Vec<Total> {
         let (Some(rss), Some(kernel)) = (self.group(RSS.name), self.group(KERNEL.name)) else { return Vec::new() };
         rss.cells_of(run)
@@ -390,8 +351,8 @@ impl Table {
         models.into_iter().enumerate().map(|(i, m)| (m.to_string(), PALETTE[i % PALETTE.len()].to_string())).collect()
     }
 
-    /// The legend printed under every comparison table: what the values are, the exact rule behind
-    /// [`REAL_MARK`], and what [`FLAG_MARK`] means.
+    /// The legend under every comparison: what the values are, the rule behind [`REAL_MARK`], what
+    /// [`FLAG_MARK`] means, and which runs lack samples.
     pub fn legend(&self) -> String {
         let pct = format!("{:.0}%", self.confidence_level * 100.0);
         let mut s = format!("Values are per task: the median, ± half its {pct} confidence interval.");
@@ -403,12 +364,7 @@ impl Table {
                 self.rule.describe(self.confidence_level)
             );
         }
-        let _ = write!(
-            s,
-            " {FLAG_MARK} after a value: its samples split into two clusters, or its mean and median differ by \
-             more than {:.0}%; one number describes it poorly.",
-            MEAN_MEDIAN_LIMIT * 100.0
-        );
+        let _ = write!(s, " {FLAG_MARK} after a value: {}; one number describes it poorly.", flag_meaning());
         let old: Vec<&str> = self.runs.iter().filter(|r| !r.has_samples).map(|r| r.letter.as_str()).collect();
         if !old.is_empty() {
             let (runs, were, it, its) =
@@ -435,15 +391,11 @@ impl Table {
         }
     }
 
-    /// The fields every run shares, with the crate versions folded into one item when they all agree.
+    /// The fields every run shares, the crate versions as one item when they all agree.
     pub fn same_fields(&self) -> String {
         let crates_differ = self.machine_diffs.iter().any(|(f, _)| f.starts_with("crate "));
-        let mut out: Vec<&str> = self
-            .machine_same
-            .iter()
-            .filter(|f| crates_differ || !f.starts_with("crate "))
-            .map(String::as_str)
-            .collect();
+        let same = self.machine_same.iter().map(String::as_str);
+        let mut out: Vec<&str> = same.filter(|f| crates_differ || !f.starts_with("crate ")).collect();
         if !crates_differ {
             out.push("runtime crate versions");
         }
@@ -464,7 +416,7 @@ fn describe_ids(r: &Run) -> String {
     }
 }
 
-/// `1.03×`, with the real-difference mark when it applies; `-` without a ratio.
+/// `1.03×`, with [`REAL_MARK`] when the difference is real; `-` without a ratio.
 pub fn ratio_cell(c: &Cell) -> String {
     match c.ratio {
         None => "-".to_string(),
@@ -473,11 +425,8 @@ pub fn ratio_cell(c: &Cell) -> String {
     }
 }
 
-/// A state group's N per model, in one line (`None` elsewhere): its rows are by K, at one N per model.
+/// A state group's N per model, in one line (`None` elsewhere).
 pub fn tasks_line(g: &GroupTable) -> Option<String> {
-    if g.tasks.is_empty() {
-        return None;
-    }
     let each: Vec<String> = g.tasks.iter().map(|(m, n)| format!("{m} {}", thousands(*n as f64))).collect();
-    Some(format!("N, the same at every K: {}.", each.join(", ")))
+    (!each.is_empty()).then(|| format!("N, the same at every K: {}.", each.join(", ")))
 }

@@ -1,11 +1,12 @@
-//! `taskbench compare`'s output: the [`Table`] as aligned text for a terminal or as Markdown to paste, in
-//! one walk; [`table`] writes every table of both, and the README's.
+//! `taskbench compare`'s output: the [`Table`] as aligned text for a terminal or as Markdown to paste, in one
+//! walk; [`table`] writes the tables of both (and the README's), [`row_cells`] the cells the report shares.
 
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use super::format::{half_width_pct, human, md_escape};
-use super::table::{ratio_cell, tasks_line, Cell, GroupTable, Row, Table, FLAG_MARK};
+use super::format::{human, plus_minus_pct};
+use super::noise::Basis;
+use super::table::{marked, ratio_cell, tasks_line, Cell, Row, Table, FLAG_MARK, REAL_MARK};
 use crate::catalogue::Measures;
 
 /// Output formats of `taskbench compare`.
@@ -18,134 +19,111 @@ pub enum Format {
 /// Renders a comparison as aligned text or as Markdown to paste.
 pub fn render(c: &Table, format: Format) -> String {
     let md = format == Format::Markdown;
-    let mut o = String::from(if md { "**Runs**\n\n" } else { "Runs\n" });
+    let (b, code) = if md { ("**", "`") } else { ("", "") };
+    let mut o = format!("{b}Runs{b}\n\n");
     for r in &c.runs {
-        let (machine, build) = (&r.machine, r.builds.describe());
-        let _ = if md {
-            let (machine, build) = (md_escape(machine), md_escape(&build));
-            writeln!(o, "- **{}**: `{}`, saved {}: {machine}\n  - build: {build}", r.letter, r.label, r.date)
-        } else {
-            writeln!(
-                o,
-                "  {}  {}  ({}), saved {}\n     {machine}\n     build: {build}",
-                r.letter, r.label, r.path, r.date
-            )
-        };
+        let (path, machine, build) = (&r.path, &r.machine, r.builds.describe());
+        let _ = writeln!(o, "- {b}{}{b}: {code}{}{code} ({path}), saved {}", r.letter, r.label, r.date);
+        let _ = writeln!(o, "  - machine: {machine}\n  - build: {build}");
     }
     o.push('\n');
-    if c.runs.len() > 1 {
-        machine_and_configs(&mut o, c, md);
+    if c.runs.len() > 1 && c.machine_diffs.is_empty() {
+        let _ = writeln!(o, "{b}Machine differences:{b} none (same {}).\n", c.same_fields());
+    } else if c.runs.len() > 1 {
+        let _ = writeln!(o, "{b}Machine differences{b} (read these before the numbers)\n");
+        let header: Vec<String> =
+            ["field"].into_iter().chain(c.runs.iter().map(|r| r.letter.as_str())).map(String::from).collect();
+        let rows: Vec<Vec<String>> =
+            c.machine_diffs.iter().map(|(f, v)| [f.clone()].into_iter().chain(v.clone()).collect()).collect();
+        table(&mut o, &header, &rows, 0..0, md);
+        let _ = writeln!(o, "\nThe same in every run: {}.\n", c.same_fields());
+    }
+    if !c.config_diffs.is_empty() {
+        let _ = writeln!(o, "{b}Model configuration differences{b}\n");
+        for (m, v) in &c.config_diffs {
+            let per_run: Vec<String> =
+                c.runs.iter().zip(v).map(|(r, cfg)| format!("{}: {code}{cfg}{code}", r.letter)).collect();
+            let _ = writeln!(o, "- {m}: {}", per_run.join("; "));
+        }
+        o.push('\n');
     }
     for g in &c.groups {
-        group(&mut o, c, g, md);
+        let (name, unit) = (g.group.name, g.group.short_unit());
+        let _ = writeln!(o, "{b}{name}{b} ({unit}): {}\n", g.value_is);
+        let mut header = vec!["model".to_string(), g.group.axis.letter().to_string()];
+        for (i, r) in c.runs.iter().enumerate() {
+            header.push(format!("{} ({unit})", r.letter));
+            if i > 0 {
+                header.push(format!("{}/A", r.letter));
+            }
+        }
+        // In text a value without a mark is padded where one would be, so the numbers line up.
+        let pad = |(i, (c, _)): (usize, (String, String))| {
+            let marked = c.ends_with(FLAG_MARK) || c.ends_with(REAL_MARK) || c == "-" || c == "—";
+            if md || i < 2 || marked {
+                c
+            } else {
+                c + "  "
+            }
+        };
+        let rows: Vec<Vec<String>> =
+            g.rows.iter().map(|r| row_cells(r, g.group.measures).into_iter().enumerate().map(pad).collect()).collect();
+        table(&mut o, &header, &rows, 1..usize::MAX, md);
+        if let Some(line) = tasks_line(g) {
+            let _ = writeln!(o, "\n{line}");
+        }
+        if !g.skipped.is_empty() {
+            o.push('\n');
+        }
+        for (who, s) in &g.skipped {
+            let _ = writeln!(o, "- skipped{}: {code}{}{code}: {}", c.in_runs(who), s.id, s.reason);
+        }
+        o.push('\n');
     }
     for (m, cav) in &c.caveats {
-        let _ = if md { writeln!(o, "- Caveat, {m}: {}", md_escape(cav)) } else { writeln!(o, "Caveat, {m}: {cav}") };
+        let _ = writeln!(o, "- Caveat, {m}: {cav}");
     }
-    let _ = writeln!(o, "{}{}", if md { "\n" } else { "" }, c.legend());
+    let _ = writeln!(o, "\n{}", c.legend());
     o
 }
 
-fn machine_and_configs(o: &mut String, c: &Table, md: bool) {
-    let bold = |s: &str| if md { format!("**{s}**") } else { s.to_string() };
-    if c.machine_diffs.is_empty() {
-        let _ = writeln!(o, "{} none (same {}).", bold("Machine differences:"), c.same_fields());
-    } else {
-        let title =
-            if md { "**Machine differences**\n" } else { "Machine differences (read these before the numbers)" };
-        let _ = writeln!(o, "{title}");
-        let header: Vec<String> =
-            std::iter::once("field".to_string()).chain(c.runs.iter().map(|r| r.letter.clone())).collect();
-        let rows: Vec<Vec<String>> =
-            c.machine_diffs.iter().map(|(f, v)| std::iter::once(f.clone()).chain(v.clone()).collect()).collect();
-        table(o, &header, &rows, 0..0, md);
-        let _ = writeln!(o, "{}The same in every run: {}.", if md { "\n" } else { "  " }, c.same_fields());
-    }
-    o.push('\n');
-    if c.config_diffs.is_empty() {
-        return;
-    }
-    let _ = writeln!(o, "{}", bold("Model configuration differences") + if md { "\n" } else { "" });
-    for (m, v) in &c.config_diffs {
-        if md {
-            let per_run: Vec<String> = c.runs.iter().zip(v).map(|(r, cfg)| format!("{}: `{cfg}`", r.letter)).collect();
-            let _ = writeln!(o, "- {m}: {}", per_run.join("; "));
-        } else {
-            let _ = writeln!(o, "  {m}");
-            for (r, cfg) in c.runs.iter().zip(v) {
-                let _ = writeln!(o, "    {}: {cfg}", r.letter);
-            }
-        }
-    }
-    o.push('\n');
-}
-
-fn group(o: &mut String, c: &Table, g: &GroupTable, md: bool) {
-    let (name, unit) = (g.group.name, g.group.short_unit());
-    let _ = if md {
-        writeln!(o, "**{name}** ({unit}): {}\n", md_escape(&g.value_is))
-    } else {
-        writeln!(o, "{name} ({unit}): {}", g.value_is)
-    };
-    let mut header = vec!["model".to_string(), g.group.axis.letter().to_string()];
-    for (i, r) in c.runs.iter().enumerate() {
-        header.push(format!("{} ({unit})", r.letter));
-        if i > 0 {
-            header.push(format!("{}/A", r.letter));
-        }
-    }
-    let rows: Vec<Vec<String>> = g.rows.iter().map(|r| row_cells(r, g.group.measures, !md)).collect();
-    table(o, &header, &rows, 1..usize::MAX, md);
-    if let Some(line) = tasks_line(g) {
-        let _ = writeln!(o, "{}{line}", if md { "\n" } else { "  " });
-    }
-    if md && !g.skipped.is_empty() {
-        o.push('\n');
-    }
-    for (who, s) in &g.skipped {
-        let _ = if md {
-            writeln!(o, "- skipped{}: `{}`: {}", c.in_runs(who), s.id, md_escape(&s.reason))
-        } else {
-            writeln!(o, "  skipped{}: {}: {}", c.in_runs(who), s.id, s.reason)
-        };
-    }
-    o.push('\n');
-}
-
-/// One row's cells: model, N (or K), then each run's value (`253 ns ±1.2%`: the median and half its
-/// interval, with [`FLAG_MARK`]) and each later run's ratio. `aligned` pads where a mark would be, so
-/// right-aligned numbers line up in text.
-fn row_cells(row: &Row, measures: Measures, aligned: bool) -> Vec<String> {
-    let mut out = vec![row.model.clone(), row.x.to_string()];
-    let pad = |s: String, marked: bool| if aligned && !marked { format!("{s}  ") } else { s };
+/// One row's cells, each with its tooltip: model, x, then each run's value (`253 ns ±1.2%`: the median, half
+/// its interval, [`FLAG_MARK`]; tip: the bounds and why it is flagged) and each later run's ratio (tip: the verdict).
+pub fn row_cells(row: &Row, measures: Measures) -> Vec<(String, String)> {
+    let mut out = vec![(row.model.clone(), String::new()), (row.x.to_string(), String::new())];
     for (i, cell) in row.cells.iter().enumerate() {
-        let value =
-            |c: &Cell| format!("{} ±{}%", human(c.value(), measures), half_width_pct(c.per_task.relative_half_width()));
-        out.push(cell.as_ref().map_or("—".to_string(), |c| marked(pad(value(c), c.flagged()), c)));
+        out.push(cell.as_ref().map_or(("—".to_string(), String::new()), |c| {
+            let v = c.per_task;
+            let text = format!("{} {}", human(v.point, measures), plus_minus_pct(v.relative_half_width()));
+            let bounds = format!("{} – {}", human(v.lower, measures), human(v.upper, measures));
+            let tip = [bounds, c.flag_reasons(measures)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
+            (marked(text, c), tip.join("; "))
+        }));
         if i > 0 {
-            out.push(
-                cell.as_ref()
-                    .map_or("-".to_string(), |c| pad(ratio_cell(c), c.real == Some(true) || c.ratio.is_none())),
-            );
+            out.push(cell.as_ref().map_or(("-".to_string(), String::new()), |c| (ratio_cell(c), verdict_text(c))));
         }
     }
     out
 }
 
-/// `s`, with [`FLAG_MARK`] when the cell's samples split into two clusters or its mean and median differ:
-/// one number describes it poorly.
-pub(super) fn marked(s: String, c: &Cell) -> String {
-    if c.flagged() {
-        format!("{s} {FLAG_MARK}")
-    } else {
-        s
-    }
+/// The verdict behind a ratio: the test's p-value or the interval fallback, and the effect.
+fn verdict_text(c: &Cell) -> String {
+    let Some(v) = c.verdict else { return String::new() };
+    let basis = match v.basis {
+        Basis::MannWhitney { p } => format!("Mann–Whitney p = {p:.2e}"),
+        Basis::Intervals { overlap } => {
+            format!("no samples in one run; intervals {}overlap", if overlap { "" } else { "do not " })
+        }
+    };
+    let (effect, min) = (v.effect * 100.0, v.min_effect * 100.0);
+    let real = if v.real { "real" } else { "within noise" };
+    format!("{real}: {basis}; medians differ by {effect:.1}% (minimum {min:.0}%)")
 }
 
-/// A table: the columns in `right` are right-aligned (padded in text, `---:` in Markdown).
-pub(super) fn table(o: &mut String, header: &[String], rows: &[Vec<String>], right: Range<usize>, md: bool) {
+/// A table; the columns in `right` are right-aligned (padded in text, `---:` in Markdown).
+pub fn table(o: &mut String, header: &[String], rows: &[Vec<String>], right: Range<usize>, md: bool) {
     if md {
-        let line = |cells: &[String]| cells.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | ");
+        let line = |cells: &[String]| cells.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | ");
         let align: Vec<&str> = (0..header.len()).map(|i| if right.contains(&i) { "---:" } else { "---" }).collect();
         let _ = writeln!(o, "| {} |\n|{}|", line(header), align.join("|"));
         for r in rows {
