@@ -299,6 +299,7 @@ pub fn registry() -> Vec<&'static dyn TaskModel> {
             leak(floor::Floor { name: "floor", payload: Payload::None }),
             &goroutine::MODEL,
             &probe::java::MODEL,
+            &probe::erlang::MODEL,
         ]
     });
     MODELS.clone()

@@ -4,7 +4,7 @@
 //! such row: it builds the probe once per source and toolchain ([`build`]), drives it ([`client`]) and checks
 //! every count it reports, so that a probe that loses or invents tasks fails the run instead of giving a number.
 //!
-//! The rows: `goroutine` ([`go`]) and `java-vthread` ([`java`]). Adding a language is its probe program, a
+//! The rows: `goroutine` ([`go`]), `java-vthread` ([`java`]) and `erlang` ([`erlang`]). Adding a language is its probe program, a
 //! [`Language`] (a toolchain finder, a build and a run command, its configuration line and caveat) and its
 //! line in [`super::registry`].
 //!
@@ -24,6 +24,7 @@
 pub mod build;
 pub mod client;
 pub mod go;
+pub mod erlang;
 pub mod java;
 
 use std::process::Command;
