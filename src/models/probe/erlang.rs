@@ -35,7 +35,9 @@ pub static ERLANG: Language = Language {
     source_dir: |_| scripts_dir("erlang"),
     is_source: |name| name.ends_with(".erl"),
     find: || find_otp(&std::env::var_os("PATH").unwrap_or_default()),
-    build: |tc, src, out| run_build(Command::new(tc.path.join("erlc")).arg("-o").arg(out).arg("probe.erl").current_dir(src)),
+    build: |tc, src, out| {
+        run_build(Command::new(tc.path.join("erlc")).arg("-o").arg(out).arg("probe.erl").current_dir(src))
+    },
     built: "probe.beam",
     command: |tc, dir| {
         let mut cmd = Command::new(tc.path.join("erl"));
@@ -80,7 +82,11 @@ pub fn find_otp(path_var: &std::ffi::OsStr) -> Result<Toolchain, String> {
     let mut lines = text.lines();
     let version = lines.next().unwrap_or("").trim().to_string();
     if !out.status.success() || version.is_empty() {
-        return Err(format!("{} printed no OTP release: {}", erl.display(), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "{} printed no OTP release: {}",
+            erl.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     let version_line = lines.next().unwrap_or("").trim().to_string();
     Ok(Toolchain { path: Path::new(&bin).to_path_buf(), version, version_line, env: Vec::new() })

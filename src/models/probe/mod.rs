@@ -23,8 +23,8 @@
 
 pub mod build;
 pub mod client;
-pub mod go;
 pub mod erlang;
+pub mod go;
 pub mod java;
 
 use std::process::Command;
