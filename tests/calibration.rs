@@ -331,6 +331,13 @@ fn plausible(model: &dyn TaskModel) -> (std::ops::RangeInclusive<f64>, std::ops:
         "may-4k" => (64.0..=2048.0, 1024.0..=8192.0),
         // A 2 KiB stack outside the heap: the heap holds the g and its share of allgs.
         "goroutine" => (256.0..=2048.0, 2048.0..=8192.0),
+        // A parked virtual thread is a Thread and a Continuation object, its frames copied into a stack chunk,
+        // and a queue node, all on the Java heap (~2 KB read): no stack outside the heap.
+        "java-vthread" => (512.0..=4096.0, 512.0..=8192.0),
+        // A fresh BEAM process is 338 words (2,704 B on 64-bit: control block and its 233-word minimum
+        // heap+stack block, Efficiency Guide) plus the probe's 16 B list cell for its pid; RSS is those
+        // blocks in the VM's allocator carriers, a few hundred bytes either way.
+        "erlang" => (2048.0..=4096.0, 2048.0..=8192.0),
         _ => (128.0..=1024.0, 128.0..=2048.0),
     }
 }

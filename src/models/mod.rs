@@ -16,8 +16,8 @@
 //!
 //! A Rust model implements only what differs, [`Runtime`]: start, spawn one task running a body, join; every
 //! `Runtime` is a [`TaskModel`]. Adding one is a file here and a line in [`registry`]; a configuration variant
-//! (another stack size, spawn site or payload) is a line in [`registry`]. Go ([`goroutine`]) runs in a child
-//! process and implements [`TaskModel`] itself.
+//! (another stack size, spawn site or payload) is a line in [`registry`]. Other languages' rows (Go's
+//! [`goroutine`], Java's virtual threads) run in a child process that speaks one protocol ([`probe`]).
 
 pub mod async_std;
 pub mod body;
@@ -26,6 +26,7 @@ pub mod floor;
 pub mod futures_pool;
 pub mod goroutine;
 pub mod may;
+pub mod probe;
 pub mod smol;
 pub mod smol_local;
 pub mod switch;
@@ -297,6 +298,8 @@ pub fn registry() -> Vec<&'static dyn TaskModel> {
             leak(may::May { name: "may-4k", stack_bytes: 4 << 10 }),
             leak(floor::Floor { name: "floor", payload: Payload::None }),
             &goroutine::MODEL,
+            &probe::java::MODEL,
+            &probe::erlang::MODEL,
         ]
     });
     MODELS.clone()

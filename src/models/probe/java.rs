@@ -1,0 +1,158 @@
+//! `java-vthread`: a Java virtual thread per task, run by `scripts/java-vthread/Probe.java` (one file, standard
+//! library only), compiled once per source and JDK with that JDK's `javac` and run with its `java`, default
+//! JVM flags.
+//!
+//! What is measured, inside the JVM with its own clock:
+//! - heap: the JVM's used heap (`MemoryMXBean`) after `System.gc()`, a full collection, with all N virtual
+//!   threads parked, less the same reading before the spawn. A parked virtual thread's frames are copied into
+//!   a stack chunk on the Java heap, so its stack is in this figure; there is no separate stack figure.
+//! - RSS and the kernel's share: read from outside, from the JVM's pid, as for every probe.
+//! - spawn: `Thread.ofVirtual().start(task)` in a loop run inside a virtual thread (as Go's loop runs in its
+//!   main goroutine); each task counts itself and waits on a gate (a one-shot AQS latch: one queue node per
+//!   waiter), and the readings are taken once all N wait in its queue.
+//! - holding K bytes: each task keeps a `byte[K]` across its park point, read back after release. It lives on
+//!   the heap (Java has no arrays on the stack), referenced from the parked frame.
+//! - handoff: a ring with a volatile slot per link; each virtual thread waits for its slot with
+//!   `LockSupport.park` and passes the token on with `LockSupport.unpark`. yield: `Thread.yield()`, which in a
+//!   virtual thread yields its carrier to the scheduler.
+//!
+//! Each fresh JVM first runs a small warm-up (1,000 tasks parked and released, 1,000 trivial ones run) before
+//! its baseline, so that the virtual-thread classes are loaded and the carrier threads are up: the runtime's
+//! fixed cost, not a task's. It is kept small because the heap pages it touches stay resident and would be
+//! reused by the measured tasks without showing in RSS. The JIT compiles during the measured spawn as it would
+//! in any program; its code cache is a fixed cost that shrinks per task as N grows.
+//!
+//! The JDK is the first of `JAVA_HOME`, the `java` on `PATH` and (a convenience) the newest under
+//! `/usr/lib/jvm` that is version 21 or newer and has `javac`.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::build::{run_build, scripts_dir, Toolchain};
+use super::{Hello, Language, ProbeModel};
+use crate::limits::Needs;
+use crate::models::SpawnSite;
+
+/// The oldest JDK with virtual threads.
+pub const MIN_VERSION: u32 = 21;
+
+/// How [`crate::models::TaskModel::available`]'s line starts when no JDK 21+ is found.
+pub const JAVA_MISSING: &str = "no JDK 21 or newer found";
+
+/// What to do about it, at the end of that line.
+pub const JAVA_HOW: &str = "install a JDK 21+ (e.g. `apt-get install openjdk-21-jdk-headless` where available, or \
+                            Temurin from adoptium.net) or set JAVA_HOME to one, to include the java-vthread rows";
+
+/// Where distributions install JDKs, searched last.
+pub const JVM_DIR: &str = "/usr/lib/jvm";
+
+pub static JAVA: Language = Language {
+    name: "java-vthread",
+    tasks: "virtual threads",
+    source_dir: |_| scripts_dir("java-vthread"),
+    is_source: |name| name.ends_with(".java"),
+    find: || {
+        let (home, path) = (std::env::var_os("JAVA_HOME"), std::env::var_os("PATH").unwrap_or_default());
+        find_jdk(home.as_deref(), &path, Path::new(JVM_DIR))
+    },
+    build: |tc, src, out| {
+        let javac = tc.path.join("bin").join("javac");
+        run_build(Command::new(javac).arg("-d").arg(out).args(["-encoding", "UTF-8", "Probe.java"]).current_dir(src))
+    },
+    built: "Probe.class",
+    command: |tc, dir| {
+        let mut cmd = Command::new(tc.path.join("bin").join("java"));
+        cmd.arg("-cp").arg(dir).arg("Probe");
+        cmd
+    },
+    hello: &["java", "vendor", "gc", "carriers"],
+    config,
+    caveat: "a separate JVM: Java's clock; heap is the used heap after a full GC, parked virtual threads' stacks \
+             included (the JVM keeps them there); a task's K bytes are a byte[K] on the heap",
+    spawn_site: SpawnSite::Inside,
+    // About 1 KB of heap per parked virtual thread; 8 KiB leaves room for the heap's growth ahead of it.
+    needs: Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 8 << 10, in_child_process: true },
+};
+
+/// The `java-vthread` row.
+pub static MODEL: ProbeModel = ProbeModel::new(&JAVA);
+
+fn config(h: &Hello, hash: &str) -> String {
+    format!(
+        "JDK {} ({}), {} GC, {} carrier threads; parked on a one-shot AQS latch, ring token in a volatile slot per \
+         link passed with LockSupport.park/unpark; child process (probe {hash}), fresh process per memory reading",
+        h.get("java"),
+        h.get("vendor").replace('_', " "),
+        h.get("gc"),
+        h.get("carriers")
+    )
+}
+
+/// A JDK's feature version from `java -version`'s output: `openjdk version "25.0.3" 2026-04-21` is 25, and
+/// `java version "1.8.0_402"` is 8.
+pub fn feature_version(version_output: &str) -> Option<u32> {
+    let quoted = version_output.split('"').nth(1)?;
+    let mut parts = quoted.split(['.', '-', '+', '_']);
+    match parts.next()?.parse().ok()? {
+        1 => parts.next()?.parse().ok(),
+        v => Some(v),
+    }
+}
+
+/// The JDK at `home`: `Ok` when it has `java` and `javac` and is [`MIN_VERSION`] or newer; else why not.
+pub fn jdk_at(home: &Path) -> Result<Toolchain, String> {
+    let (java, javac) = (home.join("bin").join("java"), home.join("bin").join("javac"));
+    if !java.is_file() {
+        return Err(format!("{} has no bin/java", home.display()));
+    }
+    let out = Command::new(&java).arg("-version").output().map_err(|e| format!("running {}: {e}", java.display()))?;
+    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let version = text.split('"').nth(1).unwrap_or("").to_string();
+    match feature_version(&text) {
+        None => return Err(format!("{} -version printed no version", java.display())),
+        Some(v) if v < MIN_VERSION => return Err(format!("{} is JDK {v}", home.display())),
+        Some(_) => {}
+    }
+    if !javac.is_file() {
+        return Err(format!("{} is JDK {version} but has no javac (a runtime, not a JDK)", home.display()));
+    }
+    // `openjdk version "25.0.3" 2026-04-21 LTS; OpenJDK Runtime Environment Temurin-25.0.3+9 (build ...)`.
+    let version_line = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(2).collect::<Vec<_>>().join("; ");
+    Ok(Toolchain { path: home.to_path_buf(), version, version_line, env: Vec::new() })
+}
+
+/// The JDK to use: `java_home` if it is 21+, else the `java` on `path_var`'s, else the newest 21+ in
+/// `jvm_dir`; or the line saying what was found and how to get one.
+pub fn find_jdk(java_home: Option<&OsStr>, path_var: &OsStr, jvm_dir: &Path) -> Result<Toolchain, String> {
+    let mut seen = Vec::new();
+    match java_home.filter(|h| !h.is_empty()) {
+        Some(home) => match jdk_at(Path::new(home)) {
+            Ok(tc) => return Ok(tc),
+            Err(why) => seen.push(format!("JAVA_HOME: {why}")),
+        },
+        None => seen.push("JAVA_HOME unset".to_string()),
+    }
+    let on_path = std::env::split_paths(path_var).map(|dir| dir.join("java")).find(|p| p.is_file());
+    // `/usr/bin/java` is a link (through /etc/alternatives) to `<home>/bin/java`.
+    match on_path.as_ref().and_then(|p| p.canonicalize().ok()).and_then(|p| Some(p.parent()?.parent()?.to_owned())) {
+        Some(home) => match jdk_at(&home) {
+            Ok(tc) => return Ok(tc),
+            Err(why) => seen.push(format!("java on PATH: {why}")),
+        },
+        None => seen.push("no java on PATH".to_string()),
+    }
+    let mut homes: Vec<PathBuf> = std::fs::read_dir(jvm_dir)
+        .map(|d| d.flatten().filter_map(|e| e.path().canonicalize().ok()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    homes.sort();
+    homes.dedup();
+    let newest = homes
+        .iter()
+        .filter_map(|home| jdk_at(home).ok())
+        .max_by_key(|tc| (feature_version(&format!("\"{}\"", tc.version)), tc.version.clone()));
+    match newest {
+        Some(tc) => Ok(tc),
+        None => Err(format!("{JAVA_MISSING} ({}; none in {}): {JAVA_HOW}", seen.join("; "), jvm_dir.display())),
+    }
+}
