@@ -24,8 +24,8 @@ pub fn spawn_join_ns(model: &'static dyn TaskModel, n: usize) -> Result<f64> {
 }
 
 /// Hand-offs or yields one switch iteration makes at least, so that a cell's figure stands clear of the
-/// clock's and the start's cost even at N = 2 (a thread's hand-off takes about 10 µs here, so a thread ring's
-/// iteration takes about 40 ms; the fast rows' take about 1 ms).
+/// clock's and the start's cost even at N = 2 (a thread's hand-off took 5 µs on a 16-core machine and 22 µs
+/// on the 2-core one, so a thread ring's iteration takes 20–90 ms; the fast rows' take about 1 ms).
 pub const SWITCHES_PER_ITERATION: usize = 4_000;
 
 /// Laps of a ring of `n` tasks in one `handoff` iteration: [`SWITCHES_PER_ITERATION`] hand-offs, at least one
