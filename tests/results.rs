@@ -139,6 +139,7 @@ fn fake_cell(group: &str, unit: &str, model: &str, n: usize, skipped: Option<Str
         failed: None,
         notes: Vec::new(),
         tasks: None,
+        interleaved: false,
         run: run.clone(),
         build: None,
         written_at_unix: 1_795_728_605,

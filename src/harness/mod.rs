@@ -27,6 +27,7 @@ pub mod criterion_setup;
 pub mod experiments;
 pub mod go_rows;
 pub mod quiet;
+pub mod rounds;
 pub mod runner;
 pub mod sampler;
 pub mod say;
