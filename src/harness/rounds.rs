@@ -10,8 +10,8 @@
 //!
 //! What it does not do: cold groups and memory groups keep one cell after the other (a cold figure is a
 //! single first burst already; memory does not drift with the machine's speed). A row whose process fails in
-//! a round fails that cell only, at that call; the other rows go on. A call past the store (a Criterion mode
-//! that calls more than R times) is measured on the spot. `TASKBENCH_ROUNDS=0` turns rounds off.
+//! a round fails that cell only, at that call; the other rows go on. A call past the store is measured on the spot
+//! (cell by cell, as without rounds). `TASKBENCH_ROUNDS=0` turns rounds off.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,9 +28,13 @@ pub const ROUNDS_ENV: &str = "TASKBENCH_ROUNDS";
 /// at these sizes asks a warm process for one or two iterations per call too.
 pub const ITERATIONS_PER_ROUND: u64 = 1;
 
-/// Whether rounds are on (anything but `TASKBENCH_ROUNDS=0`).
+/// Whether rounds are on: not with `TASKBENCH_ROUNDS=0`, and only under Criterion's own sampling (its
+/// warm-up call and its samples): its `--quick`, `--test` and `--profile-time` modes make other calls (quick
+/// mode doubles the iterations until two calls agree; served values never would, and the call past the store
+/// would then ask one process for millions of iterations), so they keep the cell-by-cell path.
 pub fn rounds_on() -> bool {
-    std::env::var(ROUNDS_ENV).map_or(true, |v| v.trim() != "0")
+    let other_mode = std::env::args().any(|a| matches!(a.as_str(), "--quick" | "--test" | "--profile-time"));
+    !other_mode && std::env::var(ROUNDS_ENV).map_or(true, |v| v.trim() != "0")
 }
 
 /// One cell's rounds: its values per iteration in round order, then the reason it failed, if it did.
