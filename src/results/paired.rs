@@ -67,9 +67,11 @@ mod tests {
     /// an even count not the mean of its middle two.
     #[test]
     fn a_machine_slowing_down_half_way_moves_the_values_not_the_paired_ratio() {
-        // 20 rounds; the machine runs at half speed from round 10 on. The model's ratio to the floor in
-        // round i is 2.90 + 0.01·((7i) mod 20): a permutation of 2.90, 2.91, ..., 3.09.
-        let floor: Vec<f64> = (0..20).map(|i| if i < 10 { 100.0 } else { 200.0 }).collect();
+        // 20 rounds; the machine runs at half speed from round 10 on, and the floor jitters (100 to 119 at
+        // full speed). The model's ratio to the floor in round i is 2.90 + 0.01·((7i) mod 20): a
+        // permutation of 2.90, 2.91, ..., 3.09.
+        let slowdown = |i: usize| if i < 10 { 1.0 } else { 2.0 };
+        let floor: Vec<f64> = (0..20).map(|i| slowdown(i) * (100 + (11 * i) % 20) as f64).collect();
         let model: Vec<f64> = (0..20).map(|i| floor[i] * (2.90 + 0.01 * ((7 * i) % 20) as f64)).collect();
         let spread = model.iter().cloned().fold(0.0, f64::max) / model.iter().cloned().fold(f64::MAX, f64::min);
         assert!(spread > 2.0, "the absolute values move: {spread}");
