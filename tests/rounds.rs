@@ -26,8 +26,13 @@ const SPEC: GroupSpec = GroupSpec::of(&catalogue::YIELD);
 /// Runs `yield` over `models` at N = 2; `value(id, call)` is the value per iteration of the `call`-th
 /// process asked for cell `id`. Returns the cells' records.
 fn run(t: &Target, models: &[&'static dyn TaskModel], value: impl Fn(&str, usize) -> Result<f64>) -> Vec<CellRecord> {
-    let criterion = || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
-    let mut c = Runners { plots: criterion(), no_plots: Some(criterion().without_plots()), criterion_home: t.criterion.clone() };
+    let criterion =
+        || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
+    let mut c = Runners {
+        plots: criterion(),
+        no_plots: Some(criterion().without_plots()),
+        criterion_home: t.criterion.clone(),
+    };
     let mut log = taskbench::record::CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
     let calls: RefCell<HashMap<String, usize>> = RefCell::default();
     let sample = |id: &str, _: Option<usize>, iters: u64| {

@@ -41,7 +41,7 @@ pub fn paired_ratio(reference: &[f64], other: &[f64]) -> Option<PairedRatio> {
 /// largest such `l`, at least 1), and that interval's coverage, 1 - 2·P(Bin(n, 1/2) ≤ l-1).
 pub fn median_interval_rank(n: usize) -> (usize, f64) {
     let mut cdf = 0.0; // P(Bin(n, 1/2) ≤ k)
-    // Rank 1 (the whole range) when even it falls short.
+                       // Rank 1 (the whole range) when even it falls short.
     let mut rank = 1;
     let mut coverage = 1.0 - 2.0 * 0.5f64.powi(n as i32);
     let mut choose = 1.0; // C(n, k)
