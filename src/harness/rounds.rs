@@ -11,7 +11,10 @@
 //! What it does not do: cold groups and memory groups keep one cell after the other (a cold figure is a
 //! single first burst already; memory does not drift with the machine's speed). A row whose process fails in
 //! a round fails that cell only, at that call; the other rows go on. A call past the store is measured on the spot
-//! (cell by cell, as without rounds). `TASKBENCH_ROUNDS=0` turns rounds off.
+//! (cell by cell, as without rounds). Rounds rely on the suite's one-call warm-up
+//! ([`super::criterion_setup::criterion_config`]): a longer Criterion warm-up, timed on the wall clock,
+//! doubles its iterations over calls that served values answer at once, and would run past the store into
+//! one process asked for millions of iterations. `TASKBENCH_ROUNDS=0` turns rounds off.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -20,7 +20,7 @@ use super::cell::{self, CellProcesses};
 use super::criterion_setup::{cell_sample_size, measurement_time, set_up, CellValue, Runners};
 use super::experiments::serve_count;
 use super::quiet::QuietStderr;
-use super::rounds::{rounds_on, Rounds};
+use super::rounds::{rounds_on, Rounds, ITERATIONS_PER_ROUND};
 use super::sampler::{sample_or_stand_in, InProcesses, Sampler};
 use super::say::say;
 use super::serve::serve_cell;
@@ -441,9 +441,12 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
             b.iter_custom(|iters| {
                 M::from_cell(sample_or_stand_in(&id, &failure, iters, || {
-                    let value = budget.sample(iters, || {
-                        rounds.serve(&id, iters).unwrap_or_else(|| sampler.sample(&id, tasks, iters))
-                    });
+                    // A served value counts as its round's iterations (its process's time counted already), so
+                    // that the budget learns what a round costs, not the iterations Criterion asked for.
+                    let value = match rounds.serve(&id, iters) {
+                        Some(served) => budget.sample(ITERATIONS_PER_ROUND, || served),
+                        None => budget.sample(iters, || sampler.sample(&id, tasks, iters)),
+                    };
                     // Readings another group's processes took count as this group's time in them.
                     budget.add_process_time(sampler.take_stored_time());
                     value
