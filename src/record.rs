@@ -52,6 +52,10 @@ pub struct CellRecord {
     /// bytes each task holds); `None` where `n` is the number of tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<usize>,
+    /// Whether its samples were taken in interleaved rounds with the other rows at its N
+    /// ([`crate::harness::rounds`]): sample `i` of every such cell of the group and N is round `i`'s.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interleaved: bool,
     pub run: RunInfo,
     /// The build that measured the cell; `None` in records written before builds were recorded (a run saved
     /// from those names the checkout at save time instead, and says so).
@@ -365,6 +369,7 @@ fn legacy_cells(path: &Path) -> Result<Vec<CellRecord>> {
             failed: None,
             notes: Vec::new(),
             tasks: None,
+            interleaved: false,
             run: run.clone(),
             build: None,
             written_at_unix: rec.written_at_unix,

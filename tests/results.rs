@@ -139,6 +139,7 @@ fn fake_cell(group: &str, unit: &str, model: &str, n: usize, skipped: Option<Str
         failed: None,
         notes: Vec::new(),
         tasks: None,
+        interleaved: false,
         run: run.clone(),
         build: None,
         written_at_unix: 1_795_728_605,
@@ -475,6 +476,28 @@ fn compare_shows_machine_differences_ratios_and_real_marks() {
     for m in MODELS {
         assert!(md.contains(&format!("| {m} | 10000 |")), "{m} row in markdown");
     }
+}
+
+/// Fails on: the ×floor column missing for an interleaved group, shown for one that is not, not beside its
+/// run's value, or not the paired ratio (the fixture's samples share one jitter, so each round's ratio is
+/// the ratio of the values).
+#[test]
+fn compare_shows_the_paired_ratio_to_floor_for_an_interleaved_group() {
+    let f = fixture(1.0, 0.01);
+    for mut cell in taskbench::record::read_cells(&f.records).unwrap().into_iter().filter(|c| c.group == "spawn") {
+        cell.interleaved = true;
+        write_cell(&f.records, &cell).unwrap();
+    }
+    let path = run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    let c = table::read(&run::load_all(&[path]).unwrap(), &DiffRule::default()).unwrap();
+    let md = text::render(&c, Format::Markdown);
+    assert!(md.contains("| model | N | A (ns/task) | A ×floor |"), "{md}");
+    assert_eq!(md.matches("×floor |").count(), 1, "only the spawn group has the column:\n{md}");
+    let floor = MODELS.iter().position(|m| *m == "floor").unwrap();
+    let ratio = fake_value("spawn", 1, 10_000) / fake_value("spawn", floor, 10_000);
+    let expected = format!("{ratio:.2}× ({ratio:.2}–{ratio:.2})");
+    let row = md.lines().find(|l| l.starts_with("| tokio-mt | 10000 |") && l.contains("ns")).unwrap();
+    assert_eq!(row.split(" | ").nth(3).map(|c| c.trim_end_matches(" |")), Some(expected.as_str()), "{md}");
 }
 
 // ---- the difference rule on synthetic samples ----

@@ -20,6 +20,7 @@ use super::cell::{self, CellProcesses};
 use super::criterion_setup::{cell_sample_size, measurement_time, set_up, CellValue, Runners};
 use super::experiments::serve_count;
 use super::quiet::QuietStderr;
+use super::rounds::{rounds_on, Rounds, ITERATIONS_PER_ROUND};
 use super::sampler::{sample_or_stand_in, InProcesses, Sampler};
 use super::say::say;
 use super::serve::serve_cell;
@@ -27,6 +28,7 @@ use super::settings::{n_values, selected_models, Filter, ModelSet, CONTROLS_MAX_
 use super::shared::SharedReadings;
 use super::spec::{rows, ExtraRow, GroupSpec, Measure, Row};
 use super::state::{holding_needs, state_tasks, STATE_MAX_N};
+use crate::catalogue::Temperature;
 use crate::limits::{self, Snapshot};
 use crate::measure::instructions;
 use crate::models::{self, TaskModel};
@@ -237,12 +239,18 @@ pub fn run_group_with<M: CellValue>(
         budget,
         sampler: &sampler,
         failed: Vec::new(),
+        rounds: Rounds::default(),
     };
     let planned: Vec<String> =
         rows.iter().flat_map(|r| run.cells_of(r).into_iter().map(|x| spec.id(r.name, x))).collect();
     run.log.plan(&matrix.n_values, models::available_cores(), planned);
-    for row in rows {
-        run.run_row(row);
+    // Warm timing groups only: see [`super::rounds`] for why and what not.
+    if spec.temperature() == Temperature::Warm && spec.state_sizes.is_none() && rounds_on() {
+        run.run_in_rounds(rows);
+    } else {
+        for row in rows {
+            run.run_row(row);
+        }
     }
     run.group.finish();
     run.failed
@@ -260,6 +268,8 @@ struct GroupRun<'r, 'c, M: Measurement> {
     budget: CellBudget,
     sampler: &'r dyn Sampler,
     failed: Vec<FailedCell>,
+    /// The interleaved rounds at the current N ([`super::rounds`]); empty outside them.
+    rounds: Rounds,
 }
 
 impl<M: CellValue> GroupRun<'_, '_, M> {
@@ -274,19 +284,29 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         }
     }
 
-    /// Every wanted cell of `row`, or one skip line per cell when the row cannot run here.
-    fn run_row(&mut self, mut row: Row<'_>) {
-        let wanted: Vec<usize> = (self.cells_of(&row).into_iter())
+    /// The cells of `row` Criterion's filter lets through, or none (each recorded as skipped with its line)
+    /// when the row cannot run here.
+    fn wanted(&mut self, row: &Row<'_>) -> Vec<usize> {
+        let wanted: Vec<usize> = (self.cells_of(row).into_iter())
             .filter(|&x| self.matrix.filter.matches(&self.spec.id(row.name, x)))
             .collect();
         if wanted.is_empty() {
-            return;
+            return wanted;
         }
         if let Err(why) = &row.available {
             say(&format!("skip {}/{}: {why}", self.spec.name(), row.name));
             for x in wanted {
-                self.record_skip(&row, x, why.clone());
+                self.record_skip(row, x, why.clone());
             }
+            return Vec::new();
+        }
+        wanted
+    }
+
+    /// Every wanted cell of `row`, one after the other.
+    fn run_row(&mut self, mut row: Row<'_>) {
+        let wanted = self.wanted(&row);
+        if wanted.is_empty() {
             return;
         }
         if self.spec.state_sizes.is_some() && !self.size_state_row(&mut row, &wanted) {
@@ -296,6 +316,41 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         say(&format!("{} {}: {}{caveat}", self.spec.name(), row.name, row.config));
         for x in wanted {
             self.run_cell(&row, x);
+        }
+    }
+
+    /// The rows N by N: at each N the rows that pass their preflight are measured in interleaved rounds,
+    /// then Criterion measures each cell from its rounds ([`super::rounds`]).
+    fn run_in_rounds(&mut self, rows: Vec<Row<'_>>) {
+        let mut ready = Vec::new();
+        for row in rows {
+            let wanted = self.wanted(&row);
+            if !wanted.is_empty() {
+                let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
+                say(&format!("{} {}: {}{caveat}", self.spec.name(), row.name, row.config));
+                ready.push((row, wanted));
+            }
+        }
+        for &n in &self.matrix.n_values.clone() {
+            let mut passed = Vec::new();
+            for (row, _) in ready.iter().filter(|(_, wanted)| wanted.contains(&n)) {
+                // The same preflight runs again at the cell's turn (the budget's counters are per cell); its
+                // verdict does not change in between: estimates come from smaller N only.
+                match self.preflight(row, n) {
+                    Ok(plan) => passed.push((row, plan)),
+                    Err(why) => self.skip(row, n, why),
+                }
+            }
+            let cells: Vec<_> = passed.iter().map(|(row, _)| (self.spec.id(row.name, n), row.tasks)).collect();
+            let calls = cell_sample_size(self.spec, n) + 1;
+            if !cells.is_empty() {
+                say(&format!("{}: {} rows at N = {n} in {calls} interleaved rounds", self.spec.name(), cells.len()));
+            }
+            self.rounds = Rounds::run(&cells, calls, self.sampler);
+            for (row, _) in passed {
+                self.run_cell(row, n);
+            }
+            self.rounds = Rounds::default();
         }
     }
 
@@ -344,20 +399,25 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
             Err(why) => return self.skip(row, x, why),
         };
         let started = Instant::now();
+        let id = self.spec.id(row.name, x);
+        // Its rounds' processes ran before: their time counts as the cell's.
+        let in_rounds = self.rounds.time_of(&id);
+        self.budget.add_process_time(in_rounds);
         let cell_dir = criterion_cell_dir(&self.criterion_home, self.spec.name(), row.name, x);
         let plain = self.no_plots.is_some() && plots_at_risk(&cell_dir);
         let failure = self.measure(row, x, plan.n, plain);
-        let notes = self.sampler.cell_done();
-        let id = self.spec.id(row.name, x);
+        let mut notes = self.rounds.take_notes(&id);
+        notes.extend(self.sampler.cell_done());
         let mut record = cell_record(self.spec, row, x);
         record.notes = notes;
+        record.interleaved = self.rounds.has(&id);
         match &failure {
             // A failed cell's time says nothing of what a full one takes: the budget does not learn from it.
             Some(reason) => {
                 self.failed.push(FailedCell { id: id.clone(), reason: reason.clone() });
                 record.failed = Some(reason.clone());
             }
-            None => self.budget.finish(row.name, plan, started.elapsed()),
+            None => self.budget.finish(row.name, plan, started.elapsed() + in_rounds),
         }
         let recorded = self.log.measured(record).unwrap_or_else(|e| noted::<bool>(Err(e)));
         if recorded && plain && failure.is_none() {
@@ -377,11 +437,16 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
     fn measure(&mut self, row: &Row<'_>, x: usize, n: usize, plain: bool) -> Option<String> {
         let id = self.spec.id(row.name, x);
         let failure: RefCell<Option<String>> = RefCell::new(None);
-        let (budget, sampler, tasks) = (&self.budget, self.sampler, row.tasks);
+        let (budget, sampler, tasks, rounds) = (&self.budget, self.sampler, row.tasks, &self.rounds);
         let bench = |b: &mut criterion::Bencher<'_, M>, _: &usize| {
             b.iter_custom(|iters| {
                 M::from_cell(sample_or_stand_in(&id, &failure, iters, || {
-                    let value = budget.sample(iters, || sampler.sample(&id, tasks, iters));
+                    // A served value counts as its round's iterations (its process's time counted already), so
+                    // that the budget learns what a round costs, not the iterations Criterion asked for.
+                    let value = match rounds.serve(&id, iters) {
+                        Some(served) => budget.sample(ITERATIONS_PER_ROUND, || served),
+                        None => budget.sample(iters, || sampler.sample(&id, tasks, iters)),
+                    };
                     // Readings another group's processes took count as this group's time in them.
                     budget.add_process_time(sampler.take_stored_time());
                     value

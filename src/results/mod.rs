@@ -23,6 +23,7 @@ pub mod links;
 pub mod machine;
 pub mod noise;
 pub mod overview;
+pub mod paired;
 pub mod plain_page;
 pub mod readme;
 pub mod report;

@@ -46,6 +46,10 @@ pub struct GroupSummary {
     pub wall_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<CellNote>,
+    /// Its measured cells' samples are round-aligned ([`crate::harness::rounds`]): every one was measured
+    /// in interleaved rounds of one bench run, so sample `i` of two cells at one N is one round's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interleaved: bool,
 }
 
 /// One note a cell's reading left (a reading taken again, a figure's source), with the cell's id.
@@ -155,7 +159,16 @@ fn group_summary(group: &str, cells: &[&CellRecord], skipped: Vec<SkippedInfo>) 
             .iter()
             .flat_map(|c| c.notes.iter().map(|n| CellNote { id: c.id.clone(), note: n.clone() }))
             .collect(),
+        interleaved: interleaved(cells),
     }
+}
+
+/// Whether every measured cell was in interleaved rounds, all in one bench run (rounds pair nothing across
+/// runs).
+fn interleaved(cells: &[&CellRecord]) -> bool {
+    let measured: Vec<&&CellRecord> = cells.iter().filter(|c| c.skipped.is_none() && c.failed.is_none()).collect();
+    let one_run = measured.iter().all(|c| c.run.id == measured[0].run.id);
+    !measured.is_empty() && one_run && measured.iter().all(|c| c.interleaved)
 }
 
 type Measured = std::result::Result<(Bench, Vec<(PathBuf, PathBuf)>), String>;

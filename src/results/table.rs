@@ -12,6 +12,7 @@ use anyhow::{bail, Result};
 
 use super::format::{grouped, human, letter, ratio, thousands};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
+use super::paired::{paired_ratio, PairedRatio};
 use super::run::{Builds, Run};
 use super::summary::{model_names, Bench, CellNote, GroupSummary, SkippedInfo};
 use crate::catalogue::{Group, Measures, KERNEL, RSS};
@@ -66,6 +67,8 @@ pub struct GroupTable {
     pub tasks: Vec<(String, usize)>,
     pub wall_seconds: Vec<Option<u64>>,
     pub notes: Vec<(usize, CellNote)>,
+    /// Per run: its samples are round-aligned ([`GroupSummary::interleaved`]).
+    pub interleaved: Vec<bool>,
 }
 
 /// One model at one x: a cell per run, `None` where the run has no result.
@@ -74,6 +77,8 @@ pub struct Row {
     pub model: String,
     pub x: usize,
     pub cells: Vec<Option<Cell>>,
+    /// Per run, in an interleaved group: the paired ratio to the `floor` row at the same x.
+    pub per_floor: Vec<Option<PairedRatio>>,
 }
 
 /// A run's result: the median per task with its interval, the mean, the flags, and against the first run
@@ -302,7 +307,13 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
                 benches.iter().map(|of_run| of_run.iter().find(|b| b.model == model && b.n == x).copied()).collect();
             let reference = |i: usize| found[0].filter(|_| i > 0);
             let cells = found.iter().enumerate().map(|(i, b)| b.map(|b| Cell::new(b, reference(i), rule))).collect();
-            Row { model: model.to_string(), x, cells }
+            let per_floor = (found.iter().zip(&benches).zip(&summaries))
+                .map(|((b, of_run), s)| {
+                    let floor = of_run.iter().find(|f| f.model == "floor" && f.n == x)?;
+                    s.filter(|s| s.interleaved).and_then(|_| paired_ratio(&floor.samples, &(*b)?.samples))
+                })
+                .collect();
+            Row { model: model.to_string(), x, cells, per_floor }
         })
         .collect();
     // A state group's N per model, from the first run that recorded it.
@@ -316,7 +327,8 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
     let notes =
         summaries.iter().enumerate().flat_map(|(i, s)| s.iter().flat_map(|s| &s.notes).map(move |n| (i, n.clone())));
     let group = Group::find_or_unknown(g, unit.map_or("", String::as_str));
-    GroupTable { group, value_is, rows, skipped, tasks, wall_seconds, notes: notes.collect() }
+    let interleaved = summaries.iter().map(|s| s.is_some_and(|s| s.interleaved)).collect();
+    GroupTable { group, value_is, rows, skipped, tasks, wall_seconds, notes: notes.collect(), interleaved }
 }
 
 impl Table {

@@ -50,9 +50,14 @@ pub fn render(c: &Table, format: Format) -> String {
     for g in &c.groups {
         let (name, unit) = (g.group.name, g.group.short_unit());
         let _ = writeln!(o, "{b}{name}{b} ({unit}): {}\n", g.value_is);
+        // A run's "×floor" column where some run's samples are round-aligned.
+        let per_floor = g.interleaved.iter().any(|&i| i);
         let mut header = vec!["model".to_string(), g.group.axis.letter().to_string()];
         for (i, r) in c.runs.iter().enumerate() {
             header.push(format!("{} ({unit})", r.letter));
+            if per_floor {
+                header.push(format!("{} ×floor", r.letter));
+            }
             if i > 0 {
                 header.push(format!("{}/A", r.letter));
             }
@@ -66,11 +71,27 @@ pub fn render(c: &Table, format: Format) -> String {
                 c + "  "
             }
         };
-        let rows: Vec<Vec<String>> =
-            g.rows.iter().map(|r| row_cells(r, g.group.measures).into_iter().enumerate().map(pad).collect()).collect();
+        let rows: Vec<Vec<String>> = (g.rows.iter())
+            .map(|r| {
+                let cells: Vec<String> = row_cells(r, g.group.measures).into_iter().enumerate().map(pad).collect();
+                if per_floor {
+                    with_floor_ratios(cells, r)
+                } else {
+                    cells
+                }
+            })
+            .collect();
         table(&mut o, &header, &rows, 1..usize::MAX, md);
         if let Some(line) = tasks_line(g) {
             let _ = writeln!(o, "\n{line}");
+        }
+        if per_floor {
+            let _ = writeln!(
+                o,
+                "\n×floor: the median of the per-round ratios to the floor row at the same {}, with its 95% \
+                 interval (samples taken in interleaved rounds); blank where a run has no rounds or no floor.",
+                g.group.axis.letter()
+            );
         }
         if !g.skipped.is_empty() {
             o.push('\n');
@@ -101,6 +122,21 @@ pub fn row_cells(row: &Row, measures: Measures) -> Vec<(String, String)> {
         }));
         if i > 0 {
             out.push(cell.as_ref().map_or(("-".to_string(), String::new()), |c| (ratio_cell(c), verdict_text(c))));
+        }
+    }
+    out
+}
+
+/// `cells` ([`row_cells`]) with each run's paired ratio to the floor after its value: `3.00× (2.95–3.04)`,
+/// the median of the per-round ratios and its 95% interval ([`crate::results::paired`]); blank without one.
+fn with_floor_ratios(cells: Vec<String>, row: &Row) -> Vec<String> {
+    let mut cells = cells.into_iter();
+    let mut out: Vec<String> = cells.by_ref().take(2).collect();
+    for (i, ratio) in row.per_floor.iter().enumerate() {
+        out.extend(cells.next());
+        out.push(ratio.map_or(String::new(), |r| format!("{:.2}× ({:.2}–{:.2})", r.median, r.low, r.high)));
+        if i > 0 {
+            out.extend(cells.next());
         }
     }
     out

@@ -1,0 +1,101 @@
+//! Interleaved rounds (`harness::rounds`) through the suite's real Criterion path, with fake rows whose
+//! sampler the test writes: a warm timing group (`yield`) at one N.
+
+mod common;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{bail, Result};
+use criterion::Criterion;
+use taskbench::catalogue;
+use taskbench::harness::criterion_setup::{criterion_config, Runners};
+use taskbench::harness::runner::Matrix;
+use taskbench::harness::settings::Filter;
+use taskbench::harness::{run_group_with, GroupSpec};
+use taskbench::measure::BytesPerTask;
+use taskbench::models::TaskModel;
+use taskbench::record::{read_cells, CellRecord};
+
+use common::{target, Fake, Target, A, B};
+
+static FAILS: Fake = Fake { name: "fails", available: true };
+const SPEC: GroupSpec = GroupSpec::of(&catalogue::YIELD);
+
+/// Runs `yield` over `models` at N = 2; `value(id, call)` is the value per iteration of the `call`-th
+/// process asked for cell `id`. Returns the cells' records.
+fn run(t: &Target, models: &[&'static dyn TaskModel], value: impl Fn(&str, usize) -> Result<f64>) -> Vec<CellRecord> {
+    let criterion =
+        || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
+    let mut c = Runners {
+        plots: criterion(),
+        no_plots: Some(criterion().without_plots()),
+        criterion_home: t.criterion.clone(),
+    };
+    let mut log = taskbench::record::CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
+    let calls: RefCell<HashMap<String, usize>> = RefCell::default();
+    let sample = |id: &str, _: Option<usize>, iters: u64| {
+        // A process takes time; so does every value here.
+        std::thread::sleep(Duration::from_millis(2));
+        let call = {
+            let mut calls = calls.borrow_mut();
+            let call = calls.entry(id.to_string()).or_default();
+            *call += 1;
+            *call
+        };
+        Ok(value(id, call)? * iters as f64)
+    };
+    let matrix = Matrix {
+        n_values: vec![2],
+        models: models.to_vec(),
+        extra: Vec::new(),
+        filter: Filter::from_args(["bench".to_string()]),
+    };
+    run_group_with(&mut c, &SPEC, &matrix, &mut log, sample);
+    read_cells(&t.records).unwrap()
+}
+
+/// Criterion's samples of `model` at N = 2, each per iteration, in Criterion's order.
+fn samples(t: &Target, model: &str) -> Vec<f64> {
+    let path = t.criterion.join("yield").join(model).join("2").join("new").join("sample.json");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let iters = json["iters"].as_array().unwrap();
+    let times = json["times"].as_array().unwrap();
+    iters.iter().zip(times).map(|(i, t)| t.as_f64().unwrap() / i.as_f64().unwrap()).collect()
+}
+
+/// Fails on: the rows measured one after the other (rounds off, or each row's rounds run back to back):
+/// the first row's samples would all come before the second's; values served out of round order.
+#[test]
+fn rounds_interleave_the_rows_over_the_same_span() {
+    let t = target();
+    let start = Instant::now();
+    let cells = run(&t, &[&A, &B], |_, _| Ok(start.elapsed().as_secs_f64() * 1e3));
+    let (a, b) = (samples(&t, "a"), samples(&t, "b"));
+    assert_eq!((a.len(), b.len()), (20, 20));
+    // In round order: each row's values only grow.
+    assert!(a.windows(2).all(|w| w[0] < w[1]) && b.windows(2).all(|w| w[0] < w[1]), "{a:?} {b:?}");
+    assert!(a[0] < b[19] && b[0] < a[19], "{a:?} {b:?}");
+    let span = a[19].max(b[19]) - a[0].min(b[0]);
+    let overlap = a[19].min(b[19]) - a[0].max(b[0]);
+    assert!(overlap > 0.8 * span, "overlap {overlap} of {span}: {a:?} {b:?}");
+    assert!(cells.iter().all(|c| c.interleaved && c.failed.is_none()), "{cells:?}");
+}
+
+/// Fails on: a process failing in one row's round failing the whole group, or the other row's cell, or
+/// not failing its own cell (a stand-in or a fresh process's value recorded as a figure).
+#[test]
+fn a_process_failing_in_a_round_fails_that_cell_only() {
+    let t = target();
+    let cells = run(&t, &[&A, &FAILS], |id, call| {
+        if id == "yield/fails/2" && call == 3 {
+            bail!("fake failure in its third process");
+        }
+        Ok(1000.0)
+    });
+    let by_id: HashMap<&str, &CellRecord> = cells.iter().map(|c| (c.id.as_str(), c)).collect();
+    assert_eq!(by_id["yield/fails/2"].failed.as_deref(), Some("fake failure in its third process"), "{cells:?}");
+    assert_eq!(by_id["yield/a/2"].failed, None, "{cells:?}");
+    assert_eq!(samples(&t, "a"), vec![1000.0; 20]);
+}
