@@ -4,7 +4,6 @@
 //! `TASKBENCH_REQUIRE_GO` set (CI) they fail instead, so a missing install cannot pass unnoticed.
 
 use std::ffi::OsStr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -13,6 +12,7 @@ use taskbench::measure::MemoryKind;
 use taskbench::models::goroutine::{available_with_path, find_go, seed_method_bytes_per_goroutine, GO_MISSING, MODEL};
 use taskbench::models::{MemorySource, Observer, TaskModel};
 
+mod common;
 mod machine;
 
 /// True when Go is usable; otherwise prints a skip line (or panics under `TASKBENCH_REQUIRE_GO`).
@@ -237,12 +237,10 @@ fn find_go_wants_an_executable_file() {
 /// The skip path end to end: this test binary, re-run with `PATH=/nonexistent`, asks the real model.
 #[test]
 fn model_is_unavailable_in_a_process_without_go() {
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_reports_go_missing", "--ignored", "--nocapture", "--test-threads=1"])
-        .env("PATH", "/nonexistent")
-        .env("TASKBENCH_GOROUTINE_CHILD", "1")
-        .output()
-        .expect("re-running the test binary");
+    let out = common::rerun_ignored(
+        "child_reports_go_missing",
+        &[("PATH", "/nonexistent"), ("TASKBENCH_GOROUTINE_CHILD", "1")],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("1 passed"), "the child test ran:\n{stdout}");

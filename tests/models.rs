@@ -23,6 +23,8 @@ use taskbench::models::{
     by_name, parse_wait_limit, registry, MemorySource, Observer, ParkedRun, Runtime, SpawnSite, TaskModel, ThisProcess,
 };
 
+mod common;
+use common::Calls;
 mod machine;
 use machine::each_model;
 
@@ -36,21 +38,6 @@ fn turn() -> MutexGuard<'static, ()> {
 }
 
 const N: usize = 1000;
-
-/// Records the order of the observer calls, which must be exactly: before_spawn, then all_parked.
-#[derive(Default)]
-struct Calls(Vec<&'static str>);
-
-impl Observer for Calls {
-    fn before_spawn(&mut self, _: &dyn MemorySource) -> Result<()> {
-        self.0.push("before_spawn");
-        Ok(())
-    }
-    fn all_parked(&mut self, _: &dyn MemorySource) -> Result<()> {
-        self.0.push("all_parked");
-        Ok(())
-    }
-}
 
 /// A clock reading for `n` tasks that could be true: at least 1 ns per task (spawning anything takes more;
 /// a unit mix-up or an unstarted clock reads less) and at most the wall time of the whole call.

@@ -16,6 +16,7 @@ use taskbench::models::probe::java::{self, feature_version, find_jdk, JAVA_MISSI
 use taskbench::models::probe::{Language, ProbeModel, Toolchain};
 use taskbench::models::{by_name, MemorySource, NoObserver, Observer, SpawnSite, TaskModel};
 
+mod common;
 mod machine;
 
 /// A probe that answers every request with figures made up from N: honest unless `$FAKE_LIE` names a count to
@@ -150,19 +151,7 @@ fn a_probe_that_lied_is_replaced_and_its_memory_never_observed() {
     let second = model.hello().unwrap().pid;
     assert_ne!(first, second, "the lying probe was dropped and a fresh one started");
 
-    #[derive(Default)]
-    struct Seen(Vec<&'static str>);
-    impl Observer for Seen {
-        fn before_spawn(&mut self, _: &dyn MemorySource) -> Result<()> {
-            self.0.push("before_spawn");
-            Ok(())
-        }
-        fn all_parked(&mut self, _: &dyn MemorySource) -> Result<()> {
-            self.0.push("all_parked");
-            Ok(())
-        }
-    }
-    let mut seen = Seen::default();
+    let mut seen = common::Calls::default();
     fake("arrived").run_parked(1000, &mut seen).unwrap_err();
     assert_eq!(seen.0, ["before_spawn"], "all_parked saw a run where not every task parked");
 }
@@ -175,12 +164,10 @@ fn a_probe_that_dies_hangs_or_misspeaks_fails_with_the_cause() {
     let e = err(fake("word").run_parked(10, &mut NoObserver));
     assert!(e.contains("got `parkd") && e.contains("expected `parked ...`"), "{e}");
     // The hung probe, in a process of this test binary whose waits are cut to 2 s.
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_waits_for_a_hung_probe", "--ignored", "--nocapture", "--test-threads=1"])
-        .env("TASKBENCH_WAIT_LIMIT_S", "2")
-        .env("TASKBENCH_PROBE_CHILD", "1")
-        .output()
-        .expect("re-running the test binary");
+    let out = common::rerun_ignored(
+        "child_waits_for_a_hung_probe",
+        &[("TASKBENCH_WAIT_LIMIT_S", "2"), ("TASKBENCH_PROBE_CHILD", "1")],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && stdout.contains("1 passed"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
 }

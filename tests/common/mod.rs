@@ -15,7 +15,7 @@ use taskbench::harness::settings::Filter;
 use taskbench::harness::{run_group_with, GroupSpec};
 use taskbench::limits::Needs;
 use taskbench::measure::BytesPerTask;
-use taskbench::models::{Observer, ParkedRun, SpawnSite, TaskModel};
+use taskbench::models::{MemorySource, Observer, ParkedRun, SpawnSite, TaskModel};
 use taskbench::record::CellLog;
 
 pub struct Fake {
@@ -117,4 +117,28 @@ pub fn run(
     };
     run_group_with(&mut c, &SPEC, &matrix, &mut log, sample);
     log
+}
+
+/// Records the order of the observer calls (a parked run must make exactly: before_spawn, then all_parked).
+#[derive(Default)]
+pub struct Calls(pub Vec<&'static str>);
+
+impl Observer for Calls {
+    fn before_spawn(&mut self, _: &dyn MemorySource) -> Result<()> {
+        self.0.push("before_spawn");
+        Ok(())
+    }
+    fn all_parked(&mut self, _: &dyn MemorySource) -> Result<()> {
+        self.0.push("all_parked");
+        Ok(())
+    }
+}
+
+/// Runs the ignored test `test` of this test binary alone in a child process with `env` set; its output.
+pub fn rerun_ignored(test: &str, env: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--ignored", "--nocapture", "--test-threads=1"])
+        .envs(env.iter().copied())
+        .output()
+        .expect("re-running the test binary")
 }
