@@ -8,7 +8,7 @@ use std::path::Path;
 use super::chart;
 use super::format::{figure, grouped, power_of_ten as n_text, thousands, times};
 use super::run::Run;
-use super::table::{flag_meaning, marked, Cell, Table, FLAG_MARK};
+use super::table::{flag_meaning, marked, Cell, Table, FLAG_MARK, FLOOR};
 use crate::catalogue::{HANDOFF, HEAP, KERNEL, RSS, SPAWN, STATE_HEAP, STATE_RSS, YIELD};
 use crate::files::relative_to;
 
@@ -17,8 +17,7 @@ pub const END: &str = "<!-- findings:end -->";
 /// The memory chart's file name, in the run's folder.
 pub const CHART_FILE: &str = "memory.svg";
 
-/// The rows the sentences name: the floor every stackless task is measured against, and Go's.
-const FLOOR: &str = "floor";
+/// Go's rows the sentences name (the floor every stackless task is measured against is [`FLOOR`]).
 const GOROUTINE: &str = "goroutine";
 const GOROUTINE_STACK: &str = "goroutine-stack";
 

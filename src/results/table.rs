@@ -71,6 +71,9 @@ pub struct GroupTable {
     pub interleaved: Vec<bool>,
 }
 
+/// The row every paired ratio and the findings' multiples are taken against: a raw `async-task` with no runtime.
+pub const FLOOR: &str = "floor";
+
 /// One model at one x: a cell per run, `None` where the run has no result.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -309,7 +312,7 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
             let cells = found.iter().enumerate().map(|(i, b)| b.map(|b| Cell::new(b, reference(i), rule))).collect();
             let per_floor = (found.iter().zip(&benches).zip(&summaries))
                 .map(|((b, of_run), s)| {
-                    let floor = of_run.iter().find(|f| f.model == "floor" && f.n == x)?;
+                    let floor = of_run.iter().find(|f| f.model == FLOOR && f.n == x)?;
                     s.filter(|s| s.interleaved).and_then(|_| paired_ratio(&floor.samples, &(*b)?.samples))
                 })
                 .collect();
