@@ -312,11 +312,16 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         if self.spec.state_sizes.is_some() && !self.size_state_row(&mut row, &wanted) {
             return;
         }
-        let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
-        say(&format!("{} {}: {}{caveat}", self.spec.name(), row.name, row.config));
+        self.announce(&row);
         for x in wanted {
             self.run_cell(&row, x);
         }
+    }
+
+    /// The row's configuration line (and caveat), once before its cells.
+    fn announce(&self, row: &Row<'_>) {
+        let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
+        say(&format!("{} {}: {}{caveat}", self.spec.name(), row.name, row.config));
     }
 
     /// The rows N by N: at each N the rows that pass their preflight are measured in interleaved rounds,
@@ -326,8 +331,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         for row in rows {
             let wanted = self.wanted(&row);
             if !wanted.is_empty() {
-                let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
-                say(&format!("{} {}: {}{caveat}", self.spec.name(), row.name, row.config));
+                self.announce(&row);
                 ready.push((row, wanted));
             }
         }
