@@ -227,7 +227,7 @@ pub fn run_group_with<M: CellValue>(
         std::process::exit(2)
     });
     // Rows measure nothing here (their processes do); they give names, settings and limits.
-    let rows = rows(&matrix.models, &matrix.extra, |_, _| Ok(0.0));
+    let rows = rows(&matrix.models, &matrix.extra);
     let Runners { plots, no_plots, criterion_home } = c;
     let mut run = GroupRun {
         spec,
@@ -274,7 +274,7 @@ struct GroupRun<'r, 'c, M: Measurement> {
 
 impl<M: CellValue> GroupRun<'_, '_, M> {
     /// The last part of each of `row`'s cell ids, before the filter: N, or in a state group K.
-    fn cells_of(&self, row: &Row<'_>) -> Vec<usize> {
+    fn cells_of(&self, row: &Row) -> Vec<usize> {
         match self.spec.state_sizes {
             Some(sizes) => sizes.to_vec(),
             None => {
@@ -286,7 +286,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
 
     /// The cells of `row` Criterion's filter lets through, or none (each recorded as skipped with its line)
     /// when the row cannot run here.
-    fn wanted(&mut self, row: &Row<'_>) -> Vec<usize> {
+    fn wanted(&mut self, row: &Row) -> Vec<usize> {
         let wanted: Vec<usize> = (self.cells_of(row).into_iter())
             .filter(|&x| self.matrix.filter.matches(&self.spec.id(row.name, x)))
             .collect();
@@ -304,7 +304,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
     }
 
     /// Every wanted cell of `row`, one after the other.
-    fn run_row(&mut self, mut row: Row<'_>) {
+    fn run_row(&mut self, mut row: Row) {
         let wanted = self.wanted(&row);
         if wanted.is_empty() {
             return;
@@ -319,14 +319,14 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
     }
 
     /// The row's configuration line (and caveat), once before its cells.
-    fn announce(&self, row: &Row<'_>) {
+    fn announce(&self, row: &Row) {
         let caveat = row.caveat.map(|c| format!(" [{c}]")).unwrap_or_default();
         say(&format!("{} {}: {}{caveat}", self.spec.name(), row.name, row.config));
     }
 
     /// The rows N by N: at each N the rows that pass their preflight are measured in interleaved rounds,
     /// then Criterion measures each cell from its rounds ([`super::rounds`]).
-    fn run_in_rounds(&mut self, rows: Vec<Row<'_>>) {
+    fn run_in_rounds(&mut self, rows: Vec<Row>) {
         let mut ready = Vec::new();
         for row in rows {
             let wanted = self.wanted(&row);
@@ -360,7 +360,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
 
     /// Gives a state row its one N for every K, sized for the largest K its stack holds, so that the figures
     /// at different K differ by the state alone. `false` (each cell skipped with its line) when none fits.
-    fn size_state_row(&mut self, row: &mut Row<'_>, wanted: &[usize]) -> bool {
+    fn size_state_row(&mut self, row: &mut Row, wanted: &[usize]) -> bool {
         let fits = |k: &usize| models::stack_fits(row.name, row.stack.as_ref(), *k).is_ok();
         let largest = wanted.iter().copied().filter(fits).max().unwrap_or(0);
         let cap = self.matrix.n_values.iter().copied().max().unwrap_or(STATE_MAX_N).min(STATE_MAX_N);
@@ -381,7 +381,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
 
     /// The cell's plan, or why it is skipped: a state its tasks' stacks cannot hold, a machine that cannot
     /// hold its tasks, or an estimate over the time budget.
-    fn preflight(&mut self, row: &Row<'_>, x: usize) -> Result<Plan, String> {
+    fn preflight(&mut self, row: &Row, x: usize) -> Result<Plan, String> {
         // The tasks each iteration runs, and what each takes from the machine.
         let (n, needs) = match row.tasks {
             Some(n) => (n, holding_needs(&row.needs, x)),
@@ -397,7 +397,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
     }
 
     /// One cell, from its preflight to its record.
-    fn run_cell(&mut self, row: &Row<'_>, x: usize) {
+    fn run_cell(&mut self, row: &Row, x: usize) {
         let plan = match self.preflight(row, x) {
             Ok(plan) => plan,
             Err(why) => return self.skip(row, x, why),
@@ -438,7 +438,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
 
     /// Criterion's measurement of cell `x` of `row` (`n` tasks per iteration), on the runner without plots
     /// when `plain`. Returns the reason when the cell failed.
-    fn measure(&mut self, row: &Row<'_>, x: usize, n: usize, plain: bool) -> Option<String> {
+    fn measure(&mut self, row: &Row, x: usize, n: usize, plain: bool) -> Option<String> {
         let id = self.spec.id(row.name, x);
         let failure: RefCell<Option<String>> = RefCell::new(None);
         let (budget, sampler, tasks, rounds) = (&self.budget, self.sampler, row.tasks, &self.rounds);
@@ -472,18 +472,18 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
     }
 
     /// Says why cell `x` of `row` does not run, and records it.
-    fn skip(&mut self, row: &Row<'_>, x: usize, why: String) {
+    fn skip(&mut self, row: &Row, x: usize, why: String) {
         say(&format!("skip {}: {why}", self.spec.id(row.name, x)));
         self.record_skip(row, x, why);
     }
 
-    fn record_skip(&mut self, row: &Row<'_>, x: usize, why: String) {
+    fn record_skip(&mut self, row: &Row, x: usize, why: String) {
         noted(self.log.skipped(cell_record(self.spec, row, x), why));
     }
 }
 
 /// The record of cell `x` of `row`, with the build that measures it (and the probe's, for a probe's row).
-fn cell_record(spec: &GroupSpec, row: &Row<'_>, x: usize) -> CellRecord {
+fn cell_record(spec: &GroupSpec, row: &Row, x: usize) -> CellRecord {
     let build = match &row.probe {
         Some(probe) => Build::this_binary().with_probe(probe.clone()),
         None => Build::this_binary(),

@@ -120,9 +120,8 @@ pub struct ExtraRow {
 }
 
 /// One row's facts, whether it is a model or an extra row.
-pub(super) struct Row<'a> {
+pub(super) struct Row {
     pub name: &'static str,
-    pub model: Option<&'static dyn TaskModel>,
     pub config: String,
     pub caveat: Option<&'static str>,
     pub available: Result<(), String>,
@@ -133,18 +132,17 @@ pub(super) struct Row<'a> {
     pub tasks: Option<usize>,
     /// The child probe that measures the row, where one does ([`TaskModel::probe_build`]).
     pub probe: Option<ProbeBuild>,
-    pub measure: Box<dyn Fn(usize) -> Result<f64> + 'a>,
 }
 
-/// The rows of `models` and then `extra`, each iteration measured by `measure` (or the extra row's own).
-pub(super) fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow], measure: Measure) -> Vec<Row<'a>> {
+/// The rows of `models` and then `extra`, as the parent announces and records them (a cell's process asks
+/// its one row only whether it can run: [`super::serve`]).
+pub(super) fn rows(models: &[&'static dyn TaskModel], extra: &[&ExtraRow]) -> Vec<Row> {
     models
         .iter()
         .map(|&model| {
             let available = model.available();
             Row {
                 name: model.name(),
-                model: Some(model),
                 // A model that cannot run may not be able to say how it is configured either.
                 config: if available.is_ok() {
                     format!("{}; {}", model.config(), model.spawn_site().describe())
@@ -157,12 +155,10 @@ pub(super) fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow]
                 stack: model.stack(),
                 tasks: None,
                 probe: model.probe_build(),
-                measure: Box::new(move |n| measure(model, n)) as Box<dyn Fn(usize) -> Result<f64>>,
             }
         })
         .chain(extra.iter().map(|x| Row {
             name: x.name,
-            model: None,
             config: (x.config)(),
             caveat: x.caveat,
             available: (x.available)(),
@@ -170,7 +166,6 @@ pub(super) fn rows<'a>(models: &[&'static dyn TaskModel], extra: &[&'a ExtraRow]
             stack: None,
             tasks: None,
             probe: (x.probe)(),
-            measure: Box::new(x.measure),
         }))
         .collect()
 }
