@@ -10,6 +10,7 @@ use criterion::{AxisScale, BenchmarkGroup, Criterion, PlotConfiguration, Samplin
 
 use super::spec::GroupSpec;
 use crate::catalogue::{Axis, Per};
+use crate::limits::Needs;
 use crate::measure::{BytesPerTask, InstructionsPerTask};
 use crate::record::criterion_home;
 
@@ -66,9 +67,13 @@ impl<M: Measurement> Runners<M> {
 }
 
 /// Samples per timing cell: 20 at 10^4 and below, where a sample's process costs milliseconds and more
-/// processes steady the median; Criterion's minimum of 10 above (and for memory, whose readings repeat).
-fn sample_size(n: usize) -> usize {
-    if n <= 10_000 {
+/// processes steady the median; Criterion's minimum of 10 above, and for rows whose every task is a thread or
+/// owns a stack mapping (`stackful`). Those rows' processes cost seconds at 10^4 (three bursts of 10^4 thread
+/// spawns: 60–100 s for a cell of 20), and ten of their samples buy a median within about 1% of twenty's (the
+/// 12-04 full run's thread and may cells at 10^4, halves drawn at random: 0.4–2.8%), where the machine's
+/// speed moves a cell by tens of percent between runs.
+fn sample_size(n: usize, stackful: bool) -> usize {
+    if n <= 10_000 && !stackful {
         20
     } else {
         10
@@ -123,11 +128,12 @@ impl CellValue for BytesPerTask {
 }
 
 /// A cell's Criterion settings: flat sampling, a log-scale summary, tasks/s where asked, and the sample size
-/// and measuring time for its N.
+/// and measuring time for its N (and its row's tasks: [`cell_sample_size`]).
 pub fn set_up<'g, 'c, M: Measurement>(
     group: &'g mut BenchmarkGroup<'c, M>,
     spec: &GroupSpec,
     n: usize,
+    needs: &Needs,
 ) -> &'g mut BenchmarkGroup<'c, M> {
     // A state group's ids end in K, and K = 0 has no place on a log axis.
     let scale = match spec.group.axis {
@@ -138,14 +144,35 @@ pub fn set_up<'g, 'c, M: Measurement>(
     if spec.per_task_throughput() {
         group.throughput(Throughput::Elements(n as u64));
     }
-    group.measurement_time(measurement_time(spec, n)).sample_size(cell_sample_size(spec, n))
+    group.measurement_time(measurement_time(spec, n)).sample_size(cell_sample_size(spec, n, needs))
 }
 
-/// Samples per cell: 20 or 10 by N for timings (see `sample_size`), Criterion's minimum of 10 for memory (readings repeat).
-pub fn cell_sample_size(spec: &GroupSpec, n: usize) -> usize {
+/// Samples per cell: 20 or 10 by N and the row's tasks for timings (see `sample_size`), Criterion's minimum of
+/// 10 for memory (readings repeat).
+pub fn cell_sample_size(spec: &GroupSpec, n: usize, needs: &Needs) -> usize {
     if spec.reads_memory() {
         10
     } else {
-        sample_size(n)
+        sample_size(n, needs.threads_per_task > 0 || needs.maps_per_task > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue;
+
+    /// Fails on: a thread or may row at 10^4 given twenty samples again (a minute a cell for a median within
+    /// 1% of ten's), a cheap row at 10^4 cut to ten, or a memory group given more than Criterion's minimum.
+    #[test]
+    fn samples_follow_the_cost_of_a_rows_process() {
+        let spawn = GroupSpec::of(&catalogue::SPAWN);
+        let thread = Needs { threads_per_task: 1, ..Needs::STACKLESS };
+        let coroutine = Needs { maps_per_task: 2, ..Needs::STACKLESS };
+        assert_eq!(cell_sample_size(&spawn, 10_000, &Needs::STACKLESS), 20);
+        assert_eq!(cell_sample_size(&spawn, 10_000, &thread), 10);
+        assert_eq!(cell_sample_size(&spawn, 10_000, &coroutine), 10);
+        assert_eq!(cell_sample_size(&spawn, 100_000, &Needs::STACKLESS), 10);
+        assert_eq!(cell_sample_size(&GroupSpec::of(&catalogue::HEAP), 10_000, &Needs::STACKLESS), 10);
     }
 }

@@ -1,6 +1,7 @@
 //! Interleaved rounds for the warm timing groups (`spawn`, `spawn_join`, `handoff`, `yield`): at one N,
 //! before Criterion measures the cells, every row that passed its preflight is measured in R rounds, R being
-//! Criterion's calls per cell (its sample size plus its one warm-up call). Each round visits the rows in a
+//! Criterion's calls for its cell (its sample size plus its one warm-up call; rows of fewer samples drop out
+//! of the later rounds). Each round visits the rows in a
 //! fresh random order and starts one process per row ([`super::cell`]: its untimed warm-up, then
 //! [`ITERATIONS_PER_ROUND`] timed iteration). Criterion's calls for a cell are then served from the store in
 //! round order: call `i` gets round `i`'s value per iteration times the iterations Criterion asks for, so
@@ -59,14 +60,16 @@ pub struct Rounds {
 }
 
 impl Rounds {
-    /// Runs `rounds` rounds over `cells` (id and the tasks it runs where the id does not end in N), each
-    /// in a fresh random order, one process per cell per round through `sampler`.
-    pub fn run(cells: &[(String, Option<usize>)], rounds: usize, sampler: &dyn Sampler) -> Rounds {
-        let mut taken: HashMap<String, Taken> = cells.iter().map(|(id, _)| (id.clone(), Taken::default())).collect();
-        let mut order: Vec<&(String, Option<usize>)> = cells.iter().collect();
-        for _ in 0..rounds {
+    /// Runs rounds over `cells` (id, the tasks it runs where the id does not end in N, and its number of
+    /// rounds), each round in a fresh random order over the cells that still want one, one process per cell
+    /// per round through `sampler`. Round `i` of every cell is taken in the same pass.
+    pub fn run(cells: &[(String, Option<usize>, usize)], sampler: &dyn Sampler) -> Rounds {
+        let mut taken: HashMap<String, Taken> = cells.iter().map(|(id, ..)| (id.clone(), Taken::default())).collect();
+        let mut order: Vec<&(String, Option<usize>, usize)> = cells.iter().collect();
+        let most = cells.iter().map(|c| c.2).max().unwrap_or(0);
+        for round in 0..most {
             fastrand::shuffle(&mut order);
-            for (id, tasks) in &order {
+            for (id, tasks, _) in order.iter().filter(|c| round < c.2) {
                 let cell = taken.get_mut(id).expect("every cell has an entry");
                 if cell.failed.is_some() {
                     continue;
@@ -112,5 +115,42 @@ impl Rounds {
     /// The notes `id`'s processes left, taken once.
     pub fn take_notes(&self, id: &str) -> Vec<String> {
         self.cells.borrow_mut().get_mut(id).map(|c| std::mem::take(&mut c.notes)).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    /// Logs the cells it is asked for, in order, and answers each with the call's place in the log.
+    #[derive(Default)]
+    struct Log(RefCell<Vec<String>>);
+
+    impl Sampler for Log {
+        fn sample(&self, id: &str, _: Option<usize>, _: u64) -> Result<f64> {
+            let mut log = self.0.borrow_mut();
+            log.push(id.to_string());
+            Ok(log.len() as f64)
+        }
+    }
+
+    /// Fails on: a row of ten samples measured in every round of the rows of twenty (twice the processes it
+    /// needs), or a row's first rounds not taken beside the other rows' first rounds.
+    #[test]
+    fn a_row_of_fewer_samples_is_in_the_first_rounds_only() {
+        let log = Log::default();
+        let cells = [("g/cheap/1".to_string(), None, 21), ("g/costly/1".to_string(), None, 11)];
+        let rounds = Rounds::run(&cells, &log);
+        let asked = log.0.borrow();
+        assert_eq!(asked.iter().filter(|id| id.as_str() == "g/costly/1").count(), 11);
+        assert_eq!(asked.iter().filter(|id| id.as_str() == "g/cheap/1").count(), 21);
+        // Both rows in each of the first 11 passes, the cheap row alone after.
+        for pass in asked[..22].chunks(2) {
+            assert_ne!(pass[0], pass[1], "{asked:?}");
+        }
+        assert!(asked[22..].iter().all(|id| id == "g/cheap/1"));
+        assert!(rounds.serve("g/costly/1", 1).is_some());
     }
 }

@@ -345,12 +345,15 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
                     Err(why) => self.skip(row, n, why),
                 }
             }
-            let cells: Vec<_> = passed.iter().map(|(row, _)| (self.spec.id(row.name, n), row.tasks)).collect();
-            let calls = cell_sample_size(self.spec, n) + 1;
-            if !cells.is_empty() {
-                say(&format!("{}: {} rows at N = {n} in {calls} interleaved rounds", self.spec.name(), cells.len()));
+            // A round per Criterion call: its samples and its one warm-up call.
+            let cells: Vec<_> = passed
+                .iter()
+                .map(|(row, _)| (self.spec.id(row.name, n), row.tasks, cell_sample_size(self.spec, n, &row.needs) + 1))
+                .collect();
+            if let Some(most) = cells.iter().map(|c| c.2).max() {
+                say(&format!("{}: {} rows at N = {n} in {most} interleaved rounds", self.spec.name(), cells.len()));
             }
-            self.rounds = Rounds::run(&cells, calls, self.sampler);
+            self.rounds = Rounds::run(&cells, self.sampler);
             for (row, _) in passed {
                 self.run_cell(row, n);
             }
@@ -391,7 +394,8 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
             models::stack_fits(row.name, row.stack.as_ref(), x)?;
         }
         limits::check(&needs, n, &Snapshot::live()).map_err(|short| short.to_string())?;
-        let plan = Plan::new(self.spec, n, cell_sample_size(self.spec, n), measurement_time(self.spec, n)).keyed_by(x);
+        let samples = cell_sample_size(self.spec, n, &needs);
+        let plan = Plan::new(self.spec, n, samples, measurement_time(self.spec, n)).keyed_by(x);
         self.budget.check(row.name, &plan)?;
         Ok(plan)
     }
@@ -461,11 +465,11 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         match self.no_plots.as_deref_mut().filter(|_| plain) {
             Some(no_plots) => {
                 let mut alone = no_plots.benchmark_group(self.spec.name());
-                set_up(&mut alone, self.spec, n).bench_with_input(bench_id, &x, bench);
+                set_up(&mut alone, self.spec, n, &row.needs).bench_with_input(bench_id, &x, bench);
                 alone.finish();
             }
             None => {
-                set_up(&mut self.group, self.spec, n).bench_with_input(bench_id, &x, bench);
+                set_up(&mut self.group, self.spec, n, &row.needs).bench_with_input(bench_id, &x, bench);
             }
         }
         failure.into_inner()

@@ -24,10 +24,13 @@ pub struct PairedRatio {
     pub rounds: usize,
 }
 
-/// The paired ratio of `other` to `reference` (both in round order), or `None` when they are not the same
-/// length, empty, or a reference value is not positive.
+/// The paired ratio of `other` to `reference` (both in round order), over the rounds both have (a row of
+/// fewer samples was in the first rounds only), or `None` when either is empty or a reference value is not
+/// positive.
 pub fn paired_ratio(reference: &[f64], other: &[f64]) -> Option<PairedRatio> {
-    if reference.len() != other.len() || reference.is_empty() || reference.iter().any(|&r| r <= 0.0) {
+    let rounds = reference.len().min(other.len());
+    let (reference, other) = (&reference[..rounds], &other[..rounds]);
+    if rounds == 0 || reference.iter().any(|&r| r <= 0.0) {
         return None;
     }
     let mut ratios: Vec<f64> = other.iter().zip(reference).map(|(o, r)| o / r).collect();
@@ -93,6 +96,7 @@ mod tests {
         assert!((coverage - 0.978515625).abs() < 1e-9);
         // Five rounds cannot reach 95%: the whole range, 1 - 2/32.
         assert_eq!(median_interval_rank(5), (1, 0.9375));
-        assert_eq!(paired_ratio(&[1.0, 2.0], &[1.0]), None);
+        assert_eq!(paired_ratio(&[1.0, 2.0], &[3.0]).map(|r| (r.median, r.rounds)), Some((3.0, 1)));
+        assert_eq!(paired_ratio(&[], &[1.0]), None);
     }
 }
