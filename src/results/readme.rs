@@ -10,10 +10,10 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 
 use super::findings;
-use super::format::{number, power_of_ten as n_text};
+use super::format::{number, power_of_ten as n_text, ratio};
 use super::run::Run;
 use super::stability::{self, Stability};
-use super::table::{self, flag_meaning, marked, GroupTable, Table, FLAG_MARK};
+use super::table::{self, flag_meaning, marked, GroupTable, Row, Table, FLAG_MARK, FLOOR};
 use super::text;
 use crate::catalogue::{Axis, Group, Measures, Per, KERNEL};
 use crate::files::{relative_to, write_atomic};
@@ -154,6 +154,9 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     // A run of the state groups alone has no main table.
     if !columns.is_empty() {
         write_grid(&mut out, &columns, &usual, label);
+        if has_per_floor(&task_groups) {
+            let _ = writeln!(out, "\n{PER_FLOOR_NOTE}");
+        }
     }
     if !large.is_empty() {
         // Only the columns measured that far (a run at 10^7 is its own, shorter matrix).
@@ -194,7 +197,8 @@ fn pivot<R: Ord, C: Ord>(
 ) -> Grid<R, C> {
     let mut grid = Grid::new();
     for g in groups {
-        let cells = g.cells_of(0).map(|(r, c)| (&r.model, r.x, marked(number(c.value(), g.group.measures), c)));
+        let cells =
+            g.cells_of(0).map(|(r, c)| (&r.model, r.x, marked(number(c.value(), g.group.measures), c) + &per_floor(r)));
         let skips = g.skipped_in(0).map(|s| (&s.model, s.n, "skipped".to_string()));
         for (model, x, text) in cells.chain(skips) {
             let (row, column) = at(g, (t.rank(model), model.clone()), x);
@@ -203,6 +207,20 @@ fn pivot<R: Ord, C: Ord>(
     }
     grid
 }
+
+/// ` (4.12×)`: a row's paired ratio to the floor row in run A's rounds ([`crate::results::paired`]); empty
+/// for the floor itself and where there is none.
+fn per_floor(row: &Row) -> String {
+    match row.per_floor.first().copied().flatten() {
+        Some(r) if row.model != FLOOR => format!(" ({})", ratio(r.median)),
+        _ => String::new(),
+    }
+}
+
+/// The line under a table whose timing cells carry a paired ratio to the floor.
+const PER_FLOOR_NOTE: &str = "In parentheses: the cell's ratio to `floor` at the same N, paired by round: the \
+     rows of a timing group run in interleaved rounds, each round one process per row in a fresh order, so that \
+     a slow moment of the machine falls on all of them alike; the figure is the median of the per-round ratios.";
 
 /// The switch groups' table: a row per model, a column per group and N (ns per hand-off, ns per yield).
 fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
@@ -227,6 +245,14 @@ fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
         })
         .collect();
     text::table(out, &header, &rows, 1..usize::MAX, true);
+    if has_per_floor(groups) {
+        let _ = writeln!(out, "\n{PER_FLOOR_NOTE}");
+    }
+}
+
+/// Whether some row of run A in `groups` has a paired ratio to the floor.
+fn has_per_floor(groups: &[&GroupTable]) -> bool {
+    groups.iter().flat_map(|g| &g.rows).any(|r| !per_floor(r).is_empty())
 }
 
 /// A Markdown table of `grid`: model and N (its row's `label`), then a cell per column (`—` where none).

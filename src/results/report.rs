@@ -212,9 +212,13 @@ fn group_section(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, l
 /// verdict), and links to Criterion's pages.
 fn group_table(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) -> String {
     let unit = g.group.short_unit();
+    let per_floor = g.interleaved.iter().any(|&i| i);
     let mut h = format!("<table><tr><th>model</th><th class=\"num\">{}</th>", g.group.axis.letter());
     for (i, r) in c.runs.iter().enumerate() {
         let _ = write!(h, "<th class=\"num\">{}: {}</th>", r.letter, esc(unit));
+        if per_floor {
+            let _ = write!(h, "<th class=\"num\">{} ×floor</th>", r.letter);
+        }
         if i > 0 {
             let _ = write!(h, "<th class=\"num\">{}/A</th>", r.letter);
         }
@@ -234,10 +238,23 @@ fn group_table(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, lin
         } else {
             h += "<tr><td></td>";
         }
-        for (text, tip) in cells {
+        let mut td = |(text, tip): (String, String)| {
             let real = if text.ends_with(REAL_MARK) { " real" } else { "" };
             let title = if tip.is_empty() { String::new() } else { format!(" title=\"{}\"", esc(&tip)) };
             let _ = write!(h, "<td class=\"num{real}\"{title}>{}</td>", esc(&text));
+        };
+        td(cells.next().expect("an x"));
+        for (i, ratio) in row.per_floor.iter().enumerate() {
+            td(cells.next().expect("a value per run"));
+            if per_floor {
+                td(ratio.map_or_else(Default::default, |r| {
+                    let tip = format!("median of {} per-round ratios to floor, 95% interval", r.rounds);
+                    (format!("{:.2}× ({:.2}–{:.2})", r.median, r.low, r.high), tip)
+                }));
+            }
+            if i > 0 {
+                td(cells.next().expect("a ratio per later run"));
+            }
         }
         let details: Vec<String> = row
             .cells
