@@ -132,3 +132,54 @@ fn lost_tasks_fail_the_ring_and_the_yields() {
     let e = format!("{:#}", Faulty::<false>.run_yield(6, 10).unwrap_err());
     assert!(e.contains("did not start"), "{e}");
 }
+
+/// Threads whose wait for the baton returns at once: every task runs its laps as soon as it starts, so the
+/// ring completes (every hand-off counted, every task finished) with its hand-offs out of ring order.
+struct Impatient;
+
+#[derive(Clone, Copy)]
+struct NeverWaits;
+
+impl ParkPoint for NeverWaits {
+    fn for_run() -> Self {
+        NeverWaits
+    }
+    fn park(self, rv: &Rendezvous) {
+        rv.park_blocking();
+    }
+    fn release(self, rv: &Rendezvous) {
+        rv.gate.open();
+    }
+    fn wait_for(self, _: &Baton, _: &mut Option<Waker>) {}
+}
+
+impl Runtime for Impatient {
+    type Started = ();
+    type Handle = JoinHandle<()>;
+    type Park = NeverWaits;
+
+    fn name(&self) -> &'static str {
+        "impatient"
+    }
+    fn config(&self) -> String {
+        "threads that never wait for the baton".into()
+    }
+    fn start(&self) -> Result<()> {
+        Ok(())
+    }
+    fn spawn((): (), body: impl Body) -> Result<Self::Handle> {
+        Ok(std::thread::spawn(move || body.run()))
+    }
+    fn join((): (), handles: Vec<Self::Handle>) -> Result<()> {
+        handles.into_iter().try_for_each(|h| h.join().map_err(|_| anyhow!("a thread panicked")))
+    }
+}
+
+/// Fails on: a ring run that returns a figure once every task has finished without checking the ring's
+/// counts at the end (the stalls the other faults cause are caught on the way; this ring does not stall).
+#[test]
+fn a_ring_that_completes_out_of_order_fails_the_count() {
+    short_waits();
+    let e = format!("{:#}", Impatient.run_handoff(4, 3).unwrap_err());
+    assert!(e.contains("of them out of order") && !e.contains(" 0 of them out of order"), "{e}");
+}
