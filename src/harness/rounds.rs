@@ -1,13 +1,13 @@
 //! Interleaved rounds for the warm timing groups (`spawn`, `spawn_join`, `handoff`, `yield`): at one N,
-//! before Criterion measures the cells, every row that passed its preflight is measured in R rounds, R being
-//! Criterion's calls for its cell (its sample size plus its one warm-up call; rows of fewer samples drop out
-//! of the later rounds). Each round visits the rows in a
-//! fresh random order and starts one process per row ([`super::cell`]: its untimed warm-up, then
-//! [`ITERATIONS_PER_ROUND`] timed iteration). Criterion's calls for a cell are then served from the store in
-//! round order: call `i` gets round `i`'s value per iteration times the iterations Criterion asks for, so
-//! each Criterion sample is one process's figure per iteration, and sample `i` of every row was taken in the
-//! same round, minutes apart at most from the others: the machine's drift moves a round's rows together,
-//! and a ratio between rows can be taken per round ([`crate::results::paired`]).
+//! before Criterion measures the cells, every row that passed its preflight is measured in rounds, enough to
+//! give Criterion's calls for its cell (its sample size plus its one warm-up call; rows of fewer samples drop
+//! out of the later rounds). Each round visits the rows in a fresh random order and starts one process per
+//! row ([`super::cell`]: its untimed warm-up, then one timed iteration per call it serves: one call, or two
+//! at 10^6 as cell by cell, [`super::cell::samples_per_process`]). Criterion's calls for a cell are then served
+//! from the store in order: each call gets one timed iteration's value times the iterations Criterion asks
+//! for, so each Criterion sample is one process's figure per iteration, and sample `i` of every row was
+//! taken in the same round, minutes apart at most from the others: the machine's drift moves a round's rows
+//! together, and a ratio between rows can be taken per round ([`crate::results::paired`]).
 //!
 //! What it does not do: cold groups and memory groups keep one cell after the other (a cold figure is a
 //! single first burst already; memory does not drift with the machine's speed). A row whose process fails in
@@ -41,6 +41,23 @@ pub fn rounds_on() -> bool {
     !other_mode && std::env::var(ROUNDS_ENV).map_or(true, |v| v.trim() != "0")
 }
 
+/// A cell in the rounds: its id, the tasks it runs where the id does not end in N, Criterion's calls for it
+/// (its samples and its one warm-up call), and the calls one process serves.
+#[derive(Debug, Clone)]
+pub struct RoundCell {
+    pub id: String,
+    pub tasks: Option<usize>,
+    pub calls: usize,
+    pub per_process: usize,
+}
+
+impl RoundCell {
+    /// The rounds that give its calls.
+    fn rounds(&self) -> usize {
+        self.calls.div_ceil(self.per_process.max(1))
+    }
+}
+
 /// One cell's rounds: its values per iteration in round order, then the reason it failed, if it did.
 #[derive(Debug, Default)]
 struct Taken {
@@ -60,29 +77,34 @@ pub struct Rounds {
 }
 
 impl Rounds {
-    /// Runs rounds over `cells` (id, the tasks it runs where the id does not end in N, and its number of
-    /// rounds), each round in a fresh random order over the cells that still want one, one process per cell
-    /// per round through `sampler`. Round `i` of every cell is taken in the same pass.
-    pub fn run(cells: &[(String, Option<usize>, usize)], sampler: &dyn Sampler) -> Rounds {
-        let mut taken: HashMap<String, Taken> = cells.iter().map(|(id, ..)| (id.clone(), Taken::default())).collect();
-        let mut order: Vec<&(String, Option<usize>, usize)> = cells.iter().collect();
-        let most = cells.iter().map(|c| c.2).max().unwrap_or(0);
+    /// Runs rounds over `cells`, each round in a fresh random order over the cells that still want one: one
+    /// process per cell per round through `sampler`, which serves the cell's `per_process` consecutive calls
+    /// (two at 10^6, where the untimed warm-up is most of a process's time: [`super::cell::samples_per_process`]).
+    /// Round `i` of every cell is taken in the same pass.
+    pub fn run(cells: &[RoundCell], sampler: &dyn Sampler) -> Rounds {
+        let mut taken: HashMap<String, Taken> = cells.iter().map(|c| (c.id.clone(), Taken::default())).collect();
+        let mut order: Vec<&RoundCell> = cells.iter().collect();
+        let most = cells.iter().map(RoundCell::rounds).max().unwrap_or(0);
         for round in 0..most {
             fastrand::shuffle(&mut order);
-            for (id, tasks, _) in order.iter().filter(|c| round < c.2) {
-                let cell = taken.get_mut(id).expect("every cell has an entry");
+            for c in order.iter().filter(|c| round < c.rounds()) {
+                let cell = taken.get_mut(&c.id).expect("every cell has an entry");
                 if cell.failed.is_some() {
                     continue;
                 }
                 let started = Instant::now();
-                let value = sampler.sample(id, *tasks, ITERATIONS_PER_ROUND);
-                // One process per round: it ends here, before the next row's starts.
+                for _ in 0..c.per_process {
+                    match sampler.sample(&c.id, c.tasks, ITERATIONS_PER_ROUND) {
+                        Ok(v) => cell.per_iteration.push(v / ITERATIONS_PER_ROUND as f64),
+                        Err(e) => {
+                            cell.failed = Some(format!("{e:#}"));
+                            break;
+                        }
+                    }
+                }
+                // The round's process ends here, before the next row's starts.
                 cell.notes.extend(sampler.cell_done());
                 cell.seconds += started.elapsed();
-                match value {
-                    Ok(v) => cell.per_iteration.push(v / ITERATIONS_PER_ROUND as f64),
-                    Err(e) => cell.failed = Some(format!("{e:#}")),
-                }
             }
         }
         Rounds { cells: RefCell::new(taken) }
@@ -141,7 +163,8 @@ mod tests {
     #[test]
     fn a_row_of_fewer_samples_is_in_the_first_rounds_only() {
         let log = Log::default();
-        let cells = [("g/cheap/1".to_string(), None, 21), ("g/costly/1".to_string(), None, 11)];
+        let cell = |id: &str, calls| RoundCell { id: id.to_string(), tasks: None, calls, per_process: 1 };
+        let cells = [cell("g/cheap/1", 21), cell("g/costly/1", 11)];
         let rounds = Rounds::run(&cells, &log);
         let asked = log.0.borrow();
         assert_eq!(asked.iter().filter(|id| id.as_str() == "g/costly/1").count(), 11);
@@ -152,5 +175,23 @@ mod tests {
         }
         assert!(asked[22..].iter().all(|id| id == "g/cheap/1"));
         assert!(rounds.serve("g/costly/1", 1).is_some());
+    }
+
+    /// Fails on: a process that serves two calls (10^6) started for each call (twice the processes), or its
+    /// two calls not taken one after the other in its round.
+    #[test]
+    fn a_process_serving_two_calls_gives_both_in_its_round() {
+        let log = Log::default();
+        let cell = |id: &str| RoundCell { id: id.to_string(), tasks: None, calls: 11, per_process: 2 };
+        let rounds = Rounds::run(&[cell("g/a/1"), cell("g/b/1")], &log);
+        let asked = log.0.borrow();
+        assert_eq!(asked.len(), 24, "6 rounds of two rows, two calls each: {asked:?}");
+        for call in asked.chunks(2) {
+            assert_eq!(call[0], call[1], "{asked:?}");
+        }
+        for pass in asked.chunks(4) {
+            assert_ne!(pass[0], pass[2], "{asked:?}");
+        }
+        assert!((0..11).all(|_| matches!(rounds.serve("g/a/1", 1), Some(Ok(_)))));
     }
 }

@@ -20,7 +20,7 @@ use super::cell::{self, CellProcesses};
 use super::criterion_setup::{cell_sample_size, measurement_time, set_up, CellValue, Runners};
 use super::experiments::serve_count;
 use super::quiet::QuietStderr;
-use super::rounds::{rounds_on, Rounds, ITERATIONS_PER_ROUND};
+use super::rounds::{rounds_on, RoundCell, Rounds, ITERATIONS_PER_ROUND};
 use super::sampler::{sample_or_stand_in, InProcesses, Sampler};
 use super::say::say;
 use super::serve::serve_cell;
@@ -348,10 +348,15 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
             // A round per Criterion call: its samples and its one warm-up call.
             let cells: Vec<_> = passed
                 .iter()
-                .map(|(row, _)| (self.spec.id(row.name, n), row.tasks, cell_sample_size(self.spec, n, &row.needs) + 1))
+                .map(|(row, _)| RoundCell {
+                    id: self.spec.id(row.name, n),
+                    tasks: row.tasks,
+                    calls: cell_sample_size(self.spec, n, &row.needs) + 1,
+                    per_process: cell::samples_per_process(n) as usize,
+                })
                 .collect();
-            if let Some(most) = cells.iter().map(|c| c.2).max() {
-                say(&format!("{}: {} rows at N = {n} in {most} interleaved rounds", self.spec.name(), cells.len()));
+            if !cells.is_empty() {
+                say(&format!("{}: {} rows at N = {n} in interleaved rounds", self.spec.name(), cells.len()));
             }
             self.rounds = Rounds::run(&cells, self.sampler);
             for (row, _) in passed {
