@@ -9,9 +9,9 @@ use taskbench::results::chart::y_ticks;
 use taskbench::results::findings::join_and;
 use taskbench::results::format::letter;
 use taskbench::results::format::{esc, power_of_ten, short_n, tick_label, times};
-use taskbench::results::links::url_path;
 use taskbench::results::machine::{lock_versions, machine_slug, BuildFacts, Machine};
 use taskbench::results::noise::{erfc, is_bimodal, mann_whitney_p, mean_far_from_median, median, ALPHA};
+use taskbench::results::report::url_path;
 
 #[test]
 fn erfc_known_values() {

@@ -9,7 +9,7 @@
 //!
 //! Layers, lowest first (each imports only those before it): [`mod@format`] and [`noise`]; [`mod@bench`],
 //! [`summary`], [`machine`] and [`run`] (reading and saving a run); [`table`], the one table every renderer
-//! reads; the renderers [`chart`], [`text`] (`compare`), [`links`], [`findings`], [`stability`],
+//! reads; [`page`], the writer of text, Markdown and HTML; the renderers [`chart`], [`text`] (`compare`), [`findings`], [`stability`],
 //! [`readme`], [`report`], [`overview`], [`export`] and [`plain_page`]. Groups come from
 //! [`crate::catalogue`]; nothing here reads today's model registry. Every command computes its whole output
 //! before writing it atomically ([`crate::files::write_atomic`]).
@@ -19,10 +19,10 @@ pub mod chart;
 pub mod export;
 pub mod findings;
 pub mod format;
-pub mod links;
 pub mod machine;
 pub mod noise;
 pub mod overview;
+pub mod page;
 pub mod paired;
 pub mod plain_page;
 pub mod readme;

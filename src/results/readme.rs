@@ -11,10 +11,10 @@ use anyhow::{anyhow, bail, Result};
 
 use super::findings;
 use super::format::{number, power_of_ten as n_text};
+use super::page::{self, table};
 use super::run::Run;
 use super::stability::{self, Stability};
 use super::table::{self, flag_meaning, marked, GroupTable, Table, FLAG_MARK};
-use super::text;
 use crate::catalogue::{Axis, Group, Measures, Per, KERNEL};
 use crate::files::{relative_to, write_atomic};
 
@@ -226,7 +226,7 @@ fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
             std::iter::once(model.clone()).chain(values).collect()
         })
         .collect();
-    text::table(out, &header, &rows, 1..usize::MAX, true);
+    table(out, &page::Table::new(header, rows, 1..usize::MAX), true);
 }
 
 /// A Markdown table of `grid`: model and N (its row's `label`), then a cell per column (`—` where none).
@@ -245,7 +245,7 @@ fn write_grid<R, C: Ord>(
             label(row).into_iter().chain(values).collect()
         })
         .collect();
-    text::table(out, &header, &rows, 1..usize::MAX, true);
+    table(out, &page::Table::new(header, rows, 1..usize::MAX), true);
 }
 
 /// The state groups' tables: one per group, a row per model (with its N), a column per K; then the skips.
