@@ -105,8 +105,7 @@ fn amount(c: &Cell, unit: &str) -> String {
     marked(format!("{} {unit}", figure(c.value())), c)
 }
 
-/// `197 B of RSS + 12,000 B of kernel memory` (`197 B + 12,000 B` when not `long`); the kernel's share where
-/// the run has it.
+/// `197 B of RSS + 12,000 B of kernel memory` (`197 B + 12,000 B` when not `long`).
 fn memory(t: &Table, model: &str, n: usize, long: bool) -> Option<String> {
     let (rss, kernel) = if long { (" of RSS", " of kernel memory") } else { ("", "") };
     let mut s = format!("{}{rss}", amount(cell(t, RSS.name, model, n)?, "B"));
@@ -192,8 +191,7 @@ fn goroutine(t: &Table) -> Option<String> {
     Some(s)
 }
 
-/// The models with a stack mapping per task (threads, stackful coroutines), at their largest N, against
-/// the floor there; the first at an N says what its figures are, the others at that N share it.
+/// The models with a stack per task at their largest N, against the floor; grouped by N.
 fn stackful(t: &Table) -> Option<String> {
     let rss = t.group(RSS.name)?;
     let mut at_n: Vec<(usize, String)> = Vec::new();
@@ -233,8 +231,7 @@ fn stackful(t: &Table) -> Option<String> {
     Some(s)
 }
 
-/// Warm spawn at the largest N where no cell is marked: the fastest, the slowest and the floor; and what the
-/// models skipped there took at a smaller N.
+/// Warm spawn at the largest unflagged N: fastest, slowest, the floor, and the skipped models below it.
 fn spawn(t: &Table) -> Option<String> {
     let g = t.group(SPAWN.name)?;
     let clean = |n: &usize| at(t, SPAWN.name, *n).iter().all(|(_, c)| !c.flagged());
@@ -267,9 +264,7 @@ fn spawn(t: &Table) -> Option<String> {
     Some(s)
 }
 
-/// Switch cost: a hand-off at N = 2 (ping-pong) from the cheapest row to the dearest, the stackless rows'
-/// range and the stackful and Go rows named; the same at 10^3, where each wake reaches a task gone cold in
-/// cache; then a yield at N = 2.
+/// Switch cost: a hand-off at N = 2 and at 10^3 (cold in cache), by kind of task; then a yield at N = 2.
 fn switch(t: &Table) -> Option<String> {
     let handoffs = |n: usize| by_value(at(t, HANDOFF.name, n), |(_, c)| c.value());
     let rows = handoffs(2);
@@ -310,8 +305,7 @@ fn switch(t: &Table) -> Option<String> {
     Some(s)
 }
 
-/// How each model's RSS grows with the state its tasks hold: from K = 0 to the largest K it ran, per byte
-/// held, models with the same growth (to two decimals) and the same largest K together, the largest K first.
+/// Each model's RSS growth per byte of state held, from K = 0 to its largest K; equal growths together.
 fn state(t: &Table) -> Option<String> {
     let g = t.group(STATE_RSS.name)?;
     // (largest K, growth per byte held as printed), model.

@@ -1,7 +1,6 @@
-//! The README's results section (between `<!-- results:begin -->` and `<!-- results:end -->`), generated from
-//! a saved run: the machine and build, run A's medians per task by model and N (memory, then time; RSS +
-//! kernel beside the kernel), the state groups by model and K, the skips, the caveats and the wall times.
-//! [`update`] also regenerates the [`findings`] and [`stability`] sections and the memory chart.
+//! The README's results section, generated from a saved run: the machine and build, run A's medians by model
+//! and N (memory, then time), the switch and state tables, skips, caveats and wall times. [`update_with`]
+//! also regenerates the [`findings`] and [`stability`] sections and the memory chart.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -32,8 +31,7 @@ pub enum Outcome {
     AlreadyCurrent,
 }
 
-/// Regenerates the generated sections of `readme` and the memory chart beside the run from `run`. With
-/// `check`, writes nothing and fails if any is stale.
+/// Regenerates `readme`'s sections and the run's memory chart; with `check`, fails if any is stale.
 pub fn update(readme: &Path, run: &Run, check: bool) -> Result<Outcome> {
     update_with(readme, run, None, check)
 }
@@ -185,8 +183,7 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     out + &wall_times(run)
 }
 
-/// Run A's cells of `groups` as printed (`skipped` where it skipped one; a cell wins over a skip), each at the
-/// (row, column) `at` gives from its group, its (model rank, model) and its x.
+/// Run A's cells of `groups` as printed (or `skipped`), each at the (row, column) `at` gives it.
 fn pivot<R: Ord, C: Ord>(
     t: &Table,
     groups: &[&GroupTable],

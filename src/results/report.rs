@@ -1,8 +1,6 @@
-//! One self-contained HTML page for one run or a comparison: per group a log-log chart of per-task cost
-//! against N (a colour per model, a dash pattern per run) and the table beneath it, the runs, machine
-//! differences, caveats, skips, and links to Criterion's pages where they still hold this run's data. The
-//! page fetches nothing: CSS and SVG are inline, there is no script. Written with `format!` rather than a
-//! template crate: `maud` leaves `'` as it is, [`esc`] writes `&#39;`.
+//! `taskbench report`: one self-contained HTML page (no script, nothing fetched) of the comparison's blocks,
+//! with per group a log-log chart (a colour per model, a dash pattern per run) and links to Criterion's pages
+//! where they still hold this run's data.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -92,8 +92,7 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
     Ok(out)
 }
 
-/// How `compare` tells the A/B run from one A/A run: the cells past the floor, how many it marks, and the
-/// marks it gives to the others.
+/// How `compare` tells the A/B run from one A/A run: the cells past the floor, and what it marks.
 fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
     let t = table::read(&[reference.clone(), ab.clone()], rule)?;
     let cells: Vec<(Measures, &Cell)> =
