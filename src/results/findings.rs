@@ -266,16 +266,20 @@ fn spawn(t: &Table) -> Option<String> {
 
 /// Switch cost: a hand-off at N = 2 and at 10^3 (cold in cache), by kind of task; then a yield at N = 2.
 fn switch(t: &Table) -> Option<String> {
-    let handoffs = |n: usize| by_value(at(t, HANDOFF.name, n), |(_, c)| c.value());
-    let rows = handoffs(2);
-    let [(fast_m, fast), .., (slow_m, slow)] = rows[..] else { return None };
+    // `from 50 ns (smol) to 2,000 ns (thread)`: the cheapest and dearest of `group` at `n`.
+    let from_to = |group: &str, n: usize| match by_value(at(t, group, n), |(_, c)| c.value())[..] {
+        [(fast_m, fast), .., (slow_m, slow)] => {
+            Some(format!("from {} ({fast_m}) to {} ({slow_m})", amount(fast, "ns"), amount(slow, "ns")))
+        }
+        _ => None,
+    };
     let mut s = format!(
         "Handing control to another task (`{}`: tasks in a ring pass a baton, one wake and one switch per \
-         hand-off) takes, at N = 2, from {} ({fast_m}) to {} ({slow_m})",
+         hand-off) takes, at N = 2, {}",
         HANDOFF.name,
-        amount(fast, "ns"),
-        amount(slow, "ns")
+        from_to(HANDOFF.name, 2)?
     );
+    let rows = at(t, HANDOFF.name, 2);
     let stackless: Vec<&Cell> = rows.iter().filter(|(m, _)| STACKLESS.contains(m)).map(|(_, c)| *c).collect();
     let mut kinds = Vec::new();
     if !stackless.is_empty() {
@@ -289,18 +293,11 @@ fn switch(t: &Table) -> Option<String> {
     if !kinds.is_empty() {
         let _ = write!(s, ": {}", join_and(&kinds));
     }
-    if let [(fast_m, fast), .., (slow_m, slow)] = handoffs(1_000)[..] {
-        let (fast, slow) = (amount(fast, "ns"), amount(slow, "ns"));
-        let _ = write!(s, "; in a ring of 10^3, each wake reaching a task gone cold in cache, from {fast} ({fast_m}) to {slow} ({slow_m})");
+    if let Some(cold) = from_to(HANDOFF.name, 1_000) {
+        let _ = write!(s, "; in a ring of 10^3, each wake reaching a task gone cold in cache, {cold}");
     }
-    let yields = by_value(at(t, YIELD.name, 2), |(_, c)| c.value());
-    if let [(fast_m, fast), .., (slow_m, slow)] = yields[..] {
-        let (fast, slow) = (amount(fast, "ns"), amount(slow, "ns"));
-        let _ = write!(
-            s,
-            ". A yield to the scheduler (`{}`, N = 2) takes from {fast} ({fast_m}) to {slow} ({slow_m})",
-            YIELD.name
-        );
+    if let Some(yields) = from_to(YIELD.name, 2) {
+        let _ = write!(s, ". A yield to the scheduler (`{}`, N = 2) takes {yields}", YIELD.name);
     }
     Some(s)
 }

@@ -147,17 +147,17 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
         let row = grid.entry(((t.rank(&total.model), total.model.clone()), total.n)).or_default();
         row.insert(TOTAL, number(total.bytes(), Measures::Bytes));
     }
-    let label = |((_, model), n): &((usize, String), usize)| [model.clone(), number(*n as f64, Measures::Bytes)];
+    let label = |((_, model), n): &((usize, String), usize)| vec![model.clone(), number(*n as f64, Measures::Bytes)];
     let (usual, large): (Grid<_, _>, Grid<_, _>) = grid.into_iter().partition(|((_, n), _)| *n <= LARGE_N);
     // A run of the state groups alone has no main table.
     if !columns.is_empty() {
-        write_grid(&mut out, &columns, &usual, label);
+        write_grid(&mut out, &columns, &usual, &["model", "N"], label);
     }
     if !large.is_empty() {
         // Only the columns measured that far (a run at 10^7 is its own, shorter matrix).
         columns.retain(|(c, _)| large.values().any(|cells| cells.get(c).is_some_and(|v| v != "skipped")));
         let _ = writeln!(out, "\nAbove 10^6 tasks (the models that fit; a separate, shorter run):\n");
-        write_grid(&mut out, &columns, &large, label);
+        write_grid(&mut out, &columns, &large, &["model", "N"], label);
     }
     if !switch_groups.is_empty() {
         switch_table(&mut out, t, &switch_groups);
@@ -215,26 +215,18 @@ fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
             columns.push(((Group::rank(g.group.name).0, x), format!("{} N={}", g.group.column, n_text(x))));
         }
     }
-    let header: Vec<String> = std::iter::once("model".to_string()).chain(columns.iter().map(|c| c.1.clone())).collect();
-    let rows: Vec<Vec<String>> = grid
-        .iter()
-        .map(|((_, model), cells)| {
-            let values = columns.iter().map(|(c, _)| cells.get(c).map_or("—", String::as_str).to_string());
-            std::iter::once(model.clone()).chain(values).collect()
-        })
-        .collect();
-    table(out, &page::Table::new(header, rows, 1..usize::MAX), true);
+    write_grid(out, &columns, &grid, &["model"], |(_, model)| vec![model.clone()]);
 }
 
-/// A Markdown table of `grid`: model and N (its row's `label`), then a cell per column (`—` where none).
+/// A Markdown table of `grid`: the `labels` of its row, then a cell per column (`—` where none).
 fn write_grid<R, C: Ord>(
     out: &mut String,
     columns: &[(C, String)],
     grid: &Grid<R, C>,
-    label: impl Fn(&R) -> [String; 2],
+    labels: &[&str],
+    label: impl Fn(&R) -> Vec<String>,
 ) {
-    let header: Vec<String> =
-        ["model", "N"].map(String::from).into_iter().chain(columns.iter().map(|c| c.1.clone())).collect();
+    let header = labels.iter().map(|l| l.to_string()).chain(columns.iter().map(|c| c.1.clone())).collect();
     let rows: Vec<Vec<String>> = grid
         .iter()
         .map(|(row, cells)| {
@@ -264,7 +256,7 @@ fn state_tables(out: &mut String, t: &Table, groups: &[&GroupTable]) {
                 .map_or("—".to_string(), |(_, n)| number(*n as f64, Measures::Bytes))
         };
         let _ = writeln!(out, "\n`{}`, {}:\n", g.group.name, g.group.column);
-        write_grid(out, &columns, &grid, |(_, m)| [m.clone(), tasks(m)]);
+        write_grid(out, &columns, &grid, &["model", "N"], |(_, m)| vec![m.clone(), tasks(m)]);
     }
     skip_lines(out, "Skipped in the state groups:", t, groups, Axis::K);
 }
