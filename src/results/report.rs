@@ -146,15 +146,13 @@ fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String
         }
     }
     let mut below = String::new();
-    if !at_zero.is_empty() {
-        let _ = write!(
-            below,
-            "<p class=\"skipped\">At K = 0 (each task holding nothing; a log axis has no place for it): {}.</p>",
-            esc(&at_zero.join(", "))
-        );
-    }
-    if !not_drawn.is_empty() {
-        let _ = write!(below, "<p class=\"skipped\">Not drawn (value ≤ 0): {}.</p>", esc(&not_drawn.join(", ")));
+    for (what, items) in [
+        ("At K = 0 (each task holding nothing; a log axis has no place for it)", at_zero),
+        ("Not drawn (value ≤ 0)", not_drawn),
+    ] {
+        if !items.is_empty() {
+            let _ = write!(below, "<p class=\"skipped\">{what}: {}.</p>", esc(&items.join(", ")));
+        }
     }
     if series.is_empty() {
         return format!("<p class=\"skipped\">No positive values to chart.</p>{below}");
@@ -166,11 +164,9 @@ fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String
     for (i, r) in c.runs.iter().enumerate().filter(|_| multi) {
         // The run part of `machine/run` (the machine is in the runs table), its last 30 characters at most.
         let name: Vec<char> = r.label.rsplit('/').next().unwrap_or(&r.label).chars().collect();
-        let name: String = if name.len() > 30 {
-            "…".chars().chain(name[name.len() - 29..].iter().copied()).collect()
-        } else {
-            name.iter().collect()
-        };
+        let short = name.len() > 30;
+        let tail: String = name[if short { name.len() - 29 } else { 0 }..].iter().collect();
+        let name = if short { format!("…{tail}") } else { tail };
         let (text, title) = (format!("{}: {name}", r.letter), Some(r.label.clone()));
         keys.push(Key { color: "#333".into(), style: Some(i), text, title, space_above: i == 0, ..Key::default() });
     }

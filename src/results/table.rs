@@ -133,15 +133,10 @@ impl Cell {
 
     /// Why the cell is flagged, in words; empty when it is not.
     pub fn flag_reasons(&self, measures: Measures) -> String {
-        let mut why = Vec::new();
-        if self.bimodal {
-            why.push("samples split into two clusters".to_string());
-        }
-        if self.mean_median {
-            let mean = human(self.mean_per_task, measures);
-            why.push(format!("mean {mean} is more than {:.0}% from the median", MEAN_MEDIAN_LIMIT * 100.0));
-        }
-        why.join("; ")
+        let mean = human(self.mean_per_task, measures);
+        let mean = format!("mean {mean} is more than {:.0}% from the median", MEAN_MEDIAN_LIMIT * 100.0);
+        let why = [(self.bimodal, "samples split into two clusters".to_string()), (self.mean_median, mean)];
+        why.into_iter().filter(|w| w.0).map(|w| w.1).collect::<Vec<_>>().join("; ")
     }
 }
 
