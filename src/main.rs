@@ -13,7 +13,7 @@ use taskbench::record::{criterion_home, records_dir};
 use taskbench::results::machine::{project_dir, Machine};
 use taskbench::results::noise::{DiffRule, DEFAULT_MEMORY_MIN_EFFECT};
 use taskbench::results::stability::Stability;
-use taskbench::results::{export, findings, readme, report, run, table, text};
+use taskbench::results::{export, findings, page, readme, report, run, table, text};
 
 #[derive(Parser)]
 #[command(
@@ -263,8 +263,8 @@ fn run_command(cmd: Command) -> Result<()> {
             let loaded = run::load_all(&runs)?;
             let c = table::read(&loaded, &diff_rule(min_effect))?;
             let format = match format {
-                Format::Terminal => text::Format::Terminal,
-                Format::Markdown => text::Format::Markdown,
+                Format::Terminal => page::Format::Terminal,
+                Format::Markdown => page::Format::Markdown,
             };
             emit(&text::render(&c, format), out.as_deref())
         }

@@ -91,7 +91,7 @@ fn a_bench_run_writes_the_overview() {
     let g = gather(&home.path().join("criterion"), &home.path().join("taskbench")).unwrap();
     assert_eq!(g.summary.benchmarks.len(), 2, "{:?}", g.summary.benchmarks);
     for b in &g.summary.benchmarks {
-        assert!(html.contains(&format!("<section id=\"g-{}\">", b.group)), "{} section", b.group);
+        assert!(html.contains(&format!("<section id=\"{}\">", b.group)), "{} section", b.group);
         let figure = format!("\">{} ±", human(b.per_task.point, b.group().measures));
         assert!(html.contains(&figure), "{}: {figure} not on the page", b.id);
         let link = format!("href=\"{}/floor/100/report/index.html\"", b.group);

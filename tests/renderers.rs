@@ -7,9 +7,10 @@ use serde_json::json;
 use taskbench::catalogue::{Group, Measures, GROUPS};
 use taskbench::results::format::{figure, human, number, power_of_ten, ratio, thousands};
 use taskbench::results::noise::DiffRule;
+use taskbench::results::page::Format;
 use taskbench::results::run::Run;
 use taskbench::results::table;
-use taskbench::results::text::{render, Format};
+use taskbench::results::text::render;
 use taskbench::results::{export, findings, readme};
 
 fn interval(p: f64) -> serde_json::Value {
@@ -84,35 +85,43 @@ fn compare_renders_one_run_as_text_and_markdown() {
     let text = render(&c, Format::Terminal);
     let expected_start = "Runs
 
-- A: m/tiny (runs/m/tiny), saved 2026-01-02T03:04:05Z
-  - machine: Test CPU, 2 cores (2 logical), 8.0 GiB, Linux 6.1, THP never, rustc 1.95.0
-  - build: the save-time checkout, commit abcdef012345 with uncommitted changes (this run's cells do not name the build that measured them)
+- A: m/tiny (runs/m/tiny), saved 2026-01-02T03:04:05Z. Machine: Test CPU, 2 cores (2 logical), 8.0 GiB, Linux 6.1, \
+THP never, rustc 1.95.0. Build: the save-time checkout, commit abcdef012345 with uncommitted changes (this run's cells \
+do not name the build that measured them).
 
-spawn (ns/task): what spawn is
+Models
 
-   model         N      A (ns/task)
+- tokio-mt: 2 workers
+- floor: 1 worker
+
+spawn (ns/task, lower is better)
+
+what spawn is
+
+   model         N    A (ns/task)
    tokio-mt  10000   250 ns ±1.0%
    floor     10000  1.25 µs ±1.0%
 
 - skipped: spawn/floor/100000: too many
 
-rss_per_task (B/task): what rss_per_task is
+rss_per_task (B/task, lower is better)
 
-   model         N      A (B/task)
+what rss_per_task is
+
+   model         N    A (B/task)
    tokio-mt  10000   300 B ±1.0%
    floor     10000  90.0 B ±1.0%
+
 ";
     assert!(text.starts_with(expected_start), "{text}");
     let md = render(&c, Format::Markdown);
     assert!(
-        md.starts_with(
-            "**Runs**\n\n- **A**: `m/tiny` (runs/m/tiny), saved 2026-01-02T03:04:05Z\n  - machine: Test CPU"
-        ),
+        md.starts_with("**Runs**\n\n- **A**: `m/tiny` (runs/m/tiny), saved 2026-01-02T03:04:05Z. Machine: Test CPU"),
         "{md}"
     );
     assert!(
         md.contains(
-            "\n**spawn** (ns/task): what spawn is\n\n| model | N | A (ns/task) |\n|---|---:|---:|\n\
+            "\n**spawn** (ns/task, lower is better)\n\nwhat spawn is\n\n| model | N | A (ns/task) |\n|---|---:|---:|\n\
                          | tokio-mt | 10000 | 250 ns ±1.0% |\n| floor | 10000 | 1.25 µs ±1.0% |\n\n\
                          - skipped: `spawn/floor/100000`: too many\n"
         ),

@@ -9,9 +9,10 @@ use taskbench::results::chart::y_ticks;
 use taskbench::results::findings::join_and;
 use taskbench::results::format::letter;
 use taskbench::results::format::{esc, power_of_ten, short_n, tick_label, times};
-use taskbench::results::links::url_path;
 use taskbench::results::machine::{lock_versions, machine_slug, BuildFacts, Machine};
 use taskbench::results::noise::{erfc, is_bimodal, mann_whitney_p, mean_far_from_median, median, ALPHA};
+use taskbench::results::paired::{median_interval_rank, paired_ratio};
+use taskbench::results::report::url_path;
 
 #[test]
 fn erfc_known_values() {
@@ -152,4 +153,41 @@ fn readme_markers() {
     assert_eq!(replace_section(t, "new\n").unwrap(), "a\n<!-- results:begin -->\nnew\n<!-- results:end -->\nb\n");
     assert!(replace_section("no markers", "x").is_err());
     assert!(replace_section("<!-- results:end --><!-- results:begin -->", "x").is_err());
+}
+
+// ---- paired ratios (moved from src/results/paired.rs) ----
+
+/// Fails on: ratios taken between unpaired samples (sorted first, or medians divided: the slowdown
+/// half-way moves them), a wrong rank for the interval (off by one in the binomial sum), a median of
+/// an even count not the mean of its middle two.
+#[test]
+fn a_machine_slowing_down_half_way_moves_the_values_not_the_paired_ratio() {
+    // 20 rounds; the machine runs at half speed from round 10 on, and the floor jitters (100 to 119 at
+    // full speed). The model's ratio to the floor in round i is 2.90 + 0.01·((7i) mod 20): a
+    // permutation of 2.90, 2.91, ..., 3.09.
+    let slowdown = |i: usize| if i < 10 { 1.0 } else { 2.0 };
+    let floor: Vec<f64> = (0..20).map(|i| slowdown(i) * (100 + (11 * i) % 20) as f64).collect();
+    let model: Vec<f64> = (0..20).map(|i| floor[i] * (2.90 + 0.01 * ((7 * i) % 20) as f64)).collect();
+    let spread = model.iter().cloned().fold(0.0, f64::max) / model.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread > 2.0, "the absolute values move: {spread}");
+    let r = paired_ratio(&floor, &model).unwrap();
+    // Bin(20, 1/2): P(≤ 5) = 0.02069, P(≤ 6) = 0.05766, so the interval is [x(6), x(15)].
+    assert!((r.median - 2.995).abs() < 1e-9, "{r:?}");
+    assert!((r.low - 2.95).abs() < 1e-9, "{r:?}");
+    assert!((r.high - 3.04).abs() < 1e-9, "{r:?}");
+    assert!((r.coverage - 0.958610535).abs() < 1e-6, "{r:?}");
+    assert_eq!(r.rounds, 20);
+}
+
+/// Fails on: a rank table that is off for Criterion's other sample size (10), or below 6 rounds.
+#[test]
+fn ranks_for_ten_and_five_rounds() {
+    // Bin(10, 1/2): P(≤ 1) = 0.01074, P(≤ 2) = 0.05469: [x(2), x(9)], coverage 0.97852.
+    let (rank, coverage) = median_interval_rank(10);
+    assert_eq!(rank, 2);
+    assert!((coverage - 0.978515625).abs() < 1e-9);
+    // Five rounds cannot reach 95%: the whole range, 1 - 2/32.
+    assert_eq!(median_interval_rank(5), (1, 0.9375));
+    assert_eq!(paired_ratio(&[1.0, 2.0], &[3.0]).map(|r| (r.median, r.rounds)), Some((3.0, 1)));
+    assert_eq!(paired_ratio(&[], &[1.0]), None);
 }

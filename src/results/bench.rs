@@ -1,6 +1,5 @@
-//! One `group/model/N` cell's result ([`Bench`]), read from Criterion's folder (`<home>/<group>/<model>/<N>/new`).
-//! Criterion's value is `ns` for one iteration of N tasks in the time groups and already `bytes/task` in the
-//! memory groups; each cell keeps it and adds the per-task values every comparison uses.
+//! One `group/model/N` cell's result ([`Bench`]), read from Criterion's folder: its value per iteration (ns
+//! for N tasks, or bytes per task) and the per-task values every comparison uses.
 
 use std::path::Path;
 
@@ -13,10 +12,8 @@ use crate::catalogue::Group;
 use crate::files::read_json;
 use crate::provenance::Build;
 
-/// One `group/model/N` result. `unit`, `mean`, `median` and `std_dev` are Criterion's (per iteration);
-/// `per_task` (the published median) and `mean_per_task` are in `per_task_unit`, as is each sample's value
-/// in `samples` (empty for schema 1 runs). `raw` is where Criterion's files were copied, relative to the run
-/// folder; `build` measured the cell (`None` before schema 3: the save-time checkout in `machine.json`).
+/// One cell: Criterion's figures per iteration (`unit`), and per task (`per_task_unit`) the median, mean and
+/// each sample (none in schema 1); `raw`, Criterion's files in the run folder; `build`, none before schema 3.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Bench {
     pub id: String,

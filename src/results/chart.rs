@@ -1,8 +1,7 @@
-//! Log-log line charts of a per-task value against N (or K), as SVG: one per group in the report
-//! ([`LogLog::svg`]) and the README's memory chart ([`memory`], a file of its own: [`LogLog::document`]).
-//! Output is deterministic, so a committed chart compares byte for byte with what its run generates.
-//! Hand-written rather than `plotters`: every point carries its own tooltip, the legend notes each model's
-//! last value, and the file stays byte-stable; plotters' SVG backend gives none of these.
+//! Log-log SVG line charts of a per-task value against N (or K): one per group in the report ([`LogLog::svg`])
+//! and the README's memory chart ([`memory`], [`LogLog::document`]). Deterministic, so a committed chart
+//! compares byte for byte; hand-written because every point carries its tooltip and the legend each model's
+//! last value, which `plotters`' SVG backend cannot do.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -28,8 +27,7 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
-/// One legend entry: a line sample (thick without a style), the text (`note` in grey after it), a tooltip;
-/// `space_above` starts a new block of entries.
+/// One legend entry: a line sample (thick without a style), its text, a grey note, a tooltip.
 #[derive(Default)]
 pub struct Key {
     pub color: String,
@@ -40,8 +38,7 @@ pub struct Key {
     pub space_above: bool,
 }
 
-/// A chart, both axes logarithmic, the legend (`legend_width` wide) on the right; `measures` picks the ticks,
-/// `header` (the first line bold) and `footer` are drawn only by [`LogLog::document`].
+/// A chart with its legend on the right; `header` and `footer` are drawn only by [`LogLog::document`].
 pub struct LogLog {
     pub x: Axis,
     pub measures: Measures,
@@ -275,9 +272,8 @@ fn marker(style: usize, x: f64, y: f64, color: &str, tip: &str) -> String {
     }
 }
 
-/// The memory chart of run A: RSS per task against N for every model but the `controls`, and dashed RSS +
-/// kernel where the run has both; the legend lists models as their lines end, each with its last value.
-/// `None` when the run has no RSS cell.
+/// Run A's memory chart: RSS per task against N for every model but the `controls`, dashed RSS + kernel where
+/// the run has both, the legend in the order the lines end; `None` without an RSS cell.
 pub fn memory(t: &Table, controls: &[&str], header: Vec<String>) -> Option<LogLog> {
     let rss = t.group(catalogue::RSS.name)?;
     let (colors, totals, measures) = (t.colors(), t.totals(0), rss.group.measures);

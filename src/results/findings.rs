@@ -105,8 +105,7 @@ fn amount(c: &Cell, unit: &str) -> String {
     marked(format!("{} {unit}", figure(c.value())), c)
 }
 
-/// `197 B of RSS + 12,000 B of kernel memory` (`197 B + 12,000 B` when not `long`); the kernel's share where
-/// the run has it.
+/// `197 B of RSS + 12,000 B of kernel memory` (`197 B + 12,000 B` when not `long`).
 fn memory(t: &Table, model: &str, n: usize, long: bool) -> Option<String> {
     let (rss, kernel) = if long { (" of RSS", " of kernel memory") } else { ("", "") };
     let mut s = format!("{}{rss}", amount(cell(t, RSS.name, model, n)?, "B"));
@@ -192,8 +191,7 @@ fn goroutine(t: &Table) -> Option<String> {
     Some(s)
 }
 
-/// The models with a stack mapping per task (threads, stackful coroutines), at their largest N, against
-/// the floor there; the first at an N says what its figures are, the others at that N share it.
+/// The models with a stack per task at their largest N, against the floor; grouped by N.
 fn stackful(t: &Table) -> Option<String> {
     let rss = t.group(RSS.name)?;
     let mut at_n: Vec<(usize, String)> = Vec::new();
@@ -233,8 +231,7 @@ fn stackful(t: &Table) -> Option<String> {
     Some(s)
 }
 
-/// Warm spawn at the largest N where no cell is marked: the fastest, the slowest and the floor; and what the
-/// models skipped there took at a smaller N.
+/// Warm spawn at the largest unflagged N: fastest, slowest, the floor, and the skipped models below it.
 fn spawn(t: &Table) -> Option<String> {
     let g = t.group(SPAWN.name)?;
     let clean = |n: &usize| at(t, SPAWN.name, *n).iter().all(|(_, c)| !c.flagged());
@@ -267,20 +264,22 @@ fn spawn(t: &Table) -> Option<String> {
     Some(s)
 }
 
-/// Switch cost: a hand-off at N = 2 (ping-pong) from the cheapest row to the dearest, the stackless rows'
-/// range and the stackful and Go rows named; the same at 10^3, where each wake reaches a task gone cold in
-/// cache; then a yield at N = 2.
+/// Switch cost: a hand-off at N = 2 and at 10^3 (cold in cache), by kind of task; then a yield at N = 2.
 fn switch(t: &Table) -> Option<String> {
-    let handoffs = |n: usize| by_value(at(t, HANDOFF.name, n), |(_, c)| c.value());
-    let rows = handoffs(2);
-    let [(fast_m, fast), .., (slow_m, slow)] = rows[..] else { return None };
+    // `from 50 ns (smol) to 2,000 ns (thread)`: the cheapest and dearest of `group` at `n`.
+    let from_to = |group: &str, n: usize| match by_value(at(t, group, n), |(_, c)| c.value())[..] {
+        [(fast_m, fast), .., (slow_m, slow)] => {
+            Some(format!("from {} ({fast_m}) to {} ({slow_m})", amount(fast, "ns"), amount(slow, "ns")))
+        }
+        _ => None,
+    };
     let mut s = format!(
         "Handing control to another task (`{}`: tasks in a ring pass a baton, one wake and one switch per \
-         hand-off) takes, at N = 2, from {} ({fast_m}) to {} ({slow_m})",
+         hand-off) takes, at N = 2, {}",
         HANDOFF.name,
-        amount(fast, "ns"),
-        amount(slow, "ns")
+        from_to(HANDOFF.name, 2)?
     );
+    let rows = at(t, HANDOFF.name, 2);
     let stackless: Vec<&Cell> = rows.iter().filter(|(m, _)| STACKLESS.contains(m)).map(|(_, c)| *c).collect();
     let mut kinds = Vec::new();
     if !stackless.is_empty() {
@@ -294,24 +293,16 @@ fn switch(t: &Table) -> Option<String> {
     if !kinds.is_empty() {
         let _ = write!(s, ": {}", join_and(&kinds));
     }
-    if let [(fast_m, fast), .., (slow_m, slow)] = handoffs(1_000)[..] {
-        let (fast, slow) = (amount(fast, "ns"), amount(slow, "ns"));
-        let _ = write!(s, "; in a ring of 10^3, each wake reaching a task gone cold in cache, from {fast} ({fast_m}) to {slow} ({slow_m})");
+    if let Some(cold) = from_to(HANDOFF.name, 1_000) {
+        let _ = write!(s, "; in a ring of 10^3, each wake reaching a task gone cold in cache, {cold}");
     }
-    let yields = by_value(at(t, YIELD.name, 2), |(_, c)| c.value());
-    if let [(fast_m, fast), .., (slow_m, slow)] = yields[..] {
-        let (fast, slow) = (amount(fast, "ns"), amount(slow, "ns"));
-        let _ = write!(
-            s,
-            ". A yield to the scheduler (`{}`, N = 2) takes from {fast} ({fast_m}) to {slow} ({slow_m})",
-            YIELD.name
-        );
+    if let Some(yields) = from_to(YIELD.name, 2) {
+        let _ = write!(s, ". A yield to the scheduler (`{}`, N = 2) takes {yields}", YIELD.name);
     }
     Some(s)
 }
 
-/// How each model's RSS grows with the state its tasks hold: from K = 0 to the largest K it ran, per byte
-/// held, models with the same growth (to two decimals) and the same largest K together, the largest K first.
+/// Each model's RSS growth per byte of state held, from K = 0 to its largest K; equal growths together.
 fn state(t: &Table) -> Option<String> {
     let g = t.group(STATE_RSS.name)?;
     // (largest K, growth per byte held as printed), model.

@@ -1,28 +1,21 @@
 //! Saved runs: what `taskbench save`, `compare`, `report`, `readme` and `export` do, as plain functions on paths.
+//! A run folder `results/<machine>/<run>/` holds `machine.json`, `summary.json` (per `group/model/N` cell the
+//! median per task with its interval, the mean, every sample, the build) and Criterion's files under `criterion/`.
 //!
-//! A run folder `results/<machine>/<run>/` holds `machine.json` ([`machine::Machine`]), `summary.json`
-//! ([`summary::Summary`]: per `group/model/N` cell the median per task with its interval, the mean, every
-//! sample, the build that measured it; the skips and the model configurations) and Criterion's own files
-//! under `criterion/` (`critcmp --target-dir <run> new` reads them; it prints bytes as "ns"). Both JSON
-//! files carry a `"schema"`; a reader refuses one it does not know. Summary schema 1 (the mean published, no
-//! samples) is brought up to date by [`summary::load`]; before schema 3 a run's build is the save-time checkout.
-//!
-//! Layers, lowest first (each imports only those before it): [`mod@format`] and [`noise`]; [`mod@bench`],
-//! [`summary`], [`machine`] and [`run`] (reading and saving a run); [`table`], the one table every renderer
-//! reads; the renderers [`chart`], [`text`] (`compare`), [`links`], [`findings`], [`stability`],
-//! [`readme`], [`report`], [`overview`], [`export`] and [`plain_page`]. Groups come from
-//! [`crate::catalogue`]; nothing here reads today's model registry. Every command computes its whole output
-//! before writing it atomically ([`crate::files::write_atomic`]).
+//! Layers, lowest first (each imports only those before it): [`mod@format`], [`noise`], [`paired`];
+//! [`mod@bench`], [`summary`], [`machine`], [`run`] (reading and saving); [`table`], which every renderer reads;
+//! [`page`] (text, Markdown, HTML); then [`chart`], [`text`], [`findings`], [`stability`], [`readme`],
+//! [`report`], [`overview`], [`export`] and [`plain_page`]. Groups come from [`crate::catalogue`].
 
 pub mod bench;
 pub mod chart;
 pub mod export;
 pub mod findings;
 pub mod format;
-pub mod links;
 pub mod machine;
 pub mod noise;
 pub mod overview;
+pub mod page;
 pub mod paired;
 pub mod plain_page;
 pub mod readme;

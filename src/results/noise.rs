@@ -1,17 +1,9 @@
-//! When is a difference between two runs real, and when is one cell's sample set suspect? [`DiffRule::judge`]
-//! is the one home of both rules.
-//!
-//! A difference is real when a two-sided Mann–Whitney U test on the two runs' per-sample values (each sample
-//! from fresh processes) gives p < [`ALPHA`] *and* the medians differ by at least the minimum effect: 25% for
-//! time by default, 5% for bytes. Back-to-back runs of one commit on a 2-core machine moved warm time medians
-//! by up to 64% with well separated samples (the README's A/A section), so smaller differences are no
-//! evidence. A run without samples (summary schema 1) falls back to non-overlapping intervals of the medians.
-//!
-//! A cell is flagged (`~`) when its samples split into two clusters ([`is_bimodal`]) or its mean and median
-//! differ by more than [`MEAN_MEDIAN_LIMIT`]. Flags are computed when a run is read, never stored.
-//!
-//! The rank test and `erfc` are written here: `statrs` has `erfc` but no Mann–Whitney U; both are checked
-//! against published values in `tests/units.rs`.
+//! When is a difference between two runs real, and when is one cell's sample set suspect ([`DiffRule::verdict`])?
+//! Real: a two-sided Mann–Whitney U test on the runs' per-sample values gives p < [`ALPHA`] *and* the medians
+//! differ by at least the minimum effect (25% for time, 5% for bytes: A/A runs on a 2-core machine moved warm
+//! medians by up to 64%); runs without samples (schema 1) fall back to non-overlapping intervals. A cell is
+//! flagged (`~`) when its samples are bimodal or its mean is far from its median. `erfc` is written here
+//! (`statrs` has no Mann–Whitney U); both are checked against published values in `tests/units.rs`.
 
 use serde::{Deserialize, Serialize};
 
@@ -138,8 +130,7 @@ pub fn relative_effect(reference: f64, other: f64) -> f64 {
     }
 }
 
-/// The two-sided p-value of the Mann–Whitney U test of `a` against `b` (normal approximation, tie and
-/// continuity corrections); 1 when a side is empty or every value is the same.
+/// The two-sided Mann–Whitney U p-value of `a` against `b` (normal approximation, tie and continuity corrected).
 pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     if a.is_empty() || b.is_empty() {
@@ -181,9 +172,8 @@ pub fn erfc(x: f64) -> f64 {
     }
 }
 
-/// Whether `samples` split into two clusters: at the largest gap between sorted neighbours, each side holds
-/// at least 2 samples, the gap is at least [`BIMODAL_MIN_GAP`] of the median and wider than either side's
-/// spread. One stray sample is no cluster (it shows in the mean-versus-median flag).
+/// Whether `samples` split at their largest gap into two sides of 2 or more, the gap at least
+/// [`BIMODAL_MIN_GAP`] of the median and wider than either side's spread.
 pub fn is_bimodal(samples: &[f64]) -> bool {
     if samples.len() < 4 {
         return false;

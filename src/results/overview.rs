@@ -18,8 +18,7 @@ pub const CRITERION_LABELS: &str = "Criterion's own pages, linked below, title e
     (B/task)\"); Criterion has no setting for that word. The unit beside it is right: in the memory groups the value \
     is bytes per task, in spawn_instructions instructions per task.";
 
-/// What a bench binary prints last: the overview's path, or why it could not be written (never an error:
-/// the measurements stand in Criterion's folder either way).
+/// What a bench binary prints last: the overview's path, or why it could not be written (never an error).
 pub fn after_bench(criterion_home: &Path, records_dir: &Path) -> String {
     match write(criterion_home, records_dir, Machine::collect(&project_dir())) {
         Ok(page) => format!("overview of every cell measured so far: {}", page.display()),
@@ -27,8 +26,7 @@ pub fn after_bench(criterion_home: &Path, records_dir: &Path) -> String {
     }
 }
 
-/// Writes the overview of every cell recorded in `records_dir` (the unsaved run `measured-so-far`), and
-/// returns its path.
+/// Writes the overview of every cell recorded in `records_dir`; its path.
 fn write(criterion_home: &Path, records_dir: &Path, machine: Machine) -> Result<PathBuf> {
     let (run, provenance) = run::unsaved(criterion_home, records_dir, machine, "measured-so-far")?;
     let intro = format!(

@@ -1,11 +1,7 @@
-//! Paired ratios between two cells measured in interleaved rounds ([`crate::harness::rounds`]): sample `i`
-//! of each was taken in the same round, so the machine's speed at that moment divides out of their ratio.
-//! The figure is the median of the per-round ratios, with a distribution-free interval for that median
-//! (order statistics of the sorted ratios, ranks from the binomial distribution Bin(rounds, 1/2)): it
-//! assumes the rounds' ratios are independent draws, nothing about their shape.
-//!
-//! What it does not do: pair cells whose samples were not round-aligned (the caller checks the group's
-//! `interleaved`), or say anything about absolute figures.
+//! Paired ratios between two cells measured in interleaved rounds ([`crate::harness::rounds`]): sample `i` of
+//! each is one round's, so the machine's speed then divides out. The figure is the median of the per-round
+//! ratios with a distribution-free interval (order statistics, ranks from Bin(rounds, 1/2)); the caller
+//! checks that the group's samples are round-aligned.
 
 use super::noise::median;
 
@@ -59,44 +55,4 @@ pub fn median_interval_rank(n: usize) -> (usize, f64) {
         choose *= (n - k) as f64 / (k + 1) as f64;
     }
     (rank, coverage)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Fails on: ratios taken between unpaired samples (sorted first, or medians divided: the slowdown
-    /// half-way moves them), a wrong rank for the interval (off by one in the binomial sum), a median of
-    /// an even count not the mean of its middle two.
-    #[test]
-    fn a_machine_slowing_down_half_way_moves_the_values_not_the_paired_ratio() {
-        // 20 rounds; the machine runs at half speed from round 10 on, and the floor jitters (100 to 119 at
-        // full speed). The model's ratio to the floor in round i is 2.90 + 0.01·((7i) mod 20): a
-        // permutation of 2.90, 2.91, ..., 3.09.
-        let slowdown = |i: usize| if i < 10 { 1.0 } else { 2.0 };
-        let floor: Vec<f64> = (0..20).map(|i| slowdown(i) * (100 + (11 * i) % 20) as f64).collect();
-        let model: Vec<f64> = (0..20).map(|i| floor[i] * (2.90 + 0.01 * ((7 * i) % 20) as f64)).collect();
-        let spread = model.iter().cloned().fold(0.0, f64::max) / model.iter().cloned().fold(f64::MAX, f64::min);
-        assert!(spread > 2.0, "the absolute values move: {spread}");
-        let r = paired_ratio(&floor, &model).unwrap();
-        // Bin(20, 1/2): P(≤ 5) = 0.02069, P(≤ 6) = 0.05766, so the interval is [x(6), x(15)].
-        assert!((r.median - 2.995).abs() < 1e-9, "{r:?}");
-        assert!((r.low - 2.95).abs() < 1e-9, "{r:?}");
-        assert!((r.high - 3.04).abs() < 1e-9, "{r:?}");
-        assert!((r.coverage - 0.958610535).abs() < 1e-6, "{r:?}");
-        assert_eq!(r.rounds, 20);
-    }
-
-    /// Fails on: a rank table that is off for Criterion's other sample size (10), or below 6 rounds.
-    #[test]
-    fn ranks_for_ten_and_five_rounds() {
-        // Bin(10, 1/2): P(≤ 1) = 0.01074, P(≤ 2) = 0.05469: [x(2), x(9)], coverage 0.97852.
-        let (rank, coverage) = median_interval_rank(10);
-        assert_eq!(rank, 2);
-        assert!((coverage - 0.978515625).abs() < 1e-9);
-        // Five rounds cannot reach 95%: the whole range, 1 - 2/32.
-        assert_eq!(median_interval_rank(5), (1, 0.9375));
-        assert_eq!(paired_ratio(&[1.0, 2.0], &[3.0]).map(|r| (r.median, r.rounds)), Some((3.0, 1)));
-        assert_eq!(paired_ratio(&[], &[1.0]), None);
-    }
 }

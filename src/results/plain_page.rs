@@ -1,5 +1,5 @@
-//! The page Criterion would have drawn for a cell measured without plots (see [`plots_at_risk`]), written
-//! where Criterion keeps the cell's page so that every link to it still leads somewhere.
+//! The page Criterion would have drawn for a cell measured without plots ([`plots_at_risk`]), written where
+//! Criterion keeps the cell's page so that every link to it still leads somewhere.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,19 +9,14 @@ use anyhow::{Context, Result};
 use super::bench::{per_iteration, read_bench, Interval};
 use crate::files::write_atomic;
 
-/// Whether Criterion 0.8 may panic drawing this cell's plots in this run: one of the sample sets it kept for
-/// the cell (the last run's `new` and `base`, a named baseline) has every per-iteration value identical. If
-/// this run's samples are identical to those too (exact byte counts repeat), the bootstrapped Welch t
-/// statistics of the comparison are all NaN and its t-test plot indexes an empty list (`kde.rs`). The values,
-/// the estimates and the change report do not depend on the plots.
+/// Whether Criterion 0.8 may panic drawing this cell's plots: a sample set it kept has all values identical;
+/// identical new samples then make its t-test plot index an empty list (`kde.rs`).
 pub fn plots_at_risk(cell_dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(cell_dir) else { return false };
     entries.flatten().any(|e| per_iteration(&e.path().join("sample.json")).is_ok_and(|v| v.iter().all(|x| *x == v[0])))
 }
 
-/// The page Criterion would have drawn for a cell measured without plots: the estimates and every sample as
-/// a dot, written where Criterion keeps the cell's page (`<cell>/report/index.html`), so the links of
-/// Criterion's index and of `taskbench report` lead to it.
+/// Writes `<cell>/report/index.html`: the estimates, and every sample as a dot.
 pub fn write_plain_page(cell_dir: &Path, group: &str, unit: &str, model: &str, n: usize) -> Result<PathBuf> {
     let id = format!("{group}/{model}/{n}");
     let b = read_bench(&cell_dir.join("new"), group, model, n, unit, &id)?;

@@ -1,7 +1,6 @@
-//! The README's results section (between `<!-- results:begin -->` and `<!-- results:end -->`), generated from
-//! a saved run: the machine and build, run A's medians per task by model and N (memory, then time; RSS +
-//! kernel beside the kernel), the state groups by model and K, the skips, the caveats and the wall times.
-//! [`update`] also regenerates the [`findings`] and [`stability`] sections and the memory chart.
+//! The README's results section, generated from a saved run: the machine and build, run A's medians by model
+//! and N (memory, then time), the switch and state tables, skips, caveats and wall times. [`update_with`]
+//! also regenerates the [`findings`] and [`stability`] sections and the memory chart.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -11,10 +10,10 @@ use anyhow::{anyhow, bail, Result};
 
 use super::findings;
 use super::format::{number, power_of_ten as n_text, ratio};
+use super::page::{self, table};
 use super::run::Run;
 use super::stability::{self, Stability};
 use super::table::{self, flag_meaning, marked, GroupTable, Row, Table, FLAG_MARK, FLOOR};
-use super::text;
 use crate::catalogue::{Axis, Group, Measures, Per, KERNEL};
 use crate::files::{relative_to, write_atomic};
 
@@ -32,8 +31,7 @@ pub enum Outcome {
     AlreadyCurrent,
 }
 
-/// Regenerates the generated sections of `readme` and the memory chart beside the run from `run`. With
-/// `check`, writes nothing and fails if any is stale.
+/// Regenerates `readme`'s sections and the run's memory chart; with `check`, fails if any is stale.
 pub fn update(readme: &Path, run: &Run, check: bool) -> Result<Outcome> {
     update_with(readme, run, None, check)
 }
@@ -149,11 +147,11 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
         let row = grid.entry(((t.rank(&total.model), total.model.clone()), total.n)).or_default();
         row.insert(TOTAL, number(total.bytes(), Measures::Bytes));
     }
-    let label = |((_, model), n): &((usize, String), usize)| [model.clone(), number(*n as f64, Measures::Bytes)];
+    let label = |((_, model), n): &((usize, String), usize)| vec![model.clone(), number(*n as f64, Measures::Bytes)];
     let (usual, large): (Grid<_, _>, Grid<_, _>) = grid.into_iter().partition(|((_, n), _)| *n <= LARGE_N);
     // A run of the state groups alone has no main table.
     if !columns.is_empty() {
-        write_grid(&mut out, &columns, &usual, label);
+        write_grid(&mut out, &columns, &usual, &["model", "N"], label);
         if has_per_floor(&task_groups) {
             let _ = writeln!(out, "\n{PER_FLOOR_NOTE}");
         }
@@ -162,7 +160,7 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
         // Only the columns measured that far (a run at 10^7 is its own, shorter matrix).
         columns.retain(|(c, _)| large.values().any(|cells| cells.get(c).is_some_and(|v| v != "skipped")));
         let _ = writeln!(out, "\nAbove 10^6 tasks (the models that fit; a separate, shorter run):\n");
-        write_grid(&mut out, &columns, &large, label);
+        write_grid(&mut out, &columns, &large, &["model", "N"], label);
     }
     if !switch_groups.is_empty() {
         switch_table(&mut out, t, &switch_groups);
@@ -188,8 +186,7 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     out + &wall_times(run)
 }
 
-/// Run A's cells of `groups` as printed (`skipped` where it skipped one; a cell wins over a skip), each at the
-/// (row, column) `at` gives from its group, its (model rank, model) and its x.
+/// Run A's cells of `groups` as printed (or `skipped`), each at the (row, column) `at` gives it.
 fn pivot<R: Ord, C: Ord>(
     t: &Table,
     groups: &[&GroupTable],
@@ -236,15 +233,7 @@ fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
             columns.push(((Group::rank(g.group.name).0, x), format!("{} N={}", g.group.column, n_text(x))));
         }
     }
-    let header: Vec<String> = std::iter::once("model".to_string()).chain(columns.iter().map(|c| c.1.clone())).collect();
-    let rows: Vec<Vec<String>> = grid
-        .iter()
-        .map(|((_, model), cells)| {
-            let values = columns.iter().map(|(c, _)| cells.get(c).map_or("—", String::as_str).to_string());
-            std::iter::once(model.clone()).chain(values).collect()
-        })
-        .collect();
-    text::table(out, &header, &rows, 1..usize::MAX, true);
+    write_grid(out, &columns, &grid, &["model"], |(_, model)| vec![model.clone()]);
     if has_per_floor(groups) {
         let _ = writeln!(out, "\n{PER_FLOOR_NOTE}");
     }
@@ -255,15 +244,15 @@ fn has_per_floor(groups: &[&GroupTable]) -> bool {
     groups.iter().flat_map(|g| &g.rows).any(|r| !per_floor(r).is_empty())
 }
 
-/// A Markdown table of `grid`: model and N (its row's `label`), then a cell per column (`—` where none).
+/// A Markdown table of `grid`: the `labels` of its row, then a cell per column (`—` where none).
 fn write_grid<R, C: Ord>(
     out: &mut String,
     columns: &[(C, String)],
     grid: &Grid<R, C>,
-    label: impl Fn(&R) -> [String; 2],
+    labels: &[&str],
+    label: impl Fn(&R) -> Vec<String>,
 ) {
-    let header: Vec<String> =
-        ["model", "N"].map(String::from).into_iter().chain(columns.iter().map(|c| c.1.clone())).collect();
+    let header = labels.iter().map(|l| l.to_string()).chain(columns.iter().map(|c| c.1.clone())).collect();
     let rows: Vec<Vec<String>> = grid
         .iter()
         .map(|(row, cells)| {
@@ -271,7 +260,7 @@ fn write_grid<R, C: Ord>(
             label(row).into_iter().chain(values).collect()
         })
         .collect();
-    text::table(out, &header, &rows, 1..usize::MAX, true);
+    table(out, &page::Table::new(header, rows, 1..usize::MAX), true);
 }
 
 /// The state groups' tables: one per group, a row per model (with its N), a column per K; then the skips.
@@ -293,7 +282,7 @@ fn state_tables(out: &mut String, t: &Table, groups: &[&GroupTable]) {
                 .map_or("—".to_string(), |(_, n)| number(*n as f64, Measures::Bytes))
         };
         let _ = writeln!(out, "\n`{}`, {}:\n", g.group.name, g.group.column);
-        write_grid(out, &columns, &grid, |(_, m)| [m.clone(), tasks(m)]);
+        write_grid(out, &columns, &grid, &["model", "N"], |(_, m)| vec![m.clone(), tasks(m)]);
     }
     skip_lines(out, "Skipped in the state groups:", t, groups, Axis::K);
 }

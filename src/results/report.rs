@@ -1,24 +1,23 @@
-//! One self-contained HTML page for one run or a comparison: per group a log-log chart of per-task cost
-//! against N (a colour per model, a dash pattern per run) and the table beneath it, the runs, machine
-//! differences, caveats, skips, and links to Criterion's pages where they still hold this run's data. The
-//! page fetches nothing: CSS and SVG are inline, there is no script. Written with `format!` rather than a
-//! template crate: `maud` leaves `'` as it is, [`esc`] writes `&#39;`.
+//! `taskbench report`: one self-contained HTML page (no script, nothing fetched) of the comparison's blocks,
+//! with per group a log-log chart (a colour per model, a dash pattern per run) and links to Criterion's pages
+//! where they still hold this run's data.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
 use super::chart::{color_of, Key, LogLog, Point, Series};
-use super::format::{esc, human, thousands};
-use super::links::Links;
+use super::format::{esc, human};
 use super::noise::DiffRule;
+use super::page::{self, Block, Format};
 use super::run::Run;
-use super::table::{self, tasks_line, GroupTable, Table, REAL_MARK};
-use super::text::row_cells;
-use crate::catalogue;
-use crate::files::{iso8601, now_unix, write_atomic};
+use super::table::{self, GroupTable, Table};
+use super::text::{self, Links};
+use crate::files::{iso8601, now_unix, relative_to, write_atomic};
+use crate::record::criterion_cell_dir;
 
 const CSS: &str = include_str!("report.css");
 
@@ -42,7 +41,7 @@ pub fn render(
     intro: Option<(&str, &[String])>,
 ) -> Result<String> {
     let c = table::read(runs, rule)?;
-    let links = Links::find(runs, out_dir, criterion_home);
+    let (links, group_links) = links(runs, out_dir, criterion_home);
     let colors = c.colors();
     let labels: Vec<&str> = c.runs.iter().map(|r| r.label.as_str()).collect();
     let title = esc(&format!("taskbench: {}", labels.join(" vs ")));
@@ -53,225 +52,75 @@ pub fn render(
         iso8601(now_unix()),
         env!("CARGO_PKG_VERSION")
     );
+    let mut blocks = Vec::new();
     if let Some((text, items)) = intro {
-        let _ = writeln!(h, "<p class=\"desc\">{}</p>{}", esc(text), list(items.iter().map(|i| esc(i))));
+        blocks.extend([Block::Para(text.to_string()), Block::List(items.to_vec())]);
     }
-    let runs = c.runs.iter().map(|r| {
-        let path = if r.path.trim_end_matches('/').ends_with(&r.label) {
-            String::new()
-        } else {
-            format!("<br>{}", esc(&r.path))
-        };
-        vec![
-            format!("<b>{}</b>", r.letter),
-            format!("<code>{}</code>{path}", esc(&r.label)),
-            esc(&r.machine),
-            esc(&r.date),
-            esc(&r.builds.describe()),
-        ]
-    });
-    h += &section("Runs", "", &table(&["", "run", "machine", "saved", "build"], runs));
-    let letters: Vec<&str> = c.runs.iter().map(|r| r.letter.as_str()).collect();
-    let by_run = |first: &str, rows: &[(String, Vec<String>)]| {
-        let rows = rows.iter().map(|(name, values)| [name].into_iter().chain(values).map(|v| esc(v)).collect());
-        table(&[[first].as_slice(), &letters].concat(), rows)
-    };
-    if c.runs.len() > 1 {
-        let diffs =
-            if c.machine_diffs.is_empty() { "<p>None.</p>".to_string() } else { by_run("field", &c.machine_diffs) };
-        let same = format!("<p class=\"skipped\">The same in every run: {}.</p>", esc(&c.same_fields()));
-        h += &section("Machine differences", "read these before the numbers", &(diffs + &same));
-        if !c.config_diffs.is_empty() {
-            h += &section("Model configuration differences", "", &by_run("model", &c.config_diffs));
-        }
-    } else {
-        let configs = c.configs.iter().map(|(m, cfg)| vec![esc(m), format!("<code>{}</code>", esc(cfg))]);
-        h += &section("Models", "", &table(&["model", "configuration"], configs));
-    }
-    if !c.caveats.is_empty() {
-        h +=
-            &section("Caveats", "", &list(c.caveats.iter().map(|(m, cav)| format!("<b>{}</b>: {}", esc(m), esc(cav)))));
-    }
-    let nav: String = c.groups.iter().map(|g| format!("<a href=\"#g-{0}\">{0}</a> ", esc(g.group.name))).collect();
-    let _ = writeln!(h, "<nav><b>Groups:</b> {nav}</nav>");
-    for g in &c.groups {
-        h += &group_section(&c, g, &colors, &links);
-        if g.group.name == catalogue::KERNEL.name {
-            h += &totals_section(&c);
-        }
-    }
-    let _ = write!(
-        h,
-        "<footer><p>{}</p><p>Hover a value for its interval's bounds, a ratio for the test behind it. Charts: both axes \
-         logarithmic; points are medians, bars their {:.0}% confidence interval. Points at or below zero, and a state \
-         group's K = 0, are listed under their chart. The numbers come from each run's <code>summary.json</code>.</p>\
-         </footer>\n</main>\n</body>\n</html>\n",
-        esc(&c.legend()),
-        c.confidence_level * 100.0
-    );
-    Ok(h)
-}
-
-fn section(title: &str, desc: &str, body: &str) -> String {
-    let desc = if desc.is_empty() { String::new() } else { format!("<p class=\"desc\">{}</p>", esc(desc)) };
-    format!("<section><h2>{title}</h2>{desc}{body}</section>\n")
-}
-
-fn table(head: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let head: String = head.iter().map(|h| format!("<th>{}</th>", esc(h))).collect();
-    let rows: String = rows.into_iter().map(|r| format!("<tr><td>{}</td></tr>", r.join("</td><td>"))).collect();
-    format!("<table><tr>{head}</tr>{rows}</table>")
-}
-
-/// A list, each item already HTML; nothing without items.
-fn list(items: impl IntoIterator<Item = String>) -> String {
-    let items: String = items.into_iter().map(|i| format!("<li>{i}</li>")).collect();
-    if items.is_empty() {
-        items
-    } else {
-        format!("<ul class=\"skipped\">{items}</ul>")
-    }
-}
-
-/// RSS plus the kernel's share per task, for every model and N with both, a column per run.
-fn totals_section(c: &Table) -> String {
-    let totals: Vec<_> = (0..c.runs.len()).map(|i| c.totals(i)).collect();
-    let mut keys: Vec<(&str, usize)> = Vec::new();
-    for t in totals.iter().flatten() {
-        if !keys.contains(&(&t.model, t.n)) {
-            keys.push((&t.model, t.n));
-        }
-    }
-    let rows = keys.iter().map(|&(model, n)| {
-        let cells = totals.iter().map(|run| match run.iter().find(|t| t.model == model && t.n == n) {
-            Some(t) => format!("<b>{}</b> = {} + {}", thousands(t.bytes()), thousands(t.rss), thousands(t.kernel)),
-            None => "—".to_string(),
-        });
-        [esc(model), thousands(n as f64)].into_iter().chain(cells).collect()
-    });
-    let head: Vec<String> = c.runs.iter().map(|r| format!("{}: RSS + kernel", r.letter)).collect();
-    let head: Vec<&str> = ["model", "N"].into_iter().chain(head.iter().map(String::as_str)).collect();
-    let desc =
-        "What a live task costs the machine in all, bytes per task: its resident bytes plus the kernel's stacks \
-                and page tables (the medians of rss_per_task and kernel_per_task, added).";
-    if keys.is_empty() {
-        return String::new();
-    }
-    section("RSS + kernel", desc, &table(&head, rows))
-}
-
-/// A group: what its value is, its chart and table, Criterion's page, wall times, the readings' notes and skips.
-fn group_section(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) -> String {
-    let (name, multi) = (esc(g.group.name), c.runs.len() > 1);
-    let mut h = format!(
-        "<section id=\"g-{name}\"><h2>{name} <small>{}, lower is better</small></h2><p class=\"desc\">{}</p>",
-        esc(g.group.short_unit()),
-        esc(&g.value_is)
-    );
-    if let Some(line) = tasks_line(g) {
-        let _ = write!(h, "<p class=\"desc\">{}</p>", esc(&line));
-    }
-    h += &chart(c, g, colors);
-    h += &group_table(c, g, colors, links);
-    if let Some(href) = links.groups.get(g.group.name) {
-        let _ = write!(
-            h,
-            "<p class=\"skipped\"><a href=\"{}\">Criterion's page for {name}</a> (latest local run).</p>",
-            esc(href)
-        );
-    }
-    let walls: Vec<String> = g
-        .wall_seconds
-        .iter()
-        .zip(&c.runs)
-        .filter_map(|(w, r)| {
-            Some(format!("{} s{}", (*w)?, if multi { format!(" ({})", r.letter) } else { String::new() }))
-        })
-        .collect();
-    if !walls.is_empty() {
-        let _ = write!(h, "<p class=\"skipped\">Wall time of the bench runs: {}.</p>", walls.join(", "));
-    }
-    for (title, items) in [
-        (
-            "Notes from the readings",
-            g.notes.iter().map(|(i, n)| (&n.id, c.in_runs(&[*i]), &n.note)).collect::<Vec<_>>(),
-        ),
-        ("Skipped", g.skipped.iter().map(|(who, s)| (&s.id, c.in_runs(who), &s.reason)).collect()),
-    ] {
-        if !items.is_empty() {
-            let items = items
-                .into_iter()
-                .map(|(id, runs, text)| format!("<code>{}</code>{}: {}", esc(id), esc(&runs), esc(text)));
-            let _ = write!(h, "<p class=\"skipped\"><b>{title}:</b></p>{}", list(items));
-        }
-    }
-    h + "</section>\n"
-}
-
-/// The group's table: a row per model and x, each run's value (hover: bounds, flags) and ratio (hover: the
-/// verdict), and links to Criterion's pages.
-fn group_table(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>, links: &Links) -> String {
-    let unit = g.group.short_unit();
-    let per_floor = g.interleaved.iter().any(|&i| i);
-    let mut h = format!("<table><tr><th>model</th><th class=\"num\">{}</th>", g.group.axis.letter());
-    for (i, r) in c.runs.iter().enumerate() {
-        let _ = write!(h, "<th class=\"num\">{}: {}</th>", r.letter, esc(unit));
-        if per_floor {
-            let _ = write!(h, "<th class=\"num\">{} ×floor</th>", r.letter);
-        }
-        if i > 0 {
-            let _ = write!(h, "<th class=\"num\">{}/A</th>", r.letter);
-        }
-    }
-    h += "<th>Criterion</th></tr>";
-    for (k, row) in g.rows.iter().enumerate() {
-        let first = k == 0 || g.rows[k - 1].model != row.model;
-        let mut cells = row_cells(row, g.group.measures).into_iter();
-        let (model, _) = cells.next().expect("a model");
-        if first {
-            let swatch = color_of(colors, &row.model);
-            let model = esc(&model);
-            let _ = write!(
-                h,
-                "<tr class=\"first\"><td><span class=\"swatch\" style=\"background:{swatch}\"></span>{model}</td>"
+    let nav: String = c.groups.iter().map(|g| format!("<a href=\"#{0}\">{0}</a> ", esc(g.group.name))).collect();
+    blocks.push(Block::Html(format!("<nav><b>Groups:</b> {nav}</nav>")));
+    // Each group's chart above its table, Criterion's page for the group below it.
+    let more = |g: &GroupTable, o: &mut Vec<Block>| {
+        let at = o.iter().position(|b| matches!(b, Block::Table(_))).unwrap_or(o.len());
+        o.insert(at, Block::Html(chart(&c, g, &colors)));
+        if let Some(href) = group_links.get(g.group.name) {
+            let link = format!(
+                "<p><a href=\"{}\">Criterion's page for {}</a> (latest local run).</p>",
+                esc(href),
+                g.group.name
             );
-        } else {
-            h += "<tr><td></td>";
+            o.insert(at + 2, Block::Html(link));
         }
-        let mut td = |(text, tip): (String, String)| {
-            let real = if text.ends_with(REAL_MARK) { " real" } else { "" };
-            let title = if tip.is_empty() { String::new() } else { format!(" title=\"{}\"", esc(&tip)) };
-            let _ = write!(h, "<td class=\"num{real}\"{title}>{}</td>", esc(&text));
-        };
-        td(cells.next().expect("an x"));
-        for (i, ratio) in row.per_floor.iter().enumerate() {
-            td(cells.next().expect("a value per run"));
-            if per_floor {
-                td(ratio.map_or_else(Default::default, |r| {
-                    let tip = format!("median of {} per-round ratios to floor, 95% interval", r.rounds);
-                    (format!("{:.2}× ({:.2}–{:.2})", r.median, r.low, r.high), tip)
-                }));
-            }
-            if i > 0 {
-                td(cells.next().expect("a ratio per later run"));
+    };
+    blocks.extend(text::blocks(&c, &links, &colors, &more));
+    blocks.push(Block::Para(format!(
+        "Hover a value for its interval's bounds, a ratio for the test behind it; a value links to Criterion's \
+         page for it where Criterion's folder still holds this run's data. Charts: both axes logarithmic; points \
+         are medians, bars their {:.0}% confidence interval. Points at or below zero, and a state group's K = 0, \
+         are listed under their chart. The numbers come from each run's `summary.json`.",
+        c.confidence_level * 100.0
+    )));
+    h += &page::write(&blocks, Format::Html);
+    Ok(h + "</main>\n</body>\n</html>\n")
+}
+
+/// Hrefs of Criterion's pages relative to `out_dir`, by (run, cell id) and by group: only where Criterion's
+/// folder (the one each run names, or `extra_home`) still holds the very data the run saved (its
+/// `estimates.json` byte for byte), so a link never shows another run's numbers.
+fn links(runs: &[Run], out_dir: &Path, extra_home: Option<&Path>) -> (Links, BTreeMap<String, String>) {
+    let (mut cells, mut groups) = (Links::new(), BTreeMap::new());
+    let page = |dir: PathBuf| dir.join("report").join("index.html");
+    for (i, run) in runs.iter().enumerate() {
+        let homes: Vec<&Path> = [Path::new(&run.summary.criterion_home)].into_iter().chain(extra_home).collect();
+        for b in &run.summary.benchmarks {
+            let Some(raw) = &b.raw else { continue };
+            let Ok(saved) = fs::read(run.path.join(raw).join("estimates.json")) else { continue };
+            let cell = |home: &Path| criterion_cell_dir(home, &b.group, &b.model, b.n);
+            let same = |home: &&Path| fs::read(cell(home).join("new").join("estimates.json")).is_ok_and(|e| e == saved);
+            let Some(home) = homes.iter().find(|h| same(h) && page(cell(h)).is_file()) else { continue };
+            let Some(link) = href(out_dir, &page(cell(home))) else { continue };
+            cells.insert((i, b.id.clone()), link);
+            let group_page = page(home.join(&b.group));
+            if let Some(gh) = group_page.is_file().then(|| href(out_dir, &group_page)).flatten() {
+                groups.entry(b.group.clone()).or_insert(gh);
             }
         }
-        let details: Vec<String> = row
-            .cells
-            .iter()
-            .enumerate()
-            .filter_map(|(i, cl)| {
-                let href = links.cells.get(&(i, cl.as_ref()?.id.clone()))?;
-                Some(format!(
-                    "<a href=\"{}\">{}</a>",
-                    esc(href),
-                    if c.runs.len() > 1 { c.runs[i].letter.as_str() } else { "details" }
-                ))
-            })
-            .collect();
-        let _ = write!(h, "<td>{}</td></tr>", details.join(" "));
     }
-    h + "</table>"
+    (cells, groups)
+}
+
+/// A relative URL from `from_dir` to `target` when they share a root, else a `file://` URL.
+fn href(from_dir: &Path, target: &Path) -> Option<String> {
+    let rel = match relative_to(from_dir, target) {
+        Some(p) => p.to_string_lossy().into_owned(),
+        None => format!("file://{}", fs::canonicalize(target).ok()?.display()),
+    };
+    Some(url_path(&rel))
+}
+
+/// `p` with every byte but letters, digits and `-._~/:` percent-encoded.
+pub fn url_path(p: &str) -> String {
+    let keep = |b: u8| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b);
+    p.bytes().map(|b| if keep(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 /// One group's log-log chart, a colour per model and a dash pattern per run, and beneath it what a log axis
@@ -297,15 +146,13 @@ fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String
         }
     }
     let mut below = String::new();
-    if !at_zero.is_empty() {
-        let _ = write!(
-            below,
-            "<p class=\"skipped\">At K = 0 (each task holding nothing; a log axis has no place for it): {}.</p>",
-            esc(&at_zero.join(", "))
-        );
-    }
-    if !not_drawn.is_empty() {
-        let _ = write!(below, "<p class=\"skipped\">Not drawn (value ≤ 0): {}.</p>", esc(&not_drawn.join(", ")));
+    for (what, items) in [
+        ("At K = 0 (each task holding nothing; a log axis has no place for it)", at_zero),
+        ("Not drawn (value ≤ 0)", not_drawn),
+    ] {
+        if !items.is_empty() {
+            let _ = write!(below, "<p class=\"skipped\">{what}: {}.</p>", esc(&items.join(", ")));
+        }
     }
     if series.is_empty() {
         return format!("<p class=\"skipped\">No positive values to chart.</p>{below}");
@@ -317,11 +164,9 @@ fn chart(c: &Table, g: &GroupTable, colors: &BTreeMap<String, String>) -> String
     for (i, r) in c.runs.iter().enumerate().filter(|_| multi) {
         // The run part of `machine/run` (the machine is in the runs table), its last 30 characters at most.
         let name: Vec<char> = r.label.rsplit('/').next().unwrap_or(&r.label).chars().collect();
-        let name: String = if name.len() > 30 {
-            "…".chars().chain(name[name.len() - 29..].iter().copied()).collect()
-        } else {
-            name.iter().collect()
-        };
+        let short = name.len() > 30;
+        let tail: String = name[if short { name.len() - 29 } else { 0 }..].iter().collect();
+        let name = if short { format!("…{tail}") } else { tail };
         let (text, title) = (format!("{}: {name}", r.letter), Some(r.label.clone()));
         keys.push(Key { color: "#333".into(), style: Some(i), text, title, space_above: i == 0, ..Key::default() });
     }

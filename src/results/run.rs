@@ -1,7 +1,6 @@
-//! Saving a run folder (`results/<machine>/<run>/`) and loading one back; which build(s) measured a run.
-//! Saving is all or nothing: everything is read and checked, written into a hidden temporary folder beside
-//! the target (`tempfile`'s, removed on failure), flushed, and renamed into place; an existing run is
-//! replaced only with `force`, by two renames, so a crash leaves either the old run or the new one.
+//! Saving a run folder and loading one back; which build(s) measured a run. Saving is all or nothing: the
+//! files go into a hidden temporary folder beside the target, are flushed and renamed into place (an
+//! existing run is replaced, with `force`, by two renames).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -17,9 +16,7 @@ use crate::machine::MACHINE_SCHEMA;
 use crate::provenance::Build;
 use crate::record::criterion_cell_dir;
 
-/// What `taskbench save` needs: Criterion's folder, the benches' records, where runs are kept, the run's
-/// name (default: the UTC time the benches finished, `label` appended), the machine's folder name (default:
-/// [`Machine::slug`]) and whether to replace a run of the same name.
+/// What `taskbench save` needs; the run's name defaults to when the benches finished, `label` appended.
 #[derive(Debug, Clone)]
 pub struct SaveOptions {
     pub criterion_home: PathBuf,
@@ -31,8 +28,7 @@ pub struct SaveOptions {
     pub force: bool,
 }
 
-/// A saved run: where it went, what it holds, the warnings, which cells came from which bench run (a line per
-/// run and group), a line naming the builds when there are several, and whether an older run was replaced.
+/// A saved run, what the user should hear about it, and whether an older run was replaced.
 #[derive(Debug)]
 pub struct Saved {
     pub path: PathBuf,
@@ -91,8 +87,7 @@ pub fn save(opts: &SaveOptions, machine: Machine) -> Result<Saved> {
     Ok(Saved { path: target, summary, warnings, provenance, mixed_builds, replaced })
 }
 
-/// Renames the finished folder `tmp` to `target`; an existing run (only with `--force`) is moved aside
-/// first and removed after, so a crash leaves either the old run or the new one. True when one was replaced.
+/// Renames `tmp` to `target`, moving an existing run aside first; true when one was replaced.
 fn put_in_place(tmp: &Path, target: &Path, machine_dir: &Path, run_name: &str) -> Result<bool> {
     if !target.exists() {
         fs::rename(tmp, target).with_context(|| format!("{}: cannot write", target.display()))?;
@@ -108,8 +103,7 @@ fn put_in_place(tmp: &Path, target: &Path, machine_dir: &Path, run_name: &str) -
     Ok(true)
 }
 
-/// [`summary::gather`], with the machine as the benches ran on it (the cores their processes could use, the
-/// commit of the build that measured every cell, if one did), and the builds that measured the cells.
+/// [`summary::gather`], the machine as the benches ran on it, and the builds that measured the cells.
 fn gather_as_benched(home: &Path, records_dir: &Path, mut machine: Machine) -> Result<(Gathered, Machine, Builds)> {
     let gathered = summary::gather(home, records_dir)?;
     if let Some(cores) = gathered.bench_usable_cores {
@@ -127,8 +121,7 @@ fn gather_as_benched(home: &Path, records_dir: &Path, mut machine: Machine) -> R
     Ok((gathered, machine, builds))
 }
 
-/// Which build(s) measured a run's cells: each build (`None`: a cell naming none) with the ids of its cells,
-/// in the order first named; or, for a run saved before cells named their build, the save-time checkout.
+/// Which build(s) measured a run's cells, each with its cells' ids; or, for an older run, the save-time checkout.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Builds {
     Measured(Vec<(Option<Build>, Vec<String>)>),
@@ -174,8 +167,7 @@ fn one_line(build: &Option<Build>) -> String {
     build.as_ref().map_or_else(|| "a build not recorded".to_string(), Build::one_line)
 }
 
-/// `ids` in few words: a group whose every cell is in `ids` by its name (`spawn (all 12 cells)`), the others
-/// by their ids.
+/// `ids` in few words: by rows or whole groups where they cover them, else one by one.
 fn cells(ids: &[String], all: &[&str]) -> String {
     // A probe's build measures every cell of its rows: named by rows, from either side.
     let model_of = |id: &str| id.split('/').nth(1).unwrap_or(id).to_string();
@@ -206,8 +198,7 @@ fn cells(ids: &[String], all: &[&str]) -> String {
     parts.join(", ")
 }
 
-/// Every cell recorded so far, gathered as [`save`] does, as an unsaved run called `name` whose folder is
-/// Criterion's (`raw` is absolute); and which cells came from which bench run.
+/// Every cell recorded so far as an unsaved run `name` in Criterion's folder, and which run each came from.
 pub fn unsaved(criterion_home: &Path, records_dir: &Path, machine: Machine, name: &str) -> Result<(Run, Vec<String>)> {
     let (gathered, machine, _) = gather_as_benched(criterion_home, records_dir, machine)?;
     let mut summary = gathered.summary;

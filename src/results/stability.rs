@@ -8,9 +8,9 @@ use anyhow::{bail, Result};
 
 use super::format::pct;
 use super::noise::DiffRule;
+use super::page::{self, table};
 use super::run::Run;
 use super::table::{self, Cell, Table};
-use super::text;
 use crate::catalogue::{Measures, Temperature};
 
 pub const BEGIN: &str = "<!-- stability:begin -->";
@@ -82,7 +82,7 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
             vec![title, within(cells, 1.15), within(cells, 1.25), marks, worst.join(", ")]
         })
         .collect();
-    text::table(&mut out, &header, &rows, 1..4, true);
+    table(&mut out, &page::Table::new(header.into(), rows, 1..4), true);
     if let Some(ab) = &s.ab {
         out.push('\n');
         for reference in [a, b] {
@@ -92,8 +92,7 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
     Ok(out)
 }
 
-/// How `compare` tells the A/B run from one A/A run: the cells past the floor, how many it marks, and the
-/// marks it gives to the others.
+/// How `compare` tells the A/B run from one A/A run: the cells past the floor, and what it marks.
 fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
     let t = table::read(&[reference.clone(), ab.clone()], rule)?;
     let cells: Vec<(Measures, &Cell)> =

@@ -1,9 +1,6 @@
-//! `summary.json`: the numbers of one run, gathered from Criterion's output and the bench binaries' records
-//! ([`crate::record`], one per cell: measured or skipped, in which bench run). For each id the latest run's
-//! cell is kept, so a filtered or interrupted run adds to the earlier ones; a group mixing runs, or lacking
-//! cells a run planned, is named in a warning. The published figure is Criterion's median, not the mean:
-//! one slow process moves the mean of 10 samples far more. Schema 1 files (the mean published, no samples)
-//! are read with the figure rebuilt from their stored median ([`load`]).
+//! `summary.json`: one run's numbers, gathered from Criterion's output and the benches' cell records
+//! ([`crate::record`]), the latest run's cell per id; a group mixing runs or lacking planned cells is warned
+//! of. The published figure is Criterion's median. Schema 1 files (the mean published) are upgraded by [`load`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -18,8 +15,7 @@ use crate::catalogue::Group;
 use crate::files::{from_versioned, iso8601, read_versioned_value};
 use crate::record::{read_cells, safe, split_id, CellRecord, RunInfo};
 
-/// One saved run's numbers: the schema it was read from, the taskbench that wrote it, and Criterion's folder
-/// when it was saved (where its pages for this run were).
+/// One saved run's numbers, the schema it was read from and Criterion's folder when it was saved.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub schema: u64,
@@ -31,8 +27,7 @@ pub struct Summary {
     pub benchmarks: Vec<Bench>,
 }
 
-/// A group as its bench binary recorded it: Criterion's unit (`ns` per N tasks, or `bytes/task`), when it
-/// finished, the seconds its bench runs took (`None` in older runs) and the readings' notes.
+/// A group as its bench binary recorded it, with the seconds its runs took (`None` in older runs).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct GroupSummary {
     pub group: String,
@@ -72,9 +67,8 @@ fn wall_seconds(cells: &[&CellRecord]) -> u64 {
     last.iter().map(|(start_ms, end)| end.saturating_sub(start_ms / 1000)).sum()
 }
 
-/// A summary and the Criterion files to copy beside it (path in the run folder, source), the warnings, which
-/// cells came from which bench run (a line per run and group), when the newest record was written, and the
-/// cores the bench processes could use (the save may run with another affinity).
+/// A summary, the Criterion files to copy (path in the run, source), the warnings, which cells came from
+/// which bench run, the newest record's time and the cores the benches could use.
 pub struct Gathered {
     pub summary: Summary,
     pub raw_files: Vec<(PathBuf, PathBuf)>,
@@ -139,8 +133,7 @@ pub fn gather(criterion_home: &Path, records_dir: &Path) -> Result<Gathered> {
     Ok(Gathered { summary, raw_files, warnings, provenance, newest_record_unix, bench_usable_cores })
 }
 
-/// A group as its cells recorded it: the newest cell's unit, the N values, when it finished, the models, how
-/// long its runs took and the readings' notes.
+/// A group as its cells recorded it (the newest cell's unit).
 fn group_summary(group: &str, cells: &[&CellRecord], skipped: Vec<SkippedInfo>) -> GroupSummary {
     let newest = cells.iter().max_by_key(|c| (c.run.started_unix_ms, c.written_at_unix)).expect("a group has cells");
     let mut n_values: Vec<usize> = cells.iter().map(|c| c.n).collect();
@@ -163,8 +156,7 @@ fn group_summary(group: &str, cells: &[&CellRecord], skipped: Vec<SkippedInfo>) 
     }
 }
 
-/// Whether every measured cell was in interleaved rounds, all in one bench run (rounds pair nothing across
-/// runs).
+/// Whether every measured cell was in interleaved rounds of one bench run.
 fn interleaved(cells: &[&CellRecord]) -> bool {
     let measured: Vec<&&CellRecord> = cells.iter().filter(|c| c.skipped.is_none() && c.failed.is_none()).collect();
     let one_run = measured.iter().all(|c| c.run.id == measured[0].run.id);
@@ -173,8 +165,7 @@ fn interleaved(cells: &[&CellRecord]) -> bool {
 
 type Measured = std::result::Result<(Bench, Vec<(PathBuf, PathBuf)>), String>;
 
-/// A cell's result and the Criterion files to copy, or why it has none (skipped, failed, or not saved by
-/// Criterion: the last also warns).
+/// A cell's result and the Criterion files to copy, or why it has none (no result from Criterion also warns).
 fn measured(criterion_home: &Path, cell: &CellRecord, warnings: &mut Vec<String>) -> Result<Measured> {
     let (id, model, n, group) = (&cell.id, &cell.model, cell.n, cell.group.as_str());
     if let Some(reason) = cell.skipped.clone().or_else(|| cell.failed.as_ref().map(|f| format!("failed: {f}"))) {
@@ -193,9 +184,8 @@ fn measured(criterion_home: &Path, cell: &CellRecord, warnings: &mut Vec<String>
     Ok(Ok((Bench { raw, build: cell.build.clone(), ..bench }, files.into())))
 }
 
-/// A group's models in the order the runs planned them (the registry's), the run that planned the most
-/// first (a filtered run after a full one must not reorder the group), then any others by name; each with
-/// its latest cell's configuration.
+/// A group's models in the order the run that planned the most planned them, then any others by name; each
+/// with its latest cell's configuration.
 fn models_in_order(group: &str, cells: &[&CellRecord]) -> Vec<ModelInfo> {
     let mut runs: Vec<&RunInfo> = cells.iter().map(|c| &c.run).collect();
     runs.sort_by_key(|r| (std::cmp::Reverse(r.cells.len()), std::cmp::Reverse(r.started_unix_ms)));
@@ -216,8 +206,7 @@ fn models_in_order(group: &str, cells: &[&CellRecord]) -> Vec<ModelInfo> {
     models
 }
 
-/// Which run each of a group's cells came from (one line per run), and the warnings: cells from more than
-/// one run, and cells a run planned that no run recorded (interrupted, failed, or filtered out).
+/// Which run each of a group's cells came from, and warnings of cells from several runs or missing.
 fn runs_of(group: &str, cells: &[&CellRecord]) -> (Vec<String>, Vec<String>) {
     let mut runs: BTreeMap<(u64, &str), Vec<&str>> = BTreeMap::new();
     for c in cells {
@@ -296,8 +285,7 @@ pub fn load(path: &Path) -> Result<Summary> {
     from_versioned(path, schema, value)
 }
 
-/// Rewrites a schema 1 summary's benchmarks in the current form: the stored median per task published, the
-/// mean as `mean_per_task`, no samples. The schema number stays 1: it says where the data came from.
+/// Rewrites a schema 1 summary's benchmarks in the current form (the stored median published, no samples).
 fn upgrade_v1(value: &mut serde_json::Value) -> std::result::Result<(), serde_json::Error> {
     use serde::de::Error as _;
     let missing = |field: &str| serde_json::Error::custom(format!("missing field `{field}`"));

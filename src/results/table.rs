@@ -1,9 +1,6 @@
-//! The one table every renderer reads: runs yield a [`Table`] whose cells are keyed by run, group (the
-//! catalogue's [`Group`]), model and x (N, or K in a state group), each with its median and interval, mean,
-//! flags and verdict against the first run; with the skips grouped by id and reason, the models' order,
-//! configurations, caveats and task counts, each run's builds and the machine fields that differ.
-//! Queries are the pivots the renderers need: [`GroupTable::cell`], [`GroupTable::cells_of`],
-//! [`GroupTable::skipped_in`], [`Table::totals`] (RSS + kernel), [`Table::rank`] and [`Table::colors`].
+//! The one table every renderer reads: per group, model and x (N, or K in a state group) each run's median,
+//! interval, flags and verdict against the first run; the skips, the models' order, configurations and
+//! caveats, each run's builds and the machine fields that differ; and the pivots the renderers need.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -27,8 +24,7 @@ pub const REAL_MARK: &str = "≠";
 /// The mark for a cell one number describes poorly ([`flag_meaning`]).
 pub const FLAG_MARK: &str = "~";
 
-/// Runs side by side, the first the reference. `machine_diffs` and `config_diffs` hold one value per run
-/// (`-` where a run has no configuration); `configs` each model's configuration in the first run having it.
+/// Runs side by side, the first the reference; the diffs hold a value per run (`-`: no configuration).
 #[derive(Debug, Clone)]
 pub struct Table {
     pub runs: Vec<RunHeader>,
@@ -43,8 +39,7 @@ pub struct Table {
     pub rule: DiffRule,
 }
 
-/// A run: its column letter, `machine/run` label, folder, machine line, date, whether it kept samples
-/// (schema 2 on; else judged by the interval rule) and the build(s) that measured it.
+/// A run: its column letter, `machine/run` label, folder, machine, date, whether it kept samples, builds.
 #[derive(Debug, Clone)]
 pub struct RunHeader {
     pub letter: String,
@@ -56,8 +51,8 @@ pub struct RunHeader {
     pub builds: Builds,
 }
 
-/// A group: rows by model (in [`Table::models`] order) and x; skips with the runs that skipped them; a state
-/// group's N per model (its x is K); each run's wall time in seconds; the cells' notes with their run.
+/// A group: rows by model and x, skips with the runs that skipped them, a state group's N per model, each
+/// run's wall time, the notes with their run.
 #[derive(Debug, Clone)]
 pub struct GroupTable {
     pub group: Group,
@@ -84,8 +79,7 @@ pub struct Row {
     pub per_floor: Vec<Option<PairedRatio>>,
 }
 
-/// A run's result: the median per task with its interval, the mean, the flags, and against the first run
-/// (`None` in the first run or where it has no value) the ratio of medians, the verdict and whether it is real.
+/// A run's result: the median per task, the mean, the flags, and (after run A) the ratio and verdict.
 #[derive(Debug, Clone)]
 pub struct Cell {
     pub id: String,
@@ -139,15 +133,10 @@ impl Cell {
 
     /// Why the cell is flagged, in words; empty when it is not.
     pub fn flag_reasons(&self, measures: Measures) -> String {
-        let mut why = Vec::new();
-        if self.bimodal {
-            why.push("samples split into two clusters".to_string());
-        }
-        if self.mean_median {
-            let mean = human(self.mean_per_task, measures);
-            why.push(format!("mean {mean} is more than {:.0}% from the median", MEAN_MEDIAN_LIMIT * 100.0));
-        }
-        why.join("; ")
+        let mean = human(self.mean_per_task, measures);
+        let mean = format!("mean {mean} is more than {:.0}% from the median", MEAN_MEDIAN_LIMIT * 100.0);
+        let why = [(self.bimodal, "samples split into two clusters".to_string()), (self.mean_median, mean)];
+        why.into_iter().filter(|w| w.0).map(|w| w.1).collect::<Vec<_>>().join("; ")
     }
 }
 
@@ -190,8 +179,7 @@ impl GroupTable {
     }
 }
 
-/// The table of `runs` (the first is the reference), marking differences by `rule`. Two or more runs must
-/// share a benchmark, in the same unit.
+/// The table of `runs`, the first the reference; they must share a benchmark, in the same unit.
 pub fn read(runs: &[Run], rule: &DiffRule) -> Result<Table> {
     let Some(first) = runs.first() else { bail!("no runs given") };
     for r in &runs[1..] {

@@ -1,149 +1,146 @@
-//! `taskbench compare`'s output: the [`Table`] as aligned text for a terminal or as Markdown to paste, in one
-//! walk; [`table`] writes the tables of both (and the README's), [`row_cells`] the cells the report shares.
+//! What `compare` and `report` show of a [`Table`], as [`Block`]s: the runs, the machine and configuration
+//! differences, the caveats, then per group each run's value and ratio, the notes and skips, and the legend.
+//! `compare` writes them as text or Markdown ([`render`]); `report` adds charts and links in HTML.
 
-use std::fmt::Write as _;
-use std::ops::Range;
+use std::collections::BTreeMap;
 
-use super::format::{human, plus_minus_pct};
+use super::format::{human, plus_minus_pct, thousands};
 use super::noise::Basis;
-use super::table::{marked, ratio_cell, tasks_line, Cell, Row, Table, FLAG_MARK, REAL_MARK};
-use crate::catalogue::Measures;
+use super::page::{self, Block, Cell, Format};
+use super::table::{marked, ratio_cell, tasks_line, GroupTable, Row, Table};
+use crate::catalogue::KERNEL;
 
-/// Output formats of `taskbench compare`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Terminal,
-    Markdown,
+/// A comparison as text or Markdown.
+pub fn render(c: &Table, format: Format) -> String {
+    page::write(&blocks(c, &BTreeMap::new(), &BTreeMap::new(), &|_, _| {}), format)
 }
 
-/// Renders a comparison as aligned text or as Markdown to paste.
-pub fn render(c: &Table, format: Format) -> String {
-    let md = format == Format::Markdown;
-    let (b, code) = if md { ("**", "`") } else { ("", "") };
-    let mut o = format!("{b}Runs{b}\n\n");
-    for r in &c.runs {
-        let (path, machine, build) = (&r.path, &r.machine, r.builds.describe());
-        let _ = writeln!(o, "- {b}{}{b}: {code}{}{code} ({path}), saved {}", r.letter, r.label, r.date);
-        let _ = writeln!(o, "  - machine: {machine}\n  - build: {build}");
-    }
-    o.push('\n');
-    if c.runs.len() > 1 && c.machine_diffs.is_empty() {
-        let _ = writeln!(o, "{b}Machine differences:{b} none (same {}).\n", c.same_fields());
-    } else if c.runs.len() > 1 {
-        let _ = writeln!(o, "{b}Machine differences{b} (read these before the numbers)\n");
-        let header: Vec<String> =
-            ["field"].into_iter().chain(c.runs.iter().map(|r| r.letter.as_str())).map(String::from).collect();
-        let rows: Vec<Vec<String>> =
-            c.machine_diffs.iter().map(|(f, v)| [f.clone()].into_iter().chain(v.clone()).collect()).collect();
-        table(&mut o, &header, &rows, 0..0, md);
-        let _ = writeln!(o, "\nThe same in every run: {}.\n", c.same_fields());
-    }
-    if !c.config_diffs.is_empty() {
-        let _ = writeln!(o, "{b}Model configuration differences{b}\n");
-        for (m, v) in &c.config_diffs {
-            let per_run: Vec<String> =
-                c.runs.iter().zip(v).map(|(r, cfg)| format!("{}: {code}{cfg}{code}", r.letter)).collect();
-            let _ = writeln!(o, "- {m}: {}", per_run.join("; "));
+/// Links to Criterion's pages by (run, cell id), and a colour per model, for the report's tables.
+pub type Links = BTreeMap<(usize, String), String>;
+
+/// Every block of the comparison; `more` adds to a group's blocks (the report's chart and links).
+pub fn blocks(
+    c: &Table,
+    links: &Links,
+    colors: &BTreeMap<String, String>,
+    more: &dyn Fn(&GroupTable, &mut Vec<Block>),
+) -> Vec<Block> {
+    let mut o = vec![Block::Heading("Runs".into(), String::new())];
+    o.push(Block::List(
+        (c.runs.iter())
+            .map(|r| {
+                let (l, label, path, date) = (&r.letter, &r.label, &r.path, &r.date);
+                let build = r.builds.describe();
+                format!("**{l}**: `{label}` ({path}), saved {date}. Machine: {}. Build: {build}.", r.machine)
+            })
+            .collect(),
+    ));
+    let letters = c.runs.iter().map(|r| r.letter.clone());
+    if c.runs.len() > 1 {
+        o.push(Block::Heading("Machine differences".into(), "read these before the numbers".into()));
+        if !c.machine_diffs.is_empty() {
+            let rows = c.machine_diffs.iter().map(|(f, v)| [f].into_iter().chain(v).map(|s| s.clone().into()));
+            let head = ["field".to_string()].into_iter().chain(letters.clone()).collect();
+            o.push(Block::Table(page::Table { head, rows: rows.map(Vec::from_iter).collect(), right: 0..0 }));
         }
-        o.push('\n');
+        let none = if c.machine_diffs.is_empty() { "None. " } else { "" };
+        o.push(Block::Para(format!("{none}The same in every run: {}.", c.same_fields())));
+    }
+    let (title, configs) = if c.runs.len() > 1 {
+        let each = |v: &Vec<String>| {
+            let per_run = letters.clone().zip(v).map(|(l, cfg)| format!("{l}: `{cfg}`"));
+            per_run.collect::<Vec<_>>().join("; ")
+        };
+        ("Model configuration differences", c.config_diffs.iter().map(|(m, v)| format!("{m}: {}", each(v))).collect())
+    } else {
+        ("Models", c.configs.iter().map(|(m, cfg)| format!("{m}: `{cfg}`")).collect::<Vec<_>>())
+    };
+    if !configs.is_empty() {
+        o.extend([Block::Heading(title.into(), String::new()), Block::List(configs)]);
+    }
+    if !c.caveats.is_empty() {
+        o.push(Block::Heading("Caveats".into(), String::new()));
+        o.push(Block::List(c.caveats.iter().map(|(m, cav)| format!("**{m}**: {cav}")).collect()));
     }
     for g in &c.groups {
-        let (name, unit) = (g.group.name, g.group.short_unit());
-        let _ = writeln!(o, "{b}{name}{b} ({unit}): {}\n", g.value_is);
-        // A run's "×floor" column where some run's samples are round-aligned.
-        let per_floor = g.interleaved.iter().any(|&i| i);
-        let mut header = vec!["model".to_string(), g.group.axis.letter().to_string()];
-        for (i, r) in c.runs.iter().enumerate() {
-            header.push(format!("{} ({unit})", r.letter));
-            if per_floor {
-                header.push(format!("{} ×floor", r.letter));
-            }
-            if i > 0 {
-                header.push(format!("{}/A", r.letter));
-            }
+        let at = o.len();
+        group(c, g, links, colors, &mut o);
+        let mut own = o.split_off(at);
+        more(g, &mut own);
+        o.extend(own);
+        if g.group.name == KERNEL.name {
+            totals(c, &mut o);
         }
-        // In text a value without a mark is padded where one would be, so the numbers line up.
-        let pad = |(i, (c, _)): (usize, (String, String))| {
-            let marked = c.ends_with(FLAG_MARK) || c.ends_with(REAL_MARK) || c == "-" || c == "—";
-            if md || i < 2 || marked {
-                c
-            } else {
-                c + "  "
-            }
-        };
-        let rows: Vec<Vec<String>> = (g.rows.iter())
-            .map(|r| {
-                let cells: Vec<String> = row_cells(r, g.group.measures).into_iter().enumerate().map(pad).collect();
-                if per_floor {
-                    with_floor_ratios(cells, r)
-                } else {
-                    cells
-                }
-            })
-            .collect();
-        table(&mut o, &header, &rows, 1..usize::MAX, md);
-        if let Some(line) = tasks_line(g) {
-            let _ = writeln!(o, "\n{line}");
-        }
-        if per_floor {
-            let _ = writeln!(
-                o,
-                "\n×floor: the median of the per-round ratios to the floor row at the same {}, with its 95% \
-                 interval (samples taken in interleaved rounds); blank where a run has no rounds or no floor.",
-                g.group.axis.letter()
-            );
-        }
-        if !g.skipped.is_empty() {
-            o.push('\n');
-        }
-        for (who, s) in &g.skipped {
-            let _ = writeln!(o, "- skipped{}: {code}{}{code}: {}", c.in_runs(who), s.id, s.reason);
-        }
-        o.push('\n');
     }
-    for (m, cav) in &c.caveats {
-        let _ = writeln!(o, "- Caveat, {m}: {cav}");
-    }
-    let _ = writeln!(o, "\n{}", c.legend());
+    o.extend([Block::Heading("Legend".into(), String::new()), Block::Para(c.legend())]);
     o
 }
 
-/// One row's cells, each with its tooltip: model, x, then each run's value (`253 ns ±1.2%`: the median, half
-/// its interval, [`FLAG_MARK`]; tip: the bounds and why it is flagged) and each later run's ratio (tip: the verdict).
-pub fn row_cells(row: &Row, measures: Measures) -> Vec<(String, String)> {
-    let mut out = vec![(row.model.clone(), String::new()), (row.x.to_string(), String::new())];
-    for (i, cell) in row.cells.iter().enumerate() {
-        out.push(cell.as_ref().map_or(("—".to_string(), String::new()), |c| {
+/// A group: what its value is, the table (a run's paired ratio to the floor beside its value where some
+/// run's samples are round-aligned), the wall times, the readings' notes and the skips.
+fn group(c: &Table, g: &GroupTable, links: &Links, colors: &BTreeMap<String, String>, o: &mut Vec<Block>) {
+    let (unit, x, per_floor) = (g.group.short_unit(), g.group.axis.letter(), g.interleaved.iter().any(|&i| i));
+    o.push(Block::Heading(g.group.name.into(), format!("{unit}, lower is better")));
+    o.push(Block::Para(g.value_is.clone()));
+    o.extend(tasks_line(g).map(Block::Para));
+    let mut head = vec!["model".to_string(), x.to_string()];
+    for (i, r) in c.runs.iter().enumerate() {
+        head.push(format!("{} ({unit})", r.letter));
+        head.extend(per_floor.then(|| format!("{} ×floor", r.letter)));
+        head.extend((i > 0).then(|| format!("{}/A", r.letter)));
+    }
+    let rows = g.rows.iter().map(|r| row_cells(r, g, per_floor, links, colors.get(&r.model))).collect();
+    o.push(Block::Table(page::Table { head, rows, right: 1..usize::MAX }));
+    if per_floor {
+        o.push(Block::Para(format!(
+            "×floor: the median of the per-round ratios to the floor row at the same {x}, with its 95% interval \
+             (samples taken in interleaved rounds); blank where a run has no rounds or no floor."
+        )));
+    }
+    let multi = c.runs.len() > 1;
+    let walls = g.wall_seconds.iter().zip(&c.runs).filter_map(|(w, r)| Some((w.as_ref()?, &r.letter)));
+    let walls: Vec<String> =
+        walls.map(|(w, l)| if multi { format!("{w} s ({l})") } else { format!("{w} s") }).collect();
+    if !walls.is_empty() {
+        o.push(Block::Para(format!("Wall time of the bench runs: {}.", walls.join(", "))));
+    }
+    let notes = g.notes.iter().map(|(i, n)| format!("note{}: `{}`: {}", c.in_runs(&[*i]), n.id, n.note));
+    let skips = g.skipped.iter().map(|(who, s)| format!("skipped{}: `{}`: {}", c.in_runs(who), s.id, s.reason));
+    let items: Vec<String> = notes.chain(skips).collect();
+    if !items.is_empty() {
+        o.push(Block::List(items));
+    }
+}
+
+/// One row: model, x, then each run's value (`253 ns ±1.2%`: the median, half its interval, the flag; tip:
+/// the bounds and why it is flagged), its paired ratio to the floor (`3.00× (2.95–3.04)`) and each later
+/// run's ratio (tip: the verdict).
+fn row_cells(r: &Row, g: &GroupTable, per_floor: bool, links: &Links, color: Option<&String>) -> Vec<Cell> {
+    let measures = g.group.measures;
+    let mut out = vec![Cell { swatch: color.cloned(), ..r.model.clone().into() }, r.x.to_string().into()];
+    for (i, cell) in r.cells.iter().enumerate() {
+        out.push(cell.as_ref().map_or("—".to_string().into(), |c| {
             let v = c.per_task;
             let text = format!("{} {}", human(v.point, measures), plus_minus_pct(v.relative_half_width()));
             let bounds = format!("{} – {}", human(v.lower, measures), human(v.upper, measures));
             let tip = [bounds, c.flag_reasons(measures)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
-            (marked(text, c), tip.join("; "))
+            let href = links.get(&(i, c.id.clone())).cloned();
+            Cell { text: marked(text, c), tip: tip.join("; "), href, swatch: None }
         }));
-        if i > 0 {
-            out.push(cell.as_ref().map_or(("-".to_string(), String::new()), |c| (ratio_cell(c), verdict_text(c))));
+        if per_floor {
+            let ratio = r.per_floor[i].map(|p| format!("{:.2}× ({:.2}–{:.2})", p.median, p.low, p.high));
+            out.push(ratio.unwrap_or_default().into());
         }
-    }
-    out
-}
-
-/// `cells` ([`row_cells`]) with each run's paired ratio to the floor after its value: `3.00× (2.95–3.04)`,
-/// the median of the per-round ratios and its 95% interval ([`crate::results::paired`]); blank without one.
-fn with_floor_ratios(cells: Vec<String>, row: &Row) -> Vec<String> {
-    let mut cells = cells.into_iter();
-    let mut out: Vec<String> = cells.by_ref().take(2).collect();
-    for (i, ratio) in row.per_floor.iter().enumerate() {
-        out.extend(cells.next());
-        out.push(ratio.map_or(String::new(), |r| format!("{:.2}× ({:.2}–{:.2})", r.median, r.low, r.high)));
         if i > 0 {
-            out.extend(cells.next());
+            let verdict = |c: &super::table::Cell| Cell { tip: verdict_text(c), ..ratio_cell(c).into() };
+            out.push(cell.as_ref().map_or("-".to_string().into(), verdict));
         }
     }
     out
 }
 
 /// The verdict behind a ratio: the test's p-value or the interval fallback, and the effect.
-fn verdict_text(c: &Cell) -> String {
+fn verdict_text(c: &super::table::Cell) -> String {
     let Some(v) = c.verdict else { return String::new() };
     let basis = match v.basis {
         Basis::MannWhitney { p } => format!("Mann–Whitney p = {p:.2e}"),
@@ -156,30 +153,32 @@ fn verdict_text(c: &Cell) -> String {
     format!("{real}: {basis}; medians differ by {effect:.1}% (minimum {min:.0}%)")
 }
 
-/// A table; the columns in `right` are right-aligned (padded in text, `---:` in Markdown).
-pub fn table(o: &mut String, header: &[String], rows: &[Vec<String>], right: Range<usize>, md: bool) {
-    if md {
-        let line = |cells: &[String]| cells.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | ");
-        let align: Vec<&str> = (0..header.len()).map(|i| if right.contains(&i) { "---:" } else { "---" }).collect();
-        let _ = writeln!(o, "| {} |\n|{}|", line(header), align.join("|"));
-        for r in rows {
-            let _ = writeln!(o, "| {} |", line(r));
+/// RSS plus the kernel's share per task, for every model and N with both, a column per run.
+fn totals(c: &Table, o: &mut Vec<Block>) {
+    let totals: Vec<_> = (0..c.runs.len()).map(|i| c.totals(i)).collect();
+    let mut keys: Vec<(&str, usize)> = Vec::new();
+    for t in totals.iter().flatten() {
+        if !keys.contains(&(&t.model, t.n)) {
+            keys.push((&t.model, t.n));
         }
+    }
+    if keys.is_empty() {
         return;
     }
-    let width = |s: &str| s.chars().count();
-    let mut w: Vec<usize> = header.iter().map(|h| width(h)).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(width(c));
-        }
-    }
-    for cells in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
-        let mut s = String::from(" ");
-        for (i, c) in cells.iter().enumerate() {
-            let pad = " ".repeat(w[i] - width(c));
-            let _ = if right.contains(&i) { write!(s, "  {pad}{c}") } else { write!(s, "  {c}{pad}") };
-        }
-        let _ = writeln!(o, "{}", s.trim_end());
-    }
+    let rows = keys.iter().map(|&(model, n)| {
+        let cells = totals.iter().map(|run| match run.iter().find(|t| t.model == model && t.n == n) {
+            Some(t) => format!("{} = {} + {}", thousands(t.bytes()), thousands(t.rss), thousands(t.kernel)),
+            None => "—".to_string(),
+        });
+        [model.to_string(), thousands(n as f64)].into_iter().chain(cells).map(Cell::from).collect()
+    });
+    let head = ["model", "N"].map(String::from).into_iter();
+    let head = head.chain(c.runs.iter().map(|r| format!("{}: RSS + kernel", r.letter))).collect();
+    o.push(Block::Heading("RSS + kernel".into(), "B/task, lower is better".into()));
+    o.push(Block::Para(
+        "What a live task costs the machine in all: its resident bytes plus the kernel's stacks and page tables \
+         (the medians of rss_per_task and kernel_per_task, added)."
+            .into(),
+    ));
+    o.push(Block::Table(page::Table { head, rows: rows.collect(), right: 1..usize::MAX }));
 }
