@@ -72,7 +72,13 @@ pub static JAVA: Language = Language {
              included (the JVM keeps them there); a task's K bytes are a byte[K] on the heap",
     spawn_site: SpawnSite::Inside,
     // About 1 KB of heap per parked virtual thread; 8 KiB leaves room for the heap's growth ahead of it.
-    needs: Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 8 << 10, in_child_process: true },
+    needs: Needs {
+        maps_per_task: 0,
+        threads_per_task: 0,
+        bytes_per_task: 8 << 10,
+        in_child_process: true,
+        runtime_cap: None,
+    },
 };
 
 /// The `java-vthread` row.
