@@ -7,7 +7,8 @@
 //! Limits read ([`Snapshot::live`]): `vm.max_map_count` minus the mappings this process already has,
 //! `kernel.pid_max` and `kernel.threads-max` minus the threads already running on the machine, `RLIMIT_NPROC`,
 //! cgroup `pids.max` minus `pids.current`, and `MemAvailable`. Each usable amount keeps a margin
-//! ([`usable`]): 10% of what is left, plus a fixed reserve for the runtime's own threads and mappings.
+//! ([`usable`]): 10% of what is left, plus a fixed reserve for the runtime's own threads and mappings. A row
+//! whose runtime caps its own task count (BEAM's `+P`) says so in [`Needs::runtime_cap`], checked the same way.
 
 use std::fmt;
 
@@ -22,14 +23,36 @@ pub struct Needs {
     pub bytes_per_task: u64,
     /// The tasks live in a child process (their mappings do not count against this process).
     pub in_child_process: bool,
+    /// A limit the runtime itself sets on its task count, as the row starts it (BEAM's `+P`); `None`: none.
+    pub runtime_cap: Option<RuntimeCap>,
+}
+
+/// A runtime's own cap on its live tasks: past it the runtime refuses to spawn, so the preflight skips the cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeCap {
+    /// The limit, for the skip line: `BEAM's process limit +P`.
+    pub name: &'static str,
+    /// Its value as the row sets it.
+    pub value: u64,
+    /// Tasks the runtime keeps for itself out of `value` (its own processes, with margin).
+    pub reserve: u64,
+    /// Its tasks, plural, for the skip line: `processes`.
+    pub unit: &'static str,
+    /// Where the row sets it and how to raise it.
+    pub how_to_raise: &'static str,
 }
 
 impl Needs {
     /// A stackless task: no mapping, no thread, at most about 470 B resident with its handle (tokio's 448-byte
     /// cell is the largest measured); 768 B keeps a 60% margin on that (and the preflight keeps half of the
     /// available memory free besides), so 10^7 tasks fit a machine with 24 GiB.
-    pub const STACKLESS: Needs =
-        Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 768, in_child_process: false };
+    pub const STACKLESS: Needs = Needs {
+        maps_per_task: 0,
+        threads_per_task: 0,
+        bytes_per_task: 768,
+        in_child_process: false,
+        runtime_cap: None,
+    };
 }
 
 /// The machine's limits at one moment, as numbers. Built from text so tests can feed synthetic machines.
@@ -148,6 +171,8 @@ pub enum Limit {
     NprocRlimit,
     CgroupPids,
     MemAvailable,
+    /// The runtime's own cap ([`Needs::runtime_cap`]).
+    Runtime(RuntimeCap),
 }
 
 impl Limit {
@@ -159,6 +184,7 @@ impl Limit {
             Limit::NprocRlimit => "RLIMIT_NPROC (ulimit -u)",
             Limit::CgroupPids => "cgroup pids.max",
             Limit::MemAvailable => "MemAvailable",
+            Limit::Runtime(cap) => cap.name,
         }
     }
 
@@ -171,6 +197,7 @@ impl Limit {
             Limit::NprocRlimit => "raise with `ulimit -u <more>` in the shell that runs cargo bench",
             Limit::CgroupPids => "raise the container's or service's pids limit (e.g. `docker run --pids-limit`)",
             Limit::MemAvailable => "free memory or use a machine with more RAM",
+            Limit::Runtime(cap) => cap.how_to_raise,
         }
     }
 }
@@ -228,6 +255,9 @@ fn capacities(needs: &Needs, snap: &Snapshot) -> Vec<(Limit, u64, u64, u64, &'st
     per(Limit::NprocRlimit, snap.nproc_limit, snap.threads_in_use, threads, "threads");
     if let Some((max, current)) = snap.cgroup_pids {
         per(Limit::CgroupPids, Some(max), current, threads, "pids");
+    }
+    if let Some(cap) = needs.runtime_cap {
+        out.push((Limit::Runtime(cap), cap.value, cap.value.saturating_sub(cap.reserve), 1, cap.unit));
     }
     // Memory: keep half of what is available for everything else (the harness, Criterion, page cache).
     if let Some(avail) = snap.mem_available_bytes {

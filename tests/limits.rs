@@ -20,10 +20,20 @@ fn small_machine() -> Sources {
     }
 }
 
-const THREAD: Needs =
-    Needs { maps_per_task: 4, threads_per_task: 1, bytes_per_task: 80 << 10, in_child_process: false };
-const COROUTINE: Needs =
-    Needs { maps_per_task: 2, threads_per_task: 0, bytes_per_task: 36 << 10, in_child_process: false };
+const THREAD: Needs = Needs {
+    maps_per_task: 4,
+    threads_per_task: 1,
+    bytes_per_task: 80 << 10,
+    in_child_process: false,
+    runtime_cap: None,
+};
+const COROUTINE: Needs = Needs {
+    maps_per_task: 2,
+    threads_per_task: 0,
+    bytes_per_task: 36 << 10,
+    in_child_process: false,
+    runtime_cap: None,
+};
 
 #[test]
 fn parses_the_files() {
@@ -103,7 +113,13 @@ fn memory_binds_on_a_small_machine() {
 #[test]
 fn a_child_process_model_does_not_count_mappings_here() {
     let s = Snapshot::parse(&small_machine());
-    let child = Needs { maps_per_task: 1, threads_per_task: 0, bytes_per_task: 8192, in_child_process: true };
+    let child = Needs {
+        maps_per_task: 1,
+        threads_per_task: 0,
+        bytes_per_task: 8192,
+        in_child_process: true,
+        runtime_cap: None,
+    };
     assert_eq!(check(&child, 1_000_000, &s), Ok(()));
 }
 

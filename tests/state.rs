@@ -74,8 +74,13 @@ fn machine(max_map_count: u64) -> Snapshot {
     }
 }
 
-const THREAD: Needs =
-    Needs { maps_per_task: 4, threads_per_task: 1, bytes_per_task: 80 << 10, in_child_process: false };
+const THREAD: Needs = Needs {
+    maps_per_task: 4,
+    threads_per_task: 1,
+    bytes_per_task: 80 << 10,
+    in_child_process: false,
+    runtime_cap: None,
+};
 
 /// N is 95% of the largest that fits with the preflight's margin, in whole thousands (so a limit that moves a
 /// little between the row's cells does not skip its later Ks), never above the cap, and a row that fits

@@ -6,11 +6,15 @@
 // handle kept. A parked task counts itself and waits on a one-shot AQS gate; readings wait until all N are in
 // its queue. hold=K: a byte[K] of 0x5a kept across the park point (on the heap) and summed after release.
 // handoff: a volatile slot per link; a task waits for its slot with LockSupport.park and passes the token on
-// with LockSupport.unpark. yield: Thread.yield(). The first `parked` warms up with 1,000 tasks (classes loaded,
-// carriers up). A wait past its limit replies `error ...` and halts: its tasks would spoil later requests.
+// with LockSupport.unpark. yield: Thread.yield(). The first `parked` warms up (warmUp: classes loaded, carriers
+// up, the park path JIT-compiled by 10^5 tasks parked and released in rounds of 1,000); a memory reading is
+// replied once the full GC's shrunk heap is out of RSS (heap()). A wait past its limit replies `error ...` and
+// halts: its tasks would spoil later requests.
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.atomic.*;
@@ -25,6 +29,7 @@ public final class Probe {
         void open() { releaseShared(1); }
     }
 
+    static final int WARM_TASKS = 1_000, WARM_ROUNDS = 100;
     static long target, limitMs = 60_000;
     static int hold, each, state; // state: 0 idle, 1 baseline read, 2 parked
     static boolean warm;
@@ -84,7 +89,28 @@ public final class Probe {
         if (!latch.await(limitMs, TimeUnit.MILLISECONDS))
             fatal("timed out after " + limitMs + " ms: " + count.get() + " of " + target + " " + what);
     }
-    static long heap() { System.gc(); return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(); }
+    /**
+     * The used heap after a full GC, replied once the heap the GC shrank is out of RSS: G1 gives it back to the OS
+     * concurrently, within ~100 ms after System.gc() returns, and RSS read from outside before then still counts
+     * it (garbage of earlier work that the reading after the spawn would not have). Waits until this process's
+     * VmRSS has not fallen for 3 polls 50 ms apart (at most 5 s).
+     */
+    static long heap() throws Exception {
+        System.gc();
+        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        for (long last = rssKb(), i = 0, steady = 0; steady < 3 && i < 100; i++) {
+            Thread.sleep(50);
+            long now = rssKb();
+            steady = now < last ? 0 : steady + 1;
+            last = Math.min(last, now);
+        }
+        return used;
+    }
+    static long rssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        return 0; // no procfs: nothing to wait for
+    }
     static void spawnAll(long n, Runnable task) {
         Thread.Builder builder = Thread.ofVirtual();
         for (long i = 0; i < n; i++) builder.start(task);
@@ -100,10 +126,45 @@ public final class Probe {
     static long spawnParked(Runnable task) throws Exception {
         long n = target;
         long ns = inside(() -> { long t0 = System.nanoTime(); spawnAll(n, task); return System.nanoTime() - t0; });
-        await(allArrived, arrived, "virtual threads parked");
-        for (long deadline = System.nanoTime() + limitMs * 1_000_000; gate.getQueueLength() < n; Thread.sleep(1))
-            if (System.nanoTime() > deadline) fatal("timed out: " + gate.getQueueLength() + " of " + n + " waiting on the gate");
+        awaitParked();
         return ns;
+    }
+    static void awaitParked() throws InterruptedException {
+        await(allArrived, arrived, "virtual threads parked");
+        for (long deadline = System.nanoTime() + limitMs * 1_000_000; gate.getQueueLength() < target; Thread.sleep(1))
+            if (System.nanoTime() > deadline) fatal("timed out: " + gate.getQueueLength() + " of " + target + " waiting on the gate");
+    }
+    /**
+     * Before the first baseline: WARM_TASKS trivial tasks, then WARM_ROUNDS rounds of WARM_TASKS tasks parked
+     * and released (the measured path itself), then a wait until the JIT is idle (no compile time added for
+     * 200 ms, at most 10 s). A parked thread's stack chunk holds its frames as they are when it parks:
+     * interpreted ones (1,984 B in all, under -Xint) or compiled ones (384 B once C2 has compiled the path); a
+     * measured spawn that raced the JIT (after 1,000 tasks of warm-up) got a mixture that moved from run to run
+     * (0.98 to 1.48 KB of heap per task at 10^5). After 20 rounds the chunk was ~1 KB, after 50 0.5 to 0.7 KB,
+     * after 100 or more 350 to 400 B. (An idle JIT alone is no sign: it idles for rounds before C2's thresholds.)
+     * The trivial tasks come first: their wait, a timed park in a virtual thread, loads the scheduler's
+     * delayed-task classes and takes branches the rounds never take; run last, it got the compiled park path
+     * (AQS.acquire) deoptimized just before the baseline, and at 5,000 tasks the heap per task read 0.7 or
+     * 1.2 KB. The readings' classes are loaded first for the same reason. The garbage the rounds leave is given
+     * back to the OS by the baseline's full GC before its reply (heap()), so it hides none of the measured
+     * tasks' RSS.
+     */
+    static void warmUp(Runnable task) throws Exception {
+        var jit = ManagementFactory.getCompilationMXBean();
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        rssKb();
+        reset(WARM_TASKS);
+        inside(() -> { spawnAll(target, TRIVIAL); await(allDone, finished, "warm-up tasks"); return 0L; });
+        for (int r = 0; r < WARM_ROUNDS; r++) {
+            reset(WARM_TASKS);
+            state = 2;
+            spawnParked(task);
+            finish();
+        }
+        for (long last = -1, i = 0; jit != null && i < 50 && jit.getTotalCompilationTime() != last; i++) { // null: no JIT
+            last = jit.getTotalCompilationTime();
+            Thread.sleep(200);
+        }
     }
     static long finish() throws InterruptedException {
         if (state == 2) { gate.open(); await(allDone, finished, "virtual threads finished after release"); }
@@ -131,13 +192,8 @@ public final class Probe {
             long n = count(w, a, "hold");
             hold = (int) (long) a.getOrDefault("hold", 0L);
             if (!Arrays.asList(0, 64, 512, 4096, 16384).contains(hold)) throw new IllegalArgumentException("parked: bad hold " + hold + " (one of 0, 64, 512, 4096, 16384)");
-            if (!warm) { // classes loaded and carriers up before the first baseline; small: its heap pages stay resident
-                reset(1_000);
-                state = 2;
-                spawnParked(hold == 0 ? PARK : HOLD);
-                finish();
-                reset(1_000);
-                inside(() -> { spawnAll(target, TRIVIAL); await(allDone, finished, "warm-up tasks"); return 0L; });
+            if (!warm) {
+                warmUp(hold == 0 ? PARK : HOLD);
                 warm = true;
             }
             reset(n);

@@ -65,6 +65,7 @@ impl Runtime for May {
             threads_per_task: 0,
             bytes_per_task: self.stack_bytes as u64 + 4096,
             in_child_process: false,
+            runtime_cap: None,
         }
     }
 

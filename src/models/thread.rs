@@ -51,7 +51,13 @@ impl Runtime for Thread {
         let mapped = self.stack.map_or(u64::MAX, |asked| thread_stack_bytes(asked).next_multiple_of(4096));
         let stack = thread_stack_resident_bytes().min(mapped);
         // Plus the kernel's per-thread memory (not in RSS but not free either).
-        Needs { maps_per_task: 4, threads_per_task: 1, bytes_per_task: stack + (16 << 10), in_child_process: false }
+        Needs {
+            maps_per_task: 4,
+            threads_per_task: 1,
+            bytes_per_task: stack + (16 << 10),
+            in_child_process: false,
+            runtime_cap: None,
+        }
     }
 
     fn stack(&self) -> Option<TaskStack> {

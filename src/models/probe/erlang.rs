@@ -12,14 +12,15 @@
 //!   a binary is reference-counted off the process heap, hence `memory(binary)` in the heap figure.
 //! - handoff: the token is a message to the next pid of the ring; yield: `erlang:yield()`.
 //!
-//! Not measured: N above the process limit, [`MAX_PROCESSES`] (`+P`); the probe refuses it with an error.
+//! Not measured: N above the process limit, [`MAX_PROCESSES`] (`+P`) less the VM's own processes: the preflight
+//! skips those cells with one line ([`PROCESS_LIMIT`]), and the probe would refuse them with an error.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::build::{run_build, scripts_dir, Toolchain};
 use super::{Hello, Language, ProbeModel};
-use crate::limits::Needs;
+use crate::limits::{Needs, RuntimeCap};
 use crate::models::SpawnSite;
 
 /// The line [`crate::models::TaskModel::available`] returns when `erl` or `erlc` is not on `PATH`.
@@ -28,6 +29,17 @@ pub const ERLANG_MISSING: &str =
 
 /// `+P`: BEAM's default process limit is 262,144; 2^21 covers the default N of 10^6 and the VM itself.
 pub const MAX_PROCESSES: u32 = 1 << 21;
+
+/// [`MAX_PROCESSES`] for the preflight: N above it less the VM's own processes (38 at start under `-noshell`,
+/// OTP 25; the probe keeps 16 more spare) is skipped before the probe starts.
+pub const PROCESS_LIMIT: RuntimeCap = RuntimeCap {
+    name: "BEAM's process limit +P",
+    value: MAX_PROCESSES as u64,
+    reserve: 1024,
+    unit: "processes",
+    how_to_raise: "the erlang row starts `erl +P MAX_PROCESSES` (src/models/probe/erlang.rs); raise MAX_PROCESSES \
+                   there, up to 134217727",
+};
 
 pub static ERLANG: Language = Language {
     name: "erlang",
@@ -50,7 +62,13 @@ pub static ERLANG: Language = Language {
              process (a process's stack is in its heap block); a task's K bytes are a K-byte binary",
     spawn_site: SpawnSite::Inside,
     // ~2.7 KB per fresh process (338 words); 8 KiB leaves room for RSS above it and the 4 KiB held binaries.
-    needs: Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 8 << 10, in_child_process: true },
+    needs: Needs {
+        maps_per_task: 0,
+        threads_per_task: 0,
+        bytes_per_task: 8 << 10,
+        in_child_process: true,
+        runtime_cap: Some(PROCESS_LIMIT),
+    },
 };
 
 /// The `erlang` row.
