@@ -1070,6 +1070,40 @@ fn findings_carry_the_committed_runs_figures() {
     said("170 ns per task (async-std)"); // spawn/async-std/100000: 169.80
 }
 
+/// Fails on: the other languages' sentence missing, reading another row's or another group's cell, or not
+/// placing them against a goroutine and the floor at the same N. Their cells are added to a fake run by hand.
+#[test]
+fn findings_place_the_other_languages_against_goroutines_and_the_floor() {
+    let f = fixture(1.0, 0.01);
+    let mut r = run::load(&run::save(&opts(&f, "a"), fake_machine("m", "6.8.0")).unwrap().path).unwrap();
+    for (group, model, value) in [
+        ("rss_per_task", "java-vthread", 1288.0),
+        ("heap_per_task", "java-vthread", 747.0),
+        ("spawn", "java-vthread", 512.0),
+        ("rss_per_task", "erlang", 3223.0),
+        ("heap_per_task", "erlang", 2724.0),
+        ("spawn", "erlang", 1500.0),
+    ] {
+        let mut b = r.summary.bench(&format!("{group}/goroutine/1000000")).unwrap().clone();
+        (b.id, b.model) = (format!("{group}/{model}/1000000"), model.to_string());
+        b.per_task = Interval { point: value, lower: value, upper: value, ..b.per_task };
+        b.mean_per_task = b.per_task;
+        r.summary.benchmarks.push(b);
+    }
+    let c = table::read(std::slice::from_ref(&r), &DiffRule::default()).unwrap();
+    let bullets = findings::bullets(&c);
+    let said = bullets.iter().find(|b| b.contains("java-vthread")).unwrap_or_else(|| panic!("{bullets:#?}"));
+    // The fixture's goroutine (8th model) and floor (7th): 300 · 8 · 1.6 = 3,840 B and 300 · 7 · 1.6 = 3,360 B
+    // of RSS at 10^6; goroutine's spawn 100 · 8 · 1.6 = 1,280 ns.
+    assert_eq!(
+        said,
+        "At 10^6 live tasks, a Java virtual thread (`java-vthread`) takes 1,288 B of RSS (747 B of its runtime's \
+         heap) and an Erlang (BEAM) process (`erlang`) 3,223 B (2,724 B of its runtime's heap), against 3,840 B for \
+         a goroutine and 3,360 B for the floor; a warm spawn there takes 512 ns (java-vthread), 1,500 ns (erlang) \
+         and 1,280 ns (goroutine)."
+    );
+}
+
 /// Fails on: `readme --check` passing while the chart or the findings are not what the run generates.
 #[test]
 fn binary_readme_check_fails_on_a_stale_chart_or_stale_findings() {

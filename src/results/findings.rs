@@ -36,6 +36,9 @@ const STACKLESS: &[&str] = &[
     FLOOR,
 ];
 const STACKFUL: &[&str] = &["thread", "thread-16k", "may", "may-4k"];
+/// Other languages' rows (each measured by its probe), and what one of their tasks is.
+const OTHER_LANGUAGES: &[(&str, &str)] =
+    &[("java-vthread", "a Java virtual thread"), ("erlang", "an Erlang (BEAM) process")];
 /// Calibration rows, not runtimes: the chart leaves them out.
 const CONTROLS: &[&str] = &["floor-1KiB-inline", "floor-4KiB-heap"];
 
@@ -81,7 +84,8 @@ pub fn chart_svg(run: &Run, c: &Table) -> Option<String> {
 
 /// The sentences, in the order the README gives them; each needs its figures in the run.
 pub fn bullets(c: &Table) -> Vec<String> {
-    let sentences = [stackless(c), tokio(c), goroutine(c), stackful(c), spawn(c), switch(c), state(c)];
+    let sentences =
+        [stackless(c), tokio(c), goroutine(c), other_languages(c), stackful(c), spawn(c), switch(c), state(c)];
     sentences.into_iter().flatten().map(|s| s + ".").collect()
 }
 
@@ -187,6 +191,44 @@ fn goroutine(t: &Table) -> Option<String> {
     }
     if let Some(x) = floor_times(t, GOROUTINE, n) {
         let _ = write!(s, ", {x} the floor's RSS");
+    }
+    Some(s)
+}
+
+/// The other languages' tasks at the largest N every one of them ran, against a goroutine and the floor
+/// there: RSS, the runtime's own heap figure, and a warm spawn.
+fn other_languages(t: &Table) -> Option<String> {
+    let present: Vec<(&str, &str)> =
+        OTHER_LANGUAGES.iter().copied().filter(|(m, _)| largest_n(t, RSS.name, Some(m)).is_some()).collect();
+    let n = present.iter().filter_map(|(m, _)| largest_n(t, RSS.name, Some(m))).min()?;
+    let parts: Vec<String> = present
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(m, what))| {
+            let rss = amount(cell(t, RSS.name, m, n)?, "B");
+            let mut part =
+                if i == 0 { format!("{what} (`{m}`) takes {rss} of RSS") } else { format!("{what} (`{m}`) {rss}") };
+            if let Some(heap) = cell(t, HEAP.name, m, n) {
+                let _ = write!(part, " ({} of its runtime's heap)", amount(heap, "B"));
+            }
+            Some(part)
+        })
+        .collect();
+    let mut s = format!("At {} live tasks, {}", n_text(n), join_and(&parts));
+    let others: Vec<String> = [(GOROUTINE, "a goroutine"), (FLOOR, "the floor")]
+        .iter()
+        .filter_map(|&(m, what)| Some(format!("{} for {what}", amount(cell(t, RSS.name, m, n)?, "B"))))
+        .collect();
+    if !others.is_empty() {
+        let _ = write!(s, ", against {}", join_and(&others));
+    }
+    let spawns: Vec<String> = present
+        .iter()
+        .chain(&[(GOROUTINE, "goroutine")])
+        .filter_map(|&(m, _)| Some(format!("{} ({m})", amount(cell(t, SPAWN.name, m, n)?, "ns"))))
+        .collect();
+    if !spawns.is_empty() {
+        let _ = write!(s, "; a warm spawn there takes {}", join_and(&spawns));
     }
     Some(s)
 }
