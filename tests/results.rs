@@ -1488,6 +1488,34 @@ fn a_probes_build_is_named_by_its_rows() {
     assert!(line.contains("measured every cell but those of goroutine ("), "{line}");
 }
 
+/// Fails on: the main build of a run with four probe rows (Go's three and Java's, as the 12-04 16:37 run has)
+/// named cell by cell: it measured every cell but the probes', and says so in one clause.
+#[test]
+fn the_main_build_beside_several_probes_is_named_by_the_rows_it_did_not_measure() {
+    let rows: Vec<String> = (0..10).map(|i| format!("rust{i}")).collect();
+    let ids = |models: &[&str]| -> Vec<String> {
+        models.iter().flat_map(|m| ["spawn", "rss_per_task"].map(|g| format!("{g}/{m}/10000"))).collect()
+    };
+    let main: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let probe = |hash: &str| {
+        Some(taskbench::provenance::Build {
+            probe: Some(taskbench::provenance::ProbeBuild { hash: hash.into(), toolchain: "t".into() }),
+            ..build("aaaaaaaaaaaaaaaa")
+        })
+    };
+    let builds = run::Builds::Measured(vec![
+        (Some(build("aaaaaaaaaaaaaaaa")), ids(&main)),
+        (probe("1111"), ids(&["goroutine", "goroutine-stack", "goroutine-seed-method"])),
+        (probe("2222"), ids(&["java-vthread"])),
+    ]);
+    let line = builds.describe();
+    assert!(
+        line.contains("measured every cell but those of goroutine, goroutine-seed-method, goroutine-stack, java-vthread (20 cells)"),
+        "{line}"
+    );
+    assert!(line.contains("measured every cell of java-vthread (2 cells)"), "{line}");
+}
+
 /// Fails on: an old run (no build in its cells) claiming a measuring build, or not saying where its commit
 /// comes from.
 #[test]

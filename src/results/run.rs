@@ -167,7 +167,8 @@ fn one_line(build: &Option<Build>) -> String {
     build.as_ref().map_or_else(|| "a build not recorded".to_string(), Build::one_line)
 }
 
-/// `ids` in few words: by rows or whole groups where they cover them, else one by one.
+/// `ids` in few words: by rows (theirs, or the fewer others') or whole groups where they cover them, else one
+/// by one.
 fn cells(ids: &[String], all: &[&str]) -> String {
     // A probe's build measures every cell of its rows: named by rows, from either side.
     let model_of = |id: &str| id.split('/').nth(1).unwrap_or(id).to_string();
@@ -177,7 +178,7 @@ fn cells(ids: &[String], all: &[&str]) -> String {
     if of(&mine) == ids.len() && mine.len() <= 3 {
         return format!("every cell of {} ({} cells)", Vec::from_iter(mine).join(", "), ids.len());
     }
-    if of(&mine) == ids.len() && (1..=3).contains(&others.len()) {
+    if of(&mine) == ids.len() && !others.is_empty() && others.len() < mine.len() {
         return format!("every cell but those of {} ({} cells)", Vec::from_iter(others).join(", "), ids.len());
     }
     let group_of = |id: &str| id.split('/').next().unwrap_or(id).to_string();
