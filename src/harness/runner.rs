@@ -32,8 +32,7 @@ use crate::catalogue::Temperature;
 use crate::limits::{self, Snapshot};
 use crate::measure::instructions;
 use crate::models::{self, TaskModel};
-use crate::provenance::Build;
-use crate::record::{criterion_cell_dir, records_dir, CellLog, CellRecord};
+use crate::record::{criterion_cell_dir, records_dir, CellLog};
 use crate::results::overview;
 use crate::results::plain_page::{plots_at_risk, write_plain_page};
 
@@ -421,7 +420,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         let failure = self.measure(row, x, plan.n, plain);
         let mut notes = self.rounds.take_notes(&id);
         notes.extend(self.sampler.cell_done());
-        let mut record = cell_record(self.spec, row, x);
+        let mut record = row.record(self.spec, x);
         record.notes = notes;
         record.interleaved = self.rounds.has(&id);
         match &failure {
@@ -487,28 +486,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
     }
 
     fn record_skip(&mut self, row: &Row, x: usize, why: String) {
-        noted(self.log.skipped(cell_record(self.spec, row, x), why));
-    }
-}
-
-/// The record of cell `x` of `row`, with the build that measures it (and the probe's, for a probe's row).
-fn cell_record(spec: &GroupSpec, row: &Row, x: usize) -> CellRecord {
-    let build = match &row.probe {
-        Some(probe) => Build::this_binary().with_probe(probe.clone()),
-        None => Build::this_binary(),
-    };
-    CellRecord {
-        tasks: row.tasks,
-        id: spec.id(row.name, x),
-        group: spec.name().into(),
-        model: row.name.into(),
-        n: x,
-        unit: spec.group.unit().into(),
-        value_is: spec.group.value_is.into(),
-        config: row.config.clone(),
-        caveat: row.caveat.map(Into::into),
-        build: Some(build),
-        ..CellRecord::default()
+        noted(self.log.skipped(row.record(self.spec, x), why));
     }
 }
 

@@ -8,7 +8,8 @@ use crate::catalogue::{self, Axis, Group, Measures, Temperature};
 use crate::limits;
 use crate::measure::MemoryKind;
 use crate::models::{self, TaskModel};
-use crate::provenance::ProbeBuild;
+use crate::provenance::{Build, ProbeBuild};
+use crate::record::CellRecord;
 
 /// One benchmark group as a bench binary declares it: the catalogue's entry (name, unit, what a value is,
 /// warm or cold, x axis) and what only the harness needs.
@@ -132,6 +133,29 @@ pub(super) struct Row {
     pub tasks: Option<usize>,
     /// The child probe that measures the row, where one does ([`TaskModel::probe_build`]).
     pub probe: Option<ProbeBuild>,
+}
+
+impl Row {
+    /// The record of this row's cell `x`, with the build that measures it (and the probe's, for a probe's row).
+    pub fn record(&self, spec: &GroupSpec, x: usize) -> CellRecord {
+        let build = match &self.probe {
+            Some(probe) => Build::this_binary().with_probe(probe.clone()),
+            None => Build::this_binary(),
+        };
+        CellRecord {
+            tasks: self.tasks,
+            id: spec.id(self.name, x),
+            group: spec.name().into(),
+            model: self.name.into(),
+            n: x,
+            unit: spec.group.unit().into(),
+            value_is: spec.group.value_is.into(),
+            config: self.config.clone(),
+            caveat: self.caveat.map(Into::into),
+            build: Some(build),
+            ..CellRecord::default()
+        }
+    }
 }
 
 /// The rows of `models` and then `extra`, as the parent announces and records them (a cell's process asks
