@@ -69,9 +69,9 @@ impl<M: Measurement> Runners<M> {
 /// Samples per timing cell: 20 at 10^4 and below, where a sample's process costs milliseconds and more
 /// processes steady the median; Criterion's minimum of 10 above, and for rows whose every task is a thread or
 /// owns a stack mapping (`stackful`). Those rows' processes cost seconds at 10^4 (three bursts of 10^4 thread
-/// spawns: 60–100 s for a cell of 20), and ten of their samples buy a median within about 1% of twenty's (the
-/// 12-04 full run's thread and may cells at 10^4, halves drawn at random: 0.4–2.8%), where the machine's
-/// speed moves a cell by tens of percent between runs.
+/// spawns: 20–74 s for a cell of 20 in the 12-04 13:09 run), and ten of their samples give a median 0.4–4.0%
+/// from twenty's (that run's thread and may cells at 10^4, the median over 200 random halves of each), where
+/// the machine's speed moves a cell by tens of percent between runs.
 fn sample_size(n: usize, stackful: bool) -> usize {
     if n <= 10_000 && !stackful {
         20
