@@ -53,6 +53,10 @@ impl Needs {
         in_child_process: false,
         runtime_cap: None,
     };
+
+    /// A task in a probe's runtime, in a child process (a goroutine, a virtual thread, a BEAM process): no
+    /// mapping or thread of this process, 8 KiB of memory (each language's entry says why that covers it).
+    pub const IN_CHILD_PROCESS: Needs = Needs { bytes_per_task: 8 << 10, in_child_process: true, ..Needs::STACKLESS };
 }
 
 /// The machine's limits at one moment, as numbers. Built from text so tests can feed synthetic machines.

@@ -45,8 +45,7 @@ use crate::limits::Needs;
 pub static MODEL: ProbeModel = ProbeModel::new(&super::probe::go::GO);
 
 /// What the seed method's process takes: N goroutines that may all be alive at once, in a child process.
-pub const CHILD_NEEDS: Needs =
-    Needs { maps_per_task: 0, threads_per_task: 0, bytes_per_task: 8 << 10, in_child_process: true, runtime_cap: None };
+pub const CHILD_NEEDS: Needs = Needs::IN_CHILD_PROCESS;
 
 /// What the origin post's method printed for one fresh process: `MemStats.Alloc` before spawning and after
 /// `wg.Wait()`, in bytes.

@@ -62,13 +62,7 @@ pub static ERLANG: Language = Language {
              process (a process's stack is in its heap block); a task's K bytes are a K-byte binary",
     spawn_site: SpawnSite::Inside,
     // ~2.7 KB per fresh process (338 words); 8 KiB leaves room for RSS above it and the 4 KiB held binaries.
-    needs: Needs {
-        maps_per_task: 0,
-        threads_per_task: 0,
-        bytes_per_task: 8 << 10,
-        in_child_process: true,
-        runtime_cap: Some(PROCESS_LIMIT),
-    },
+    needs: Needs { runtime_cap: Some(PROCESS_LIMIT), ..Needs::IN_CHILD_PROCESS },
 };
 
 /// The `erlang` row.

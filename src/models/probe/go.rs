@@ -33,13 +33,7 @@ pub static GO: Language = Language {
     spawn_site: SpawnSite::Inside,
     // Measured ~2.7 KB of RSS per parked goroutine (2 KiB stack, ~520 B heap); 8 KiB leaves room for the
     // 4 KiB stacks that go1.19's adaptive stack start can choose.
-    needs: Needs {
-        maps_per_task: 0,
-        threads_per_task: 0,
-        bytes_per_task: 8 << 10,
-        in_child_process: true,
-        runtime_cap: None,
-    },
+    needs: Needs::IN_CHILD_PROCESS,
 };
 
 fn config(h: &Hello, hash: &str) -> String {

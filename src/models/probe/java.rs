@@ -78,13 +78,7 @@ pub static JAVA: Language = Language {
     spawn_site: SpawnSite::Inside,
     // ~0.7 KB of heap and ~1.0-1.4 KB of RSS per parked virtual thread, warm; 8 KiB leaves room for the heap's
     // growth ahead of it and for interpreted frames (~2.4 KB of heap).
-    needs: Needs {
-        maps_per_task: 0,
-        threads_per_task: 0,
-        bytes_per_task: 8 << 10,
-        in_child_process: true,
-        runtime_cap: None,
-    },
+    needs: Needs::IN_CHILD_PROCESS,
 };
 
 /// The `java-vthread` row.
