@@ -56,6 +56,10 @@ pub struct CellRecord {
     /// ([`crate::harness::rounds`]): sample `i` of every such cell of the group and N is round `i`'s.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interleaved: bool,
+    /// In interleaved rounds: the machine reference read at the start of each round at its N, in round order
+    /// ([`crate::measure::reference`]); empty elsewhere and in records written before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machine_reference: Vec<MachineReference>,
     pub run: RunInfo,
     /// The build that measured the cell; `None` in records written before builds were recorded (a run saved
     /// from those names the checkout at save time instead, and says so).
@@ -63,6 +67,15 @@ pub struct CellRecord {
     pub build: Option<crate::provenance::Build>,
     /// Seconds since the Unix epoch when the record was written.
     pub written_at_unix: u64,
+}
+
+/// One reading of the machine-speed reference ([`crate::measure::reference`]): the fixed single-threaded
+/// workload's time and one cross-core wake round trip, in ns (no wake with a single usable core).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct MachineReference {
+    pub workload_ns: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_ns: Option<f64>,
 }
 
 /// The run (one bench process) a cell came from.
@@ -368,11 +381,9 @@ fn legacy_cells(path: &Path) -> Result<Vec<CellRecord>> {
             skipped,
             failed: None,
             notes: Vec::new(),
-            tasks: None,
-            interleaved: false,
             run: run.clone(),
-            build: None,
             written_at_unix: rec.written_at_unix,
+            ..CellRecord::default()
         })
     };
     let mut out = Vec::new();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::json;
-use taskbench::record::{write_cell, CellRecord, GroupRecord, ModelRecord, RunInfo, Skipped};
+use taskbench::record::{write_cell, CellRecord, GroupRecord, MachineReference, ModelRecord, RunInfo, Skipped};
 use taskbench::results::machine::Machine;
 use taskbench::results::noise::{self, Basis, DiffRule};
 use taskbench::results::page::Format;
@@ -141,6 +141,7 @@ fn fake_cell(group: &str, unit: &str, model: &str, n: usize, skipped: Option<Str
         notes: Vec::new(),
         tasks: None,
         interleaved: false,
+        machine_reference: Vec::new(),
         run: run.clone(),
         build: None,
         written_at_unix: 1_795_728_605,
@@ -511,6 +512,59 @@ fn compare_readme_and_report_show_the_paired_ratio_to_floor_for_an_interleaved_g
     let html = report::render(&runs, &DiffRule::default(), &f.root, None, None).unwrap();
     assert!(html.contains("<th class=\"num\">A ×floor</th>"), "report header");
     assert!(html.contains(">0.29× (0.29–0.29)</td>"), "report cell");
+}
+
+/// Run `f`'s spawn cells, marked as measured in rounds whose machine reference read `workload_ns` and
+/// `wake_ns` each round.
+fn with_machine_reference(f: &Fixture, workload_ns: f64, wake_ns: f64) {
+    let reading = MachineReference { workload_ns, wake_ns: Some(wake_ns) };
+    for mut cell in taskbench::record::read_cells(&f.records).unwrap().into_iter().filter(|c| c.group == "spawn") {
+        cell.interleaved = true;
+        cell.machine_reference = vec![reading; 21];
+        write_cell(&f.records, &cell).unwrap();
+    }
+}
+
+/// Fails on: the machine reference not carried from the records into the run, not shown first in
+/// `compare` with each run's figures and B/A, a real change within the machine's move not marked ≈ref, one
+/// beyond it (or in a memory group) marked, or the README not stating its run's reference.
+#[test]
+fn compare_reads_timing_changes_against_the_machine_reference() {
+    let a = fixture(1.0, 0.01);
+    with_machine_reference(&a, 2_000_000.0, 20_000.0);
+    let run_a = run::save(&opts(&a, "a"), fake_machine("m", "6.8.0")).unwrap().path;
+    // B: every cell 30% slower, the machine's workload 25% slower and its wake 10% faster; tokio-ct at
+    // 10^4 twice as slow.
+    let b = fixture(1.3, 0.01);
+    write_criterion(&b.criterion, "spawn", "tokio-ct", 10_000, fake_value("spawn", 2, 10_000) * 2.0 * 1e4, 0.01, true);
+    with_machine_reference(&b, 2_500_000.0, 18_000.0);
+    let run_b = run::save(&opts(&b, "b"), fake_machine("m", "6.8.0")).unwrap().path;
+    let runs = run::load_all(&[run_a, run_b]).unwrap();
+    let c = table::read(&runs, &DiffRule::default()).unwrap();
+    let md = text::render(&c, Format::Markdown);
+    let reference_at = md.find("**Machine reference**").expect(&md);
+    assert!(reference_at < md.find("**Machine differences**").unwrap(), "the reference comes first:\n{md}");
+    // 21 rounds at each of the fixture's three N.
+    assert!(md.contains("- **A**: 2.00 ms fixed workload, 20.0 µs cross-core wake round trip (63 readings)"), "{md}");
+    assert!(md.contains("**B/A: fixed workload 1.25×, cross-core wake 0.90×**"), "{md}");
+    let row = |model: &str, n: usize| {
+        let start = format!("| {model} | {n} |");
+        let spawn = &md[md.find("**spawn** (").unwrap()..];
+        spawn.lines().find(|l| l.starts_with(&start)).unwrap().to_string()
+    };
+    // 1.30 lies within [0.90, 1.25] widened by 25%; 2.00 does not.
+    assert!(row("tokio-mt", 10_000).ends_with("| 1.30× ≠ ≈ref |"), "{md}");
+    assert!(row("tokio-ct", 10_000).ends_with("| 2.00× ≠ |"), "{md}");
+    let heap = &md[md.find("**heap_per_task**").unwrap()..];
+    assert!(!heap[..heap.find("**Legend**").unwrap()].contains("≈ref"), "memory is not timed:\n{md}");
+    let section = readme::section(&runs[1], &b.root);
+    assert!(
+        section.contains(
+            "Machine reference of this run (a fixed single-threaded workload and a cross-core wake, \
+             read in every round; medians): 2.50 ms fixed workload, 18.0 µs cross-core wake round trip (63 readings)."
+        ),
+        "{section}"
+    );
 }
 
 // ---- the difference rule on synthetic samples ----

@@ -12,11 +12,12 @@ use criterion::Criterion;
 use taskbench::catalogue;
 use taskbench::harness::criterion_setup::{criterion_config, Runners};
 use taskbench::harness::runner::Matrix;
+use taskbench::harness::sampler::Sampler;
 use taskbench::harness::settings::Filter;
 use taskbench::harness::{run_group_with, GroupSpec};
 use taskbench::measure::BytesPerTask;
 use taskbench::models::TaskModel;
-use taskbench::record::{read_cells, CellRecord};
+use taskbench::record::{read_cells, CellRecord, MachineReference};
 
 use common::{target, Fake, Target, A, B};
 
@@ -98,4 +99,43 @@ fn a_process_failing_in_a_round_fails_that_cell_only() {
     assert_eq!(by_id["yield/fails/2"].failed.as_deref(), Some("fake failure in its third process"), "{cells:?}");
     assert_eq!(by_id["yield/a/2"].failed, None, "{cells:?}");
     assert_eq!(samples(&t, "a"), vec![1000.0; 20]);
+}
+
+/// Counts the rounds' machine-reference readings: reading `i` has a workload of `i` ns.
+struct WithReference<F>(F, std::cell::Cell<u32>);
+
+impl<F: Fn(&str, Option<usize>, u64) -> Result<f64>> Sampler for WithReference<F> {
+    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
+        (self.0)(id, tasks, iters)
+    }
+    fn machine_reference(&self) -> Option<MachineReference> {
+        self.1.set(self.1.get() + 1);
+        Some(MachineReference { workload_ns: f64::from(self.1.get()), wake_ns: None })
+    }
+}
+
+/// Fails on: the reference not read once per round (per process instead, or once in all), or not recorded
+/// with every cell of the rounds, in round order.
+#[test]
+fn every_round_reads_the_machine_reference_and_every_cell_records_them() {
+    let t = target();
+    let criterion =
+        || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
+    let mut c = Runners { plots: criterion(), no_plots: None, criterion_home: t.criterion.clone() };
+    let mut log = taskbench::record::CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
+    let matrix = Matrix {
+        n_values: vec![2],
+        models: vec![&A, &B],
+        extra: Vec::new(),
+        filter: Filter::from_args(["bench".to_string()]),
+    };
+    let sampler = WithReference(|_: &str, _: Option<usize>, iters: u64| Ok(1000.0 * iters as f64), Default::default());
+    run_group_with(&mut c, &SPEC, &matrix, &mut log, sampler);
+    let cells = read_cells(&t.records).unwrap();
+    let rounds: Vec<f64> = (1..=21).map(f64::from).collect();
+    for cell in &cells {
+        let read: Vec<f64> = cell.machine_reference.iter().map(|r| r.workload_ns).collect();
+        assert_eq!(read, rounds, "{}: 20 samples and a warm-up call, a reading each round", cell.id);
+    }
+    assert_eq!(cells.len(), 2);
 }

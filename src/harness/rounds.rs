@@ -7,7 +7,9 @@
 //! from the store in order: each call gets one timed iteration's value times the iterations Criterion asks
 //! for, so each Criterion sample is one process's figure per iteration, and sample `i` of every row was
 //! taken in the same round, minutes apart at most from the others: the machine's drift moves a round's rows
-//! together, and a ratio between rows can be taken per round ([`crate::results::paired`]).
+//! together, and a ratio between rows can be taken per round ([`crate::results::paired`]). Each round
+//! starts with a reading of the machine-speed reference ([`crate::measure::reference`]), recorded with
+//! every cell at that N, so that two runs can be compared against how much the machine itself moved.
 //!
 //! What it does not do: cold groups and memory groups keep one cell after the other (a cold figure is a
 //! single first burst already; memory does not drift with the machine's speed). A row whose process fails in
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Result};
 
 use super::sampler::Sampler;
+use crate::measure::reference::MachineReference;
 
 /// The setting that turns rounds off (`0`).
 pub const ROUNDS_ENV: &str = "TASKBENCH_ROUNDS";
@@ -74,6 +77,8 @@ struct Taken {
 #[derive(Debug, Default)]
 pub struct Rounds {
     cells: RefCell<HashMap<String, Taken>>,
+    /// The machine reference read at the start of each round ([`crate::measure::reference`]).
+    machine_reference: Vec<MachineReference>,
 }
 
 impl Rounds {
@@ -85,7 +90,9 @@ impl Rounds {
         let mut taken: HashMap<String, Taken> = cells.iter().map(|c| (c.id.clone(), Taken::default())).collect();
         let mut order: Vec<&RoundCell> = cells.iter().collect();
         let most = cells.iter().map(RoundCell::rounds).max().unwrap_or(0);
+        let mut machine_reference = Vec::new();
         for round in 0..most {
+            machine_reference.extend(sampler.machine_reference());
             fastrand::shuffle(&mut order);
             for c in order.iter().filter(|c| round < c.rounds()) {
                 let cell = taken.get_mut(&c.id).expect("every cell has an entry");
@@ -107,7 +114,12 @@ impl Rounds {
                 cell.seconds += started.elapsed();
             }
         }
-        Rounds { cells: RefCell::new(taken) }
+        Rounds { cells: RefCell::new(taken), machine_reference }
+    }
+
+    /// The machine reference of each round, in round order.
+    pub fn machine_reference(&self) -> &[MachineReference] {
+        &self.machine_reference
     }
 
     /// Whether `id` was in the rounds.
@@ -175,6 +187,27 @@ mod tests {
         }
         assert!(asked[22..].iter().all(|id| id == "g/cheap/1"));
         assert!(rounds.serve("g/costly/1", 1).is_some());
+    }
+
+    /// Fails on: the machine reference read per process instead of per round, or after a round's rows.
+    #[test]
+    fn each_round_starts_with_a_reading_of_the_machine_reference() {
+        struct Reads(Log);
+        impl Sampler for Reads {
+            fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
+                self.0.sample(id, tasks, iters)
+            }
+            fn machine_reference(&self) -> Option<MachineReference> {
+                let taken = self.0 .0.borrow().len() as f64;
+                Some(MachineReference { workload_ns: taken, wake_ns: None })
+            }
+        }
+        let reads = Reads(Log::default());
+        let cell = |id: &str| RoundCell { id: id.to_string(), tasks: None, calls: 11, per_process: 2 };
+        let rounds = Rounds::run(&[cell("g/a/1"), cell("g/b/1")], &reads);
+        // Six rounds of two rows serving two calls each: read before calls 0, 4, 8, ...
+        let at: Vec<f64> = rounds.machine_reference().iter().map(|r| r.workload_ns).collect();
+        assert_eq!(at, [0.0, 4.0, 8.0, 12.0, 16.0, 20.0]);
     }
 
     /// Fails on: a process that serves two calls (10^6) started for each call (twice the processes), or its

@@ -423,6 +423,9 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         let mut record = row.record(self.spec, x);
         record.notes = notes;
         record.interleaved = self.rounds.has(&id);
+        if record.interleaved {
+            record.machine_reference = self.rounds.machine_reference().to_vec();
+        }
         match &failure {
             // A failed cell's time says nothing of what a full one takes: the budget does not learn from it.
             Some(reason) => {

@@ -10,6 +10,7 @@ use super::cell::{self, CellProcesses};
 use super::say::say;
 use super::shared::{Key, SharedReadings};
 use super::spec::{ExtraRow, GroupSpec};
+use crate::measure::reference::{self, MachineReference};
 use crate::measure::MemoryKind;
 use crate::record::split_id;
 
@@ -28,6 +29,11 @@ pub trait Sampler {
     /// [`super::shared`]); nothing for a sampler that measures every value itself.
     fn take_stored_time(&self) -> Duration {
         Duration::ZERO
+    }
+    /// A reading of the machine-speed reference, taken at the start of each interleaved round; none for a
+    /// sampler that does not measure the machine (tests' fakes).
+    fn machine_reference(&self) -> Option<MachineReference> {
+        None
     }
 }
 
@@ -122,6 +128,9 @@ impl Sampler for InProcesses<'_> {
     }
     fn take_stored_time(&self) -> Duration {
         self.stored_time.replace(Duration::ZERO)
+    }
+    fn machine_reference(&self) -> Option<MachineReference> {
+        Some(reference::take())
     }
 }
 

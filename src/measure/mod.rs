@@ -12,6 +12,7 @@ pub mod bytes;
 pub mod instructions;
 pub mod kernel;
 pub mod observer;
+pub mod reference;
 pub mod rss;
 
 pub use alloc::CountingAllocator;

@@ -3,7 +3,7 @@
 //! median per task with its interval, the mean, every sample, the build) and Criterion's files under `criterion/`.
 //!
 //! Layers, lowest first (each imports only those before it): [`mod@format`], [`noise`], [`paired`];
-//! [`mod@bench`], [`summary`], [`machine`], [`run`] (reading and saving); [`table`], which every renderer reads;
+//! [`mod@bench`], [`summary`], [`machine`], [`run`] (reading and saving), [`reference`]; [`table`], which every renderer reads;
 //! [`page`] (text, Markdown, HTML); then [`chart`], [`text`], [`findings`], [`stability`], [`readme`],
 //! [`report`], [`overview`], [`export`] and [`plain_page`]. Groups come from [`crate::catalogue`].
 
@@ -19,6 +19,7 @@ pub mod page;
 pub mod paired;
 pub mod plain_page;
 pub mod readme;
+pub mod reference;
 pub mod report;
 pub mod run;
 pub mod stability;

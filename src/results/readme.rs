@@ -155,6 +155,9 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
         if has_per_floor(&task_groups) {
             let _ = writeln!(out, "\n{PER_FLOOR_NOTE}");
         }
+        if task_groups.iter().any(|g| g.group.measures == Measures::Time) {
+            let _ = writeln!(out, "\n{}", machine_line(t));
+        }
     }
     if !large.is_empty() {
         // Only the columns measured that far (a run at 10^7 is its own, shorter matrix).
@@ -218,6 +221,21 @@ fn per_floor(row: &Row) -> String {
 const PER_FLOOR_NOTE: &str = "In parentheses: the cell's ratio to `floor` at the same N, paired by round: the \
      rows of a timing group run in interleaved rounds, each round one process per row in a fresh order, so that \
      a slow moment of the machine falls on all of them alike; the figure is the median of the per-round ratios.";
+
+/// The run's machine-speed reference ([`crate::results::reference`]), in one sentence.
+fn machine_line(t: &Table) -> String {
+    match t.runs[0].reference {
+        Some(r) => format!(
+            "Machine reference of this run (a fixed single-threaded workload and a cross-core wake, read in every \
+             round; medians): {}. The timing figures hold for a machine this fast; `taskbench compare` reads \
+             another run's timing changes against how far its reference moved from this one.",
+            r.describe()
+        ),
+        None => "This run predates the machine reference: nothing in it says how fast the machine was that day, \
+                 so its timing figures compare with another run's only as far as the paired ratios go."
+            .to_string(),
+    }
+}
 
 /// The switch groups' table: a row per model, a column per group and N (ns per hand-off, ns per yield).
 fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {

@@ -13,7 +13,7 @@ pub use super::bench::{Bench, Interval};
 use super::{OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA};
 use crate::catalogue::Group;
 use crate::files::{from_versioned, iso8601, read_versioned_value};
-use crate::record::{read_cells, safe, split_id, CellRecord, RunInfo};
+use crate::record::{read_cells, safe, split_id, CellRecord, MachineReference, RunInfo};
 
 /// One saved run's numbers, the schema it was read from and Criterion's folder when it was saved.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -45,6 +45,10 @@ pub struct GroupSummary {
     /// in interleaved rounds of one bench run, so sample `i` of two cells at one N is one round's.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interleaved: bool,
+    /// The machine reference read in its rounds, every N's in turn ([`crate::measure::reference`]); empty
+    /// outside rounds and in runs saved before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machine_reference: Vec<MachineReference>,
 }
 
 /// One note a cell's reading left (a reading taken again, a figure's source), with the cell's id.
@@ -153,7 +157,21 @@ fn group_summary(group: &str, cells: &[&CellRecord], skipped: Vec<SkippedInfo>) 
             .flat_map(|c| c.notes.iter().map(|n| CellNote { id: c.id.clone(), note: n.clone() }))
             .collect(),
         interleaved: interleaved(cells),
+        machine_reference: machine_reference(cells),
     }
+}
+
+/// The machine reference of the group's rounds: at each N, the readings its cells recorded (every cell at
+/// one N holds the same rounds'; the newest bench run's).
+fn machine_reference(cells: &[&CellRecord]) -> Vec<MachineReference> {
+    let mut at_n: BTreeMap<usize, &CellRecord> = BTreeMap::new();
+    for c in cells.iter().filter(|c| !c.machine_reference.is_empty()) {
+        let kept = at_n.entry(c.n).or_insert(c);
+        if c.run.started_unix_ms > kept.run.started_unix_ms {
+            *kept = c;
+        }
+    }
+    at_n.values().flat_map(|c| c.machine_reference.iter().copied()).collect()
 }
 
 /// Whether every measured cell was in interleaved rounds of one bench run.

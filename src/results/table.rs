@@ -10,6 +10,7 @@ use anyhow::{bail, Result};
 use super::format::{grouped, human, letter, ratio, thousands};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::paired::{paired_ratio, PairedRatio};
+use super::reference::{Moved, Reference};
 use super::run::{Builds, Run};
 use super::summary::{model_names, Bench, CellNote, GroupSummary, SkippedInfo};
 use crate::catalogue::{Group, Measures, KERNEL, RSS};
@@ -21,6 +22,8 @@ pub const PALETTE: &[&str] = &[
 ];
 /// The mark for a real difference.
 pub const REAL_MARK: &str = "≠";
+/// After [`REAL_MARK`]: the change lies within what the machine reference moved ([`Moved::explains`]).
+pub const MACHINE_MARK: &str = "≈ref";
 /// The mark for a cell one number describes poorly ([`flag_meaning`]).
 pub const FLAG_MARK: &str = "~";
 
@@ -49,6 +52,8 @@ pub struct RunHeader {
     pub date: String,
     pub has_samples: bool,
     pub builds: Builds,
+    /// Its machine-speed reference, over all its groups' rounds; `None` in runs saved before it existed.
+    pub reference: Option<Reference>,
 }
 
 /// A group: rows by model and x, skips with the runs that skipped them, a state group's N per model, each
@@ -90,6 +95,9 @@ pub struct Cell {
     pub ratio: Option<f64>,
     pub verdict: Option<Verdict>,
     pub real: Option<bool>,
+    /// A timing cell's real change that lies within what the machine reference moved between run A and
+    /// this run ([`Moved::explains`]); `None` where a run has no reference.
+    pub machine_moved: Option<bool>,
 }
 
 /// One model's memory at one N in all: RSS plus the kernel's share, bytes per task.
@@ -108,17 +116,22 @@ impl Total {
 }
 
 impl Cell {
-    fn new(b: &Bench, reference: Option<&Bench>, rule: &DiffRule) -> Cell {
+    fn new(b: &Bench, reference: Option<&Bench>, rule: &DiffRule, moved: Option<Moved>) -> Cell {
         let verdict = reference.map(|r| rule.judge(r, b));
+        let ratio = reference.filter(|r| r.per_task.point != 0.0).map(|r| b.per_task.point / r.per_task.point);
+        let time = b.group().measures == Measures::Time;
+        let margin = rule.min_effect_for(Measures::Time);
+        let machine_moved = moved.zip(ratio).filter(|_| time).map(|(m, r)| m.explains(r, margin));
         Cell {
             id: b.id.clone(),
             per_task: b.per_task,
             mean_per_task: b.mean_per_task.point,
             bimodal: b.bimodal(),
             mean_median: b.mean_median(),
-            ratio: reference.filter(|r| r.per_task.point != 0.0).map(|r| b.per_task.point / r.per_task.point),
+            ratio,
             real: verdict.map(|v| v.real),
             verdict,
+            machine_moved,
         }
     }
 
@@ -222,6 +235,7 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
         date: r.machine.date.clone(),
         has_samples: r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty()),
         builds: r.builds(),
+        reference: Reference::of_groups(&r.summary.groups),
     };
     let (machine_diffs, machine_same) = machine_fields(runs);
     let all_groups: Vec<&GroupSummary> = runs.iter().flat_map(|r| &r.summary.groups).collect();
@@ -291,13 +305,22 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
     let skipped = grouped(skips).into_iter().map(|(s, who)| (who, s)).collect();
     let keys: BTreeSet<(usize, &str, usize)> =
         benches.iter().flatten().map(|b| (rank(models, &b.model), b.model.as_str(), b.n)).collect();
+    // The machine's move from run A: the group's own rounds' reference where both runs have one, else the runs'.
+    let of_run = |i: usize| {
+        let own = summaries[i].and_then(|s| Reference::of(&s.machine_reference));
+        own.zip(summaries[0].and_then(|s| Reference::of(&s.machine_reference))).or_else(|| {
+            Reference::of_groups(&runs[i].summary.groups).zip(Reference::of_groups(&runs[0].summary.groups))
+        })
+    };
+    let moved: Vec<Option<Moved>> = (0..runs.len()).map(|i| of_run(i).map(|(b, a)| b.moved_from(&a))).collect();
     let rows = keys
         .into_iter()
         .map(|(_, model, x)| {
             let found: Vec<Option<&Bench>> =
                 benches.iter().map(|of_run| of_run.iter().find(|b| b.model == model && b.n == x).copied()).collect();
             let reference = |i: usize| found[0].filter(|_| i > 0);
-            let cells = found.iter().enumerate().map(|(i, b)| b.map(|b| Cell::new(b, reference(i), rule))).collect();
+            let cell = |(i, b): (usize, &Option<&Bench>)| b.map(|b| Cell::new(b, reference(i), rule, moved[i]));
+            let cells = found.iter().enumerate().map(cell).collect();
             let per_floor = (found.iter().zip(&benches).zip(&summaries))
                 .map(|((b, of_run), s)| {
                     let floor = of_run.iter().find(|f| f.model == FLOOR && f.n == x)?;
@@ -423,6 +446,9 @@ fn describe_ids(r: &Run) -> String {
 pub fn ratio_cell(c: &Cell) -> String {
     match c.ratio {
         None => "-".to_string(),
+        Some(r) if c.real == Some(true) && c.machine_moved == Some(true) => {
+            format!("{} {REAL_MARK} {MACHINE_MARK}", ratio(r))
+        }
         Some(r) if c.real == Some(true) => format!("{} {REAL_MARK}", ratio(r)),
         Some(r) => ratio(r),
     }

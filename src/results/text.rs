@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::format::{human, plus_minus_pct, thousands};
 use super::noise::Basis;
 use super::page::{self, Block, Cell, Format};
-use super::table::{marked, ratio_cell, tasks_line, GroupTable, Row, Table};
+use super::table::{marked, ratio_cell, tasks_line, GroupTable, Row, Table, MACHINE_MARK, REAL_MARK};
 use crate::catalogue::KERNEL;
 
 /// A comparison as text or Markdown.
@@ -35,6 +35,7 @@ pub fn blocks(
             })
             .collect(),
     ));
+    o.extend(machine_reference(c));
     let letters = c.runs.iter().map(|r| r.letter.clone());
     if c.runs.len() > 1 {
         o.push(Block::Heading("Machine differences".into(), "read these before the numbers".into()));
@@ -75,6 +76,33 @@ pub fn blocks(
     o.extend([Block::Heading("Legend".into(), String::new()), Block::Para(c.legend())]);
     o
 }
+
+/// Each run's machine-speed reference and, from run B on, how far it moved from run A's: what a timing cell's
+/// change is to be read against. Nothing when no run has one.
+fn machine_reference(c: &Table) -> Vec<Block> {
+    if c.runs.iter().all(|r| r.reference.is_none()) {
+        return Vec::new();
+    }
+    let first = c.runs[0].reference;
+    let items = c.runs.iter().enumerate().map(|(i, r)| match (r.reference, first) {
+        (None, _) => format!("**{}**: none (saved before taskbench read a machine reference)", r.letter),
+        (Some(this), Some(a)) if i > 0 => {
+            format!("**{}**: {}; **{}/A: {}**", r.letter, this.describe(), r.letter, this.moved_from(&a).describe())
+        }
+        (Some(this), _) => format!("**{}**: {}", r.letter, this.describe()),
+    });
+    vec![
+        Block::Heading("Machine reference".into(), "how fast the machine was in each run".into()),
+        Block::List(items.collect()),
+        Block::Para(format!("{MACHINE_REFERENCE_NOTE} {MACHINE_MARK} after {REAL_MARK}.")),
+    ]
+}
+
+/// What the machine reference is, under its list.
+const MACHINE_REFERENCE_NOTE: &str = "A fixed single-threaded workload and a cross-core wake (one thread waking \
+     another and waiting for its reply), read at the start of every round of the interleaved timing groups: \
+     the medians of those readings. Between runs, a timing cell's change that lies within what these moved \
+     (widened by the minimum effect) may be the machine's, not the model's; such a ratio carries";
 
 /// A group: what its value is, the table (a run's paired ratio to the floor beside its value where some
 /// run's samples are round-aligned), the wall times, the readings' notes and the skips.
