@@ -81,11 +81,14 @@ enum Command {
     /// Compare saved runs: machine differences first, then each benchmark's per-task median, ratio and noise test.
     #[command(long_about = "Compare saved runs (folders written by `taskbench save`), the first one as the \
         reference.\n\n\
-        Prints the machine differences first (CPU, cores, memory, kernel, THP, limits, versions) and model \
-        configuration differences, then per group, model and N each run's per-task value (ns/task or B/task, \
-        the median ± half its confidence interval), the ratio of medians to the first run, ≠ where the \
-        difference is real, and ~ where a cell's samples split into two clusters or its mean and median differ \
-        by more than 10%.\n\n\
+        Prints each run's machine reference first (a fixed single-threaded workload and a cross-core wake, \
+        read in every round of the interleaved timing groups) and how far it moved from the first run's, then \
+        the machine differences (CPU, cores, memory, kernel, THP, limits, versions) and model configuration \
+        differences, then per group, model and N each run's per-task value (ns/task or B/task, the median ± \
+        half its confidence interval), the ratio of medians to the first run, ≠ where the difference is real, \
+        ≈ref after it where a timing change lies within what the machine reference moved (the machine may \
+        explain it), and ~ where a cell's samples split into two clusters or its mean and median differ by \
+        more than 10%.\n\n\
         A difference is real when the two runs' per-sample values are separated by a two-sided Mann–Whitney U \
         test at p < 0.01 AND the medians differ by at least the minimum effect: --min-effect (default 25%) \
         for the time groups, 5% for the memory groups. Runs saved by an older taskbench keep no samples; \
