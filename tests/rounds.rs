@@ -27,14 +27,6 @@ const SPEC: GroupSpec = GroupSpec::of(&catalogue::YIELD);
 /// Runs `yield` over `models` at N = 2; `value(id, call)` is the value per iteration of the `call`-th
 /// process asked for cell `id`. Returns the cells' records.
 fn run(t: &Target, models: &[&'static dyn TaskModel], value: impl Fn(&str, usize) -> Result<f64>) -> Vec<CellRecord> {
-    let criterion =
-        || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
-    let mut c = Runners {
-        plots: criterion(),
-        no_plots: Some(criterion().without_plots()),
-        criterion_home: t.criterion.clone(),
-    };
-    let mut log = taskbench::record::CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
     let calls: RefCell<HashMap<String, usize>> = RefCell::default();
     let sample = |id: &str, _: Option<usize>, iters: u64| {
         // A process takes time; so does every value here.
@@ -47,13 +39,26 @@ fn run(t: &Target, models: &[&'static dyn TaskModel], value: impl Fn(&str, usize
         };
         Ok(value(id, call)? * iters as f64)
     };
+    run_with(t, models, sample)
+}
+
+/// Runs `yield` over `models` at N = 2 through `sampler`. Returns the cells' records.
+fn run_with(t: &Target, models: &[&'static dyn TaskModel], sampler: impl Sampler) -> Vec<CellRecord> {
+    let criterion =
+        || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
+    let mut c = Runners {
+        plots: criterion(),
+        no_plots: Some(criterion().without_plots()),
+        criterion_home: t.criterion.clone(),
+    };
+    let mut log = taskbench::record::CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
     let matrix = Matrix {
         n_values: vec![2],
         models: models.to_vec(),
         extra: Vec::new(),
         filter: Filter::from_args(["bench".to_string()]),
     };
-    run_group_with(&mut c, &SPEC, &matrix, &mut log, sample);
+    run_group_with(&mut c, &SPEC, &matrix, &mut log, sampler);
     read_cells(&t.records).unwrap()
 }
 
@@ -119,29 +124,13 @@ impl<F: Fn(&str, Option<usize>, u64) -> Result<f64>> Sampler for WithReference<F
 #[test]
 fn every_round_reads_the_machine_reference_and_every_cell_records_them() {
     let t = target();
-    let criterion =
-        || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
-    let mut c = Runners {
-        plots: criterion(),
-        no_plots: Some(criterion().without_plots()),
-        criterion_home: t.criterion.clone(),
-    };
-    let mut log = taskbench::record::CellLog::new(t.criterion.clone(), t.records.clone(), SystemTime::now());
-    let matrix = Matrix {
-        n_values: vec![2],
-        models: vec![&A, &B],
-        extra: Vec::new(),
-        filter: Filter::from_args(["bench".to_string()]),
-    };
     let value = |_: &str, _: Option<usize>, iters: u64| {
         // As in `run`: a cell that takes no time could write its result within the file system's coarse
         // clock tick before the log's start, and would not count as this run's.
         std::thread::sleep(Duration::from_millis(2));
         Ok(1000.0 * iters as f64)
     };
-    let sampler = WithReference(value, Default::default());
-    run_group_with(&mut c, &SPEC, &matrix, &mut log, sampler);
-    let cells = read_cells(&t.records).unwrap();
+    let cells = run_with(&t, &[&A, &B], WithReference(value, Default::default()));
     let rounds: Vec<f64> = (1..=21).map(f64::from).collect();
     for cell in &cells {
         let read: Vec<f64> = cell.machine_reference.iter().map(|r| r.workload_ns).collect();

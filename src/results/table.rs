@@ -227,6 +227,7 @@ pub fn of_run(run: &Run) -> Table {
 }
 
 fn build(runs: &[Run], rule: &DiffRule) -> Table {
+    let references: Vec<Option<Reference>> = runs.iter().map(|r| Reference::of_groups(&r.summary.groups)).collect();
     let header = |(i, r): (usize, &Run)| RunHeader {
         letter: letter(i),
         label: r.label(),
@@ -235,7 +236,7 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
         date: r.machine.date.clone(),
         has_samples: r.summary.schema >= 2 || r.summary.benchmarks.iter().any(|b| !b.samples.is_empty()),
         builds: r.builds(),
-        reference: Reference::of_groups(&r.summary.groups),
+        reference: references[i],
     };
     let (machine_diffs, machine_same) = machine_fields(runs);
     let all_groups: Vec<&GroupSummary> = runs.iter().flat_map(|r| &r.summary.groups).collect();
@@ -245,7 +246,7 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
     names.extend(runs.iter().flat_map(|r| r.summary.benchmarks.iter().map(|b| b.group.as_str())));
     names.sort_by_key(|g| Group::rank(g));
     names.dedup();
-    let groups: Vec<GroupTable> = names.into_iter().map(|g| group_table(runs, g, &models, rule)).collect();
+    let groups: Vec<GroupTable> = names.into_iter().map(|g| group_table(runs, &references, g, &models, rule)).collect();
     // The level of the last cell, in group order.
     let benches = || runs.iter().rev().flat_map(|r| r.summary.benchmarks.iter().rev());
     let last = groups.iter().rev().find_map(|g| benches().find(|b| b.group == g.group.name));
@@ -294,7 +295,14 @@ fn model_configs(runs: &[Run], models: &[String]) -> Configs {
 }
 
 /// One group's rows (model × x, a cell per run), skips and task counts.
-fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> GroupTable {
+/// `references`: each run's machine reference over all its groups.
+fn group_table(
+    runs: &[Run],
+    references: &[Option<Reference>],
+    g: &str,
+    models: &[String],
+    rule: &DiffRule,
+) -> GroupTable {
     let summaries: Vec<Option<&GroupSummary>> = runs.iter().map(|r| r.summary.group(g)).collect();
     let benches: Vec<Vec<&Bench>> =
         runs.iter().map(|r| r.summary.benchmarks.iter().filter(|b| b.group == g).collect()).collect();
@@ -308,9 +316,8 @@ fn group_table(runs: &[Run], g: &str, models: &[String], rule: &DiffRule) -> Gro
     // The machine's move from run A: the group's own rounds' reference where both runs have one, else the runs'.
     let of_run = |i: usize| {
         let own = summaries[i].and_then(|s| Reference::of(&s.machine_reference));
-        own.zip(summaries[0].and_then(|s| Reference::of(&s.machine_reference))).or_else(|| {
-            Reference::of_groups(&runs[i].summary.groups).zip(Reference::of_groups(&runs[0].summary.groups))
-        })
+        own.zip(summaries[0].and_then(|s| Reference::of(&s.machine_reference)))
+            .or_else(|| references[i].zip(references[0]))
     };
     let moved: Vec<Option<Moved>> = (0..runs.len()).map(|i| of_run(i).map(|(b, a)| b.moved_from(&a))).collect();
     let rows = keys
