@@ -480,12 +480,12 @@ fn compare_shows_machine_differences_ratios_and_real_marks() {
     }
 }
 
-/// Fails on: the ×floor column missing for an interleaved group, shown for one that is not, not beside its
-/// run's value, or not the paired ratio (the fixture's samples share one jitter, so each round's ratio is
-/// the ratio of the values); the same in the README's table (after the value, not for the floor row, with
-/// its note) and in the report's.
+/// Fails on: the ×floor or ×tokio-ct column missing for an interleaved group, shown for one that is not, not
+/// beside its run's value, or not the paired ratio (the fixture's samples share one jitter, so each round's
+/// ratio is the ratio of the values); the same in the README's table (after the value, floor's then
+/// tokio-ct's, `—` for a row's ratio to itself, with its note) and in the report's.
 #[test]
-fn compare_readme_and_report_show_the_paired_ratio_to_floor_for_an_interleaved_group() {
+fn compare_readme_and_report_show_the_paired_ratios_to_floor_and_tokio_ct_for_an_interleaved_group() {
     let f = fixture(1.0, 0.01);
     for mut cell in taskbench::record::read_cells(&f.records).unwrap().into_iter().filter(|c| c.group == "spawn") {
         cell.interleaved = true;
@@ -495,23 +495,22 @@ fn compare_readme_and_report_show_the_paired_ratio_to_floor_for_an_interleaved_g
     let runs = run::load_all(&[path]).unwrap();
     let c = table::read(&runs, &DiffRule::default()).unwrap();
     let md = text::render(&c, Format::Markdown);
-    assert!(md.contains("| model | N | A (ns/task) | A ×floor |"), "{md}");
-    assert_eq!(md.matches("×floor |").count(), 1, "only the spawn group has the column:\n{md}");
-    let floor = MODELS.iter().position(|m| *m == "floor").unwrap();
-    let ratio = fake_value("spawn", 1, 10_000) / fake_value("spawn", floor, 10_000);
-    let expected = format!("{ratio:.2}× ({ratio:.2}–{ratio:.2})");
+    assert!(md.contains("| model | N | A (ns/task) | A ×floor | A ×tokio-ct |"), "{md}");
+    assert_eq!(md.matches("×tokio-ct |").count(), 1, "only the spawn group has the columns:\n{md}");
+    // tokio-mt spawns in 100 · 2 · 1.4 = 280 ns, tokio-ct in 100 · 3 · 1.4 = 420, floor in 100 · 7 · 1.4 = 980.
     let row = md.lines().find(|l| l.starts_with("| tokio-mt | 10000 |") && l.contains("ns")).unwrap();
-    assert_eq!(row.split(" | ").nth(3).map(|c| c.trim_end_matches(" |")), Some(expected.as_str()), "{md}");
-    // tokio-mt spawns in 100 · 2 · 1.4 = 280 ns, floor in 100 · 7 · 1.4 = 980 ns: 2/7 = 0.286×.
+    let columns: Vec<&str> = row.trim_end_matches(" |").split(" | ").collect();
+    assert_eq!(columns[3..], ["0.29× (0.29–0.29)", "0.67× (0.67–0.67)"], "{md}");
     let section = readme::section(&runs[0], &f.root);
     let row =
         |model: &str| section.lines().find(|l| l.starts_with(&format!("| {model} | 10,000 |"))).unwrap().to_string();
-    assert!(row("tokio-mt").contains("| 280 (0.286×) |"), "{section}");
-    assert!(row("floor").contains("| 980 |"), "{section}");
-    assert!(section.contains("In parentheses: the cell's ratio to `floor`"), "{section}");
+    assert!(row("tokio-mt").contains("| 280 (0.286×, 0.667×) |"), "{section}");
+    assert!(row("floor").contains("| 980 (—, 2.33×) |"), "{section}");
+    assert!(row("tokio-ct").contains("| 420 (0.429×, —) |"), "{section}");
+    assert!(section.contains("In parentheses: the cell's ratio to `floor`, then to `tokio-ct`"), "{section}");
     let html = report::render(&runs, &DiffRule::default(), &f.root, None, None).unwrap();
-    assert!(html.contains("<th class=\"num\">A ×floor</th>"), "report header");
-    assert!(html.contains(">0.29× (0.29–0.29)</td>"), "report cell");
+    assert!(html.contains("<th class=\"num\">A ×floor</th><th class=\"num\">A ×tokio-ct</th>"), "report header");
+    assert!(html.contains(">0.29× (0.29–0.29)</td>") && html.contains(">0.67× (0.67–0.67)</td>"), "report cells");
 }
 
 /// Run `f`'s spawn cells, marked as measured in rounds whose machine reference read `workload_ns` and

@@ -13,7 +13,7 @@ use super::format::{number, power_of_ten as n_text, ratio};
 use super::page::{self, table};
 use super::run::Run;
 use super::stability::{self, Stability};
-use super::table::{self, flag_meaning, marked, GroupTable, Row, Table, FLAG_MARK, FLOOR};
+use super::table::{self, flag_meaning, marked, GroupTable, Row, Table, FLAG_MARK, PAIRED_TO};
 use crate::catalogue::{Axis, Group, Measures, Per, KERNEL};
 use crate::files::{relative_to, write_atomic};
 
@@ -152,8 +152,8 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     // A run of the state groups alone has no main table.
     if !columns.is_empty() {
         write_grid(&mut out, &columns, &usual, &["model", "N"], label);
-        if has_per_floor(&task_groups) {
-            let _ = writeln!(out, "\n{PER_FLOOR_NOTE}");
+        if has_paired(&task_groups) {
+            let _ = writeln!(out, "\n{PAIRED_NOTE}");
         }
         if task_groups.iter().any(|g| g.group.measures == Measures::Time) {
             let _ = writeln!(out, "\n{}", machine_line(t));
@@ -198,7 +198,7 @@ fn pivot<R: Ord, C: Ord>(
     let mut grid = Grid::new();
     for g in groups {
         let cells =
-            g.cells_of(0).map(|(r, c)| (&r.model, r.x, marked(number(c.value(), g.group.measures), c) + &per_floor(r)));
+            g.cells_of(0).map(|(r, c)| (&r.model, r.x, marked(number(c.value(), g.group.measures), c) + &paired(r)));
         let skips = g.skipped_in(0).map(|s| (&s.model, s.n, "skipped".to_string()));
         for (model, x, text) in cells.chain(skips) {
             let (row, column) = at(g, (t.rank(model), model.clone()), x);
@@ -208,19 +208,25 @@ fn pivot<R: Ord, C: Ord>(
     grid
 }
 
-/// ` (4.12×)`: a row's paired ratio to the floor row in run A's rounds ([`crate::results::paired`]); empty
-/// for the floor itself and where there is none.
-fn per_floor(row: &Row) -> String {
-    match row.per_floor.first().copied().flatten() {
-        Some(r) if row.model != FLOOR => format!(" ({})", ratio(r.median)),
-        _ => String::new(),
+/// ` (4.12×, 1.37×)`: a row's paired ratios to the rows of [`PAIRED_TO`] in run A's rounds
+/// ([`crate::results::paired`]), `—` for its ratio to itself or a missing one; empty where it has none.
+fn paired(row: &Row) -> String {
+    let each = PAIRED_TO.iter().zip(&row.paired).map(|(to, runs)| match runs.first().copied().flatten() {
+        Some(r) if row.model != *to => Some(ratio(r.median)),
+        _ => None,
+    });
+    let each: Vec<Option<String>> = each.collect();
+    if each.iter().all(Option::is_none) {
+        return String::new();
     }
+    format!(" ({})", each.into_iter().map(|r| r.unwrap_or_else(|| "—".into())).collect::<Vec<_>>().join(", "))
 }
 
-/// The line under a table whose timing cells carry a paired ratio to the floor.
-const PER_FLOOR_NOTE: &str = "In parentheses: the cell's ratio to `floor` at the same N, paired by round: the \
-     rows of a timing group run in interleaved rounds, each round one process per row in a fresh order, so that \
-     a slow moment of the machine falls on all of them alike; the figure is the median of the per-round ratios.";
+/// The line under a table whose timing cells carry paired ratios.
+const PAIRED_NOTE: &str = "In parentheses: the cell's ratio to `floor`, then to `tokio-ct` (the single-threaded \
+     runtime), at the same N, paired by round (`—`: the row itself, or none): the rows of a timing group run in \
+     interleaved rounds, each round one process per row in a fresh order, so that a slow moment of the machine \
+     falls on all of them alike; the figure is the median of the per-round ratios.";
 
 /// The run's machine-speed reference ([`crate::results::reference`]), in one sentence.
 fn machine_line(t: &Table) -> String {
@@ -252,14 +258,14 @@ fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
         }
     }
     write_grid(out, &columns, &grid, &["model"], |(_, model)| vec![model.clone()]);
-    if has_per_floor(groups) {
-        let _ = writeln!(out, "\n{PER_FLOOR_NOTE}");
+    if has_paired(groups) {
+        let _ = writeln!(out, "\n{PAIRED_NOTE}");
     }
 }
 
-/// Whether some row of run A in `groups` has a paired ratio to the floor.
-fn has_per_floor(groups: &[&GroupTable]) -> bool {
-    groups.iter().flat_map(|g| &g.rows).any(|r| !per_floor(r).is_empty())
+/// Whether some row of run A in `groups` has a paired ratio.
+fn has_paired(groups: &[&GroupTable]) -> bool {
+    groups.iter().flat_map(|g| &g.rows).any(|r| !paired(r).is_empty())
 }
 
 /// A Markdown table of `grid`: the `labels` of its row, then a cell per column (`—` where none).

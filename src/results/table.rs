@@ -71,8 +71,11 @@ pub struct GroupTable {
     pub interleaved: Vec<bool>,
 }
 
-/// The row every paired ratio and the findings' multiples are taken against: a raw `async-task` with no runtime.
+/// The row the findings' multiples are taken against: a raw `async-task` with no runtime.
 pub const FLOOR: &str = "floor";
+/// The rows every paired ratio is taken against: the floor, and `tokio-ct`, the single-threaded runtime (one
+/// thread, so the cores' and the wake's share of a slow moment moves it least).
+pub const PAIRED_TO: [&str; 2] = [FLOOR, "tokio-ct"];
 
 /// One model at one x: a cell per run, `None` where the run has no result.
 #[derive(Debug, Clone)]
@@ -80,8 +83,8 @@ pub struct Row {
     pub model: String,
     pub x: usize,
     pub cells: Vec<Option<Cell>>,
-    /// Per run, in an interleaved group: the paired ratio to the `floor` row at the same x.
-    pub per_floor: Vec<Option<PairedRatio>>,
+    /// Per row of [`PAIRED_TO`], per run of an interleaved group: the paired ratio to that row at the same x.
+    pub paired: [Vec<Option<PairedRatio>>; 2],
 }
 
 /// A run's result: the median per task, the mean, the flags, and (after run A) the ratio and verdict.
@@ -328,13 +331,15 @@ fn group_table(
             let reference = |i: usize| found[0].filter(|_| i > 0);
             let cell = |(i, b): (usize, &Option<&Bench>)| b.map(|b| Cell::new(b, reference(i), rule, moved[i]));
             let cells = found.iter().enumerate().map(cell).collect();
-            let per_floor = (found.iter().zip(&benches).zip(&summaries))
-                .map(|((b, of_run), s)| {
-                    let floor = of_run.iter().find(|f| f.model == FLOOR && f.n == x)?;
-                    s.filter(|s| s.interleaved).and_then(|_| paired_ratio(&floor.samples, &(*b)?.samples))
-                })
-                .collect();
-            Row { model: model.to_string(), x, cells, per_floor }
+            let paired = PAIRED_TO.map(|to| {
+                (found.iter().zip(&benches).zip(&summaries))
+                    .map(|((b, of_run), s)| {
+                        let to = of_run.iter().find(|r| r.model == to && r.n == x)?;
+                        s.filter(|s| s.interleaved).and_then(|_| paired_ratio(&to.samples, &(*b)?.samples))
+                    })
+                    .collect()
+            });
+            Row { model: model.to_string(), x, cells, paired }
         })
         .collect();
     // A state group's N per model, from the first run that recorded it.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::format::{human, plus_minus_pct, thousands};
 use super::noise::Basis;
 use super::page::{self, Block, Cell, Format};
-use super::table::{marked, ratio_cell, tasks_line, GroupTable, Row, Table, MACHINE_MARK, REAL_MARK};
+use super::table::{marked, ratio_cell, tasks_line, GroupTable, Row, Table, MACHINE_MARK, PAIRED_TO, REAL_MARK};
 use crate::catalogue::KERNEL;
 
 /// A comparison as text or Markdown.
@@ -104,25 +104,26 @@ const MACHINE_REFERENCE_NOTE: &str = "A fixed single-threaded workload and a cro
      the medians of those readings. Between runs, a timing cell's change that lies within what these moved \
      (widened by the minimum effect) may be the machine's, not the model's; such a ratio carries";
 
-/// A group: what its value is, the table (a run's paired ratio to the floor beside its value where some
-/// run's samples are round-aligned), the wall times, the readings' notes and the skips.
+/// A group: what its value is, the table (a run's paired ratios to the floor and tokio-ct beside its value
+/// where some run's samples are round-aligned), the wall times, the readings' notes and the skips.
 fn group(c: &Table, g: &GroupTable, links: &Links, colors: &BTreeMap<String, String>, o: &mut Vec<Block>) {
-    let (unit, x, per_floor) = (g.group.short_unit(), g.group.axis.letter(), g.interleaved.iter().any(|&i| i));
+    let (unit, x, paired) = (g.group.short_unit(), g.group.axis.letter(), g.interleaved.iter().any(|&i| i));
     o.push(Block::Heading(g.group.name.into(), format!("{unit}, lower is better")));
     o.push(Block::Para(g.value_is.clone()));
     o.extend(tasks_line(g).map(Block::Para));
     let mut head = vec!["model".to_string(), x.to_string()];
     for (i, r) in c.runs.iter().enumerate() {
         head.push(format!("{} ({unit})", r.letter));
-        head.extend(per_floor.then(|| format!("{} ×floor", r.letter)));
+        head.extend(PAIRED_TO.iter().filter(|_| paired).map(|to| format!("{} ×{to}", r.letter)));
         head.extend((i > 0).then(|| format!("{}/A", r.letter)));
     }
-    let rows = g.rows.iter().map(|r| row_cells(r, g, per_floor, links, colors.get(&r.model))).collect();
+    let rows = g.rows.iter().map(|r| row_cells(r, g, paired, links, colors.get(&r.model))).collect();
     o.push(Block::Table(page::Table { head, rows, right: 1..usize::MAX }));
-    if per_floor {
+    if paired {
         o.push(Block::Para(format!(
-            "×floor: the median of the per-round ratios to the floor row at the same {x}, with its 95% interval \
-             (samples taken in interleaved rounds); blank where a run has no rounds or no floor."
+            "×floor, ×tokio-ct: the median of the per-round ratios to the floor row and to the tokio-ct row at \
+             the same {x}, with its 95% interval (samples taken in interleaved rounds); blank where a run has no \
+             rounds or no such row."
         )));
     }
     let multi = c.runs.len() > 1;
@@ -141,9 +142,9 @@ fn group(c: &Table, g: &GroupTable, links: &Links, colors: &BTreeMap<String, Str
 }
 
 /// One row: model, x, then each run's value (`253 ns ±1.2%`: the median, half its interval, the flag; tip:
-/// the bounds and why it is flagged), its paired ratio to the floor (`3.00× (2.95–3.04)`) and each later
-/// run's ratio (tip: the verdict).
-fn row_cells(r: &Row, g: &GroupTable, per_floor: bool, links: &Links, color: Option<&String>) -> Vec<Cell> {
+/// the bounds and why it is flagged), its paired ratios to the floor and tokio-ct (`3.00× (2.95–3.04)`) and
+/// each later run's ratio (tip: the verdict).
+fn row_cells(r: &Row, g: &GroupTable, paired: bool, links: &Links, color: Option<&String>) -> Vec<Cell> {
     let measures = g.group.measures;
     let mut out = vec![Cell { swatch: color.cloned(), ..r.model.clone().into() }, r.x.to_string().into()];
     for (i, cell) in r.cells.iter().enumerate() {
@@ -155,8 +156,8 @@ fn row_cells(r: &Row, g: &GroupTable, per_floor: bool, links: &Links, color: Opt
             let href = links.get(&(i, c.id.clone())).cloned();
             Cell { text: marked(text, c), tip: tip.join("; "), href, swatch: None }
         }));
-        if per_floor {
-            let ratio = r.per_floor[i].map(|p| format!("{:.2}× ({:.2}–{:.2})", p.median, p.low, p.high));
+        for runs in r.paired.iter().filter(|_| paired) {
+            let ratio = runs[i].map(|p| format!("{:.2}× ({:.2}–{:.2})", p.median, p.low, p.high));
             out.push(ratio.unwrap_or_default().into());
         }
         if i > 0 {
