@@ -107,11 +107,8 @@ pub struct Outcome {
 
 /// The line a bench ends with when cells failed: `N cell(s) FAILED: id (reason); …`.
 pub fn failure_summary(failed: &[FailedCell]) -> Option<String> {
-    if failed.is_empty() {
-        return None;
-    }
     let cells: Vec<String> = failed.iter().map(|f| format!("{} ({})", f.id, f.reason)).collect();
-    Some(format!("{} cell(s) FAILED: {}", failed.len(), cells.join("; ")))
+    (!failed.is_empty()).then(|| format!("{} cell(s) FAILED: {}", failed.len(), cells.join("; ")))
 }
 
 /// Runs `spec` over the registry (see [`run_group_over`]).
