@@ -145,10 +145,12 @@ enum Command {
         /// Write nothing; fail if a section or the chart is not what this run generates (for CI).
         #[arg(long)]
         check: bool,
-        /// The A/A pair (two runs of one build, back to back) the stability section is made from.
-        #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"])]
+        /// An A/A pair (two runs of one build on one machine) the stability section is made from; repeat it
+        /// for another pair (e.g. one back to back, one an hour apart).
+        #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"], action = clap::ArgAction::Append)]
         aa: Option<Vec<PathBuf>>,
-        /// A run of the same build with one thing changed, which the section compares with each A/A run.
+        /// A run of the same build with one thing changed, which the section compares with each run of the
+        /// first A/A pair.
         #[arg(long, requires = "aa")]
         ab: Option<PathBuf>,
     },
@@ -329,8 +331,8 @@ fn save(opts: &run::SaveOptions) -> Result<()> {
 fn readme_command(path: &Path, file: &Path, check: bool, aa: Option<Vec<PathBuf>>, ab: Option<PathBuf>) -> Result<()> {
     let r = run::load(path)?;
     let stability = match aa {
-        Some(pair) => Some(Stability {
-            aa: [run::load(&pair[0])?, run::load(&pair[1])?],
+        Some(runs) => Some(Stability {
+            aa: runs.chunks(2).map(|p| Ok([run::load(&p[0])?, run::load(&p[1])?])).collect::<Result<_>>()?,
             ab: ab.as_deref().map(run::load).transpose()?,
         }),
         None => None,

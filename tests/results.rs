@@ -1589,7 +1589,7 @@ fn committed(name: &str) -> run::Run {
 /// medians); the marks are compare's (5 of 92 timing cells, 1 memory cell).
 #[test]
 fn the_stability_section_counts_the_committed_a_a_pair_symmetrically() {
-    let s = Stability { aa: [committed("2026-11-27T1323Z-aa1"), committed("2026-11-27T1341Z-aa2")], ab: None };
+    let s = Stability { aa: vec![[committed("2026-11-27T1323Z-aa1"), committed("2026-11-27T1341Z-aa2")]], ab: None };
     let text = stability::section(&s, "taskbench readme x").unwrap();
     for row in [
         "| warm timing (46) | 29 | 37 | 4 | 2.34× (spawn/goroutine/10000), 1.80× (spawn/floor/1000000)",
@@ -1601,6 +1601,25 @@ fn the_stability_section_counts_the_committed_a_a_pair_symmetrically() {
     assert!(text.contains("at least 25% for time or 5% for memory"), "{text}");
 }
 
+/// Fails on: the paired ratios' moves between an A/A pair counted one-sidedly, taken from the medians instead
+/// of the per-round ratios, or a reference row counted against itself (163 would become 173 and more). The
+/// expected counts and worst cells are the experiment's own script's (`aa.py`, Python, on the two
+/// summary.json files: `results/amd-epyc-2c-24g/experiments/2026-12-04-aa-an-hour-apart/aa.txt`).
+#[test]
+fn the_stability_section_counts_how_far_the_paired_ratios_moved_between_the_hour_apart_pair() {
+    let s =
+        Stability { aa: vec![[committed("2026-12-04T1855Z-full"), committed("2026-12-04T1936Z-aa-timing")]], ab: None };
+    let text = stability::section(&s, "taskbench readme x").unwrap();
+    for row in [
+        "| paired ratio to floor (163) | 70 | ",
+        " | — | 2.49× (spawn/smol-local/10000), 2.25× (spawn/tokio-local/10000), 2.16× (handoff/java-vthread/100000) |",
+        "| paired ratio to tokio-ct (163) | 120 | ",
+        " | — | 3.31× (handoff/java-vthread/100000), 2.77× (handoff/async-std/2), 1.76× (spawn/floor/10000) |",
+    ] {
+        assert!(text.contains(row), "{row}\nnot in\n{text}");
+    }
+}
+
 /// Fails on: `readme --check` passing with a stale stability section, or a README with that section
 /// regenerated without its runs.
 #[test]
@@ -1610,7 +1629,7 @@ fn readme_check_covers_the_stability_section() {
     let markers = [findings::BEGIN, findings::END, readme::BEGIN, readme::END, stability::BEGIN, stability::END];
     fs::write(&file, markers.join("\n") + "\n").unwrap();
     let main = committed("2026-11-27T1722Z-full-10m-state");
-    let s = Stability { aa: [committed("2026-11-27T1323Z-aa1"), committed("2026-11-27T1341Z-aa2")], ab: None };
+    let s = Stability { aa: vec![[committed("2026-11-27T1323Z-aa1"), committed("2026-11-27T1341Z-aa2")]], ab: None };
     readme::update_with(&file, &main, Some(&s), false).unwrap();
     assert_eq!(readme::update_with(&file, &main, Some(&s), true).unwrap(), readme::Outcome::AlreadyCurrent);
     let text = fs::read_to_string(&file).unwrap();

@@ -89,7 +89,9 @@ pub fn update_with(readme: &Path, run: &Run, stability: Option<&Stability>, chec
 fn command(run: &Run, stability: Option<&Stability>) -> String {
     let mut cmd = format!("taskbench readme {}", run.path.display());
     if let Some(s) = stability {
-        let _ = write!(cmd, " --aa {} {}", s.aa[0].path.display(), s.aa[1].path.display());
+        for [a, b] in &s.aa {
+            let _ = write!(cmd, " --aa {} {}", a.path.display(), b.path.display());
+        }
         if let Some(ab) = &s.ab {
             let _ = write!(cmd, " --ab {}", ab.path.display());
         }
