@@ -44,6 +44,16 @@ fn run(t: &Target, models: &[&'static dyn TaskModel], value: impl Fn(&str, usize
 
 /// Runs `yield` over `models` at N = 2 through `sampler`. Returns the cells' records.
 fn run_with(t: &Target, models: &[&'static dyn TaskModel], sampler: impl Sampler) -> Vec<CellRecord> {
+    run_group(t, &SPEC, models, sampler)
+}
+
+/// Runs `spec` over `models` at N = 2 through `sampler`. Returns the cells' records.
+fn run_group(
+    t: &Target,
+    spec: &GroupSpec,
+    models: &[&'static dyn TaskModel],
+    sampler: impl Sampler,
+) -> Vec<CellRecord> {
     let criterion =
         || criterion_config(Criterion::default().with_measurement(BytesPerTask)).output_directory(&t.criterion);
     let mut c = Runners {
@@ -58,13 +68,18 @@ fn run_with(t: &Target, models: &[&'static dyn TaskModel], sampler: impl Sampler
         extra: Vec::new(),
         filter: Filter::from_args(["bench".to_string()]),
     };
-    run_group_with(&mut c, &SPEC, &matrix, &mut log, sampler);
+    run_group_with(&mut c, spec, &matrix, &mut log, sampler);
     read_cells(&t.records).unwrap()
 }
 
 /// Criterion's samples of `model` at N = 2, each per iteration, in Criterion's order.
 fn samples(t: &Target, model: &str) -> Vec<f64> {
-    let path = t.criterion.join("yield").join(model).join("2").join("new").join("sample.json");
+    samples_of(t, "yield", model)
+}
+
+/// Criterion's samples of `group/model/2`, each per iteration, in Criterion's order.
+fn samples_of(t: &Target, group: &str, model: &str) -> Vec<f64> {
+    let path = t.criterion.join(group).join(model).join("2").join("new").join("sample.json");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let iters = json["iters"].as_array().unwrap();
     let times = json["times"].as_array().unwrap();
@@ -87,6 +102,29 @@ fn rounds_interleave_the_rows_over_the_same_span() {
     let overlap = a[19].min(b[19]) - a[0].max(b[0]);
     assert!(overlap > 0.8 * span, "overlap {overlap} of {span}: {a:?} {b:?}");
     assert!(cells.iter().all(|c| c.interleaved && c.failed.is_none()), "{cells:?}");
+}
+
+/// Fails on: a cold timing group measured cell after cell (its rows' samples would not share a span, and
+/// Criterion would ask for its many iterations per sample instead of one first burst per round's process),
+/// or asking a row for more calls than its samples and warm-up call.
+#[test]
+fn a_cold_group_runs_in_rounds_one_first_burst_per_row_and_round() {
+    let t = target();
+    let start = Instant::now();
+    let asked: RefCell<Vec<(String, u64)>> = RefCell::default();
+    let sample = |id: &str, _: Option<usize>, iters: u64| {
+        std::thread::sleep(Duration::from_millis(2));
+        asked.borrow_mut().push((id.to_string(), iters));
+        Ok(start.elapsed().as_secs_f64() * 1e3 * iters as f64)
+    };
+    let cells = run_group(&t, &GroupSpec::of(&catalogue::SPAWN_COLD), &[&A, &B], sample);
+    assert!(cells.iter().all(|c| c.interleaved && c.failed.is_none()), "{cells:?}");
+    let asked = asked.into_inner();
+    assert!(asked.iter().all(|(_, iters)| *iters == 1), "{asked:?}");
+    assert_eq!(asked.iter().filter(|(id, _)| id == "spawn_cold/a/2").count(), 21, "{asked:?}");
+    let (a, b) = (samples_of(&t, "spawn_cold", "a"), samples_of(&t, "spawn_cold", "b"));
+    assert_eq!((a.len(), b.len()), (20, 20));
+    assert!(a[0] < b[19] && b[0] < a[19], "{a:?} {b:?}");
 }
 
 /// Fails on: a process failing in one row's round failing the whole group, or the other row's cell, or

@@ -11,7 +11,7 @@
 //! - [`budget`]: the per-cell time budget and its estimates.
 //! - [`criterion_setup`]: Criterion's runners and per-cell settings.
 //! - [`runner`]: the group runner: preflight, budget, Criterion, records, failures; [`sampler`]: what takes
-//!   a cell's samples, and the stand-in a failed cell's remaining calls get; [`rounds`]: the warm timing
+//!   a cell's samples, and the stand-in a failed cell's remaining calls get; [`rounds`]: the timing
 //!   groups' interleaved rounds at each N, which serve Criterion's calls (`TASKBENCH_ROUNDS=0`: off).
 //! - [`cell`]: the parent's and the child's ends of a cell's processes; [`serve`]: the child's body;
 //!   [`shared`]: the memory readings one `cargo bench`'s memory groups share.

@@ -1,20 +1,22 @@
-//! Interleaved rounds for the warm timing groups (`spawn`, `spawn_join`, `handoff`, `yield`): at one N,
-//! before Criterion measures the cells, every row that passed its preflight is measured in rounds, enough to
-//! give Criterion's calls for its cell (its sample size plus its one warm-up call; rows of fewer samples drop
-//! out of the later rounds). Each round visits the rows in a fresh random order and starts one process per
-//! row ([`super::cell`]: its untimed warm-up, then one timed iteration per call it serves: one call, or two
-//! at 10^6 as cell by cell, [`super::cell::samples_per_process`]). Criterion's calls for a cell are then served
-//! from the store in order: each call gets one timed iteration's value times the iterations Criterion asks
-//! for, so each Criterion sample is one process's figure per iteration, and sample `i` of every row was
-//! taken in the same round, minutes apart at most from the others: the machine's drift moves a round's rows
-//! together, and a ratio between rows can be taken per round ([`crate::results::paired`]). Each round
-//! starts with a reading of the machine-speed reference ([`crate::measure::reference`]), recorded with
+//! Interleaved rounds for the timing groups, warm (`spawn`, `spawn_join`, `handoff`, `yield`) and cold
+//! (`spawn_cold`, `spawn_join_cold`): at one N, before Criterion measures the cells, every row that passed its
+//! preflight is measured in rounds, enough to give Criterion's calls for its cell (its sample size plus its one
+//! warm-up call; rows of fewer samples drop out of the later rounds). Each round visits the rows in a fresh
+//! random order and starts one process per row ([`super::cell`]): a warm one runs its untimed warm-up, then one
+//! timed iteration per call it serves (one call, or two at 10^6 as cell by cell,
+//! [`super::cell::samples_per_process`]); a cold one times its first burst, one call. Criterion's calls for a
+//! cell are then served from the store in order: each call gets one timed iteration's value times the
+//! iterations Criterion asks for, so each Criterion sample is one process's figure per iteration, and sample `i`
+//! of every row was taken in the same round, minutes apart at most from the others: the machine's drift moves a
+//! round's rows together, and a ratio between rows can be taken per round ([`crate::results::paired`]). Each
+//! round starts with a reading of the machine-speed reference ([`crate::measure::reference`]), recorded with
 //! every cell at that N, so that two runs can be compared against how much the machine itself moved.
 //!
-//! What it does not do: cold groups and memory groups keep one cell after the other (a cold figure is a
-//! single first burst already; memory does not drift with the machine's speed). A row whose process fails in
-//! a round fails that cell only, at that call; the other rows go on. A call past the store is measured on the spot
-//! (cell by cell, as without rounds). Rounds rely on the suite's one-call warm-up
+//! What it does not do: memory groups and the instruction counts keep one cell after the other (neither
+//! drifts with the machine's speed). A cold cell measured cell by cell (`TASKBENCH_ROUNDS=0`) averages as many
+//! fresh processes per sample as Criterion's measuring time fits; in rounds each sample is one process. A row
+//! whose process fails in a round fails that cell only, at that call; the other rows go on. A call past the
+//! store is measured on the spot (cell by cell, as without rounds). Rounds rely on the suite's one-call warm-up
 //! ([`super::criterion_setup::criterion_config`]): a longer Criterion warm-up, timed on the wall clock,
 //! doubles its iterations over calls that served values answer at once, and would run past the store into
 //! one process asked for millions of iterations. `TASKBENCH_ROUNDS=0` turns rounds off.
