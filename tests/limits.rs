@@ -60,6 +60,10 @@ fn threads_fit_at_ten_thousand_and_are_skipped_at_a_hundred_thousand_by_max_map_
     // 90% of (65530 - 300 in use), in tenths: 6523 * 9 = 58,707, less the 512 reserved: 58,195 mappings, 4 a
     // thread.
     assert_eq!(short.max_tasks, 14_548);
+    // A few mappings more or less in use (a cached thread stack) give the same line.
+    assert!(line.contains("leaves room for about 14500 tasks"), "{line}");
+    let fewer = check(&THREAD, 100_000, &Snapshot { maps_in_use: 312, ..s.clone() }).unwrap_err();
+    assert_eq!((fewer.max_tasks, fewer.to_string()), (14_544, line));
 }
 
 #[test]
