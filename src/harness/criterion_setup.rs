@@ -9,7 +9,7 @@ use criterion::measurement::{Measurement, WallTime};
 use criterion::{AxisScale, BenchmarkGroup, Criterion, PlotConfiguration, SamplingMode, Throughput};
 
 use super::spec::GroupSpec;
-use crate::catalogue::{Axis, Per};
+use crate::catalogue::{Axis, Measures, Per};
 use crate::limits::Needs;
 use crate::measure::{BytesPerTask, InstructionsPerTask};
 use crate::record::criterion_home;
@@ -148,9 +148,12 @@ pub fn set_up<'g, 'c, M: Measurement>(
 }
 
 /// Samples per cell: 20 or 10 by N and the row's tasks for timings (see `sample_size`), Criterion's minimum of
-/// 10 for memory (readings repeat).
+/// 10 for memory (readings repeat) and for instruction counts. A count repeats to within 0.25% between
+/// processes (the 12-04 18:55 run's cells at 10^4, most to the instruction), and ten samples put the median
+/// within 0.05% of twenty's (the worst of 200 random halves of those cells); the other ten cost 10 processes
+/// under callgrind per cell, 0.4–0.7 s each at 10^4.
 pub fn cell_sample_size(spec: &GroupSpec, n: usize, needs: &Needs) -> usize {
-    if spec.reads_memory() {
+    if spec.reads_memory() || spec.group.measures == Measures::Instructions {
         10
     } else {
         sample_size(n, needs.threads_per_task > 0 || needs.maps_per_task > 0)
@@ -163,7 +166,8 @@ mod tests {
     use crate::catalogue;
 
     /// Fails on: a thread or may row at 10^4 given twenty samples again (a minute a cell for a median within
-    /// 1% of ten's), a cheap row at 10^4 cut to ten, or a memory group given more than Criterion's minimum.
+    /// 1% of ten's), a cheap row at 10^4 cut to ten, or a memory group or an instruction count given more than
+    /// Criterion's minimum.
     #[test]
     fn samples_follow_the_cost_of_a_rows_process() {
         let spawn = GroupSpec::of(&catalogue::SPAWN);
@@ -174,5 +178,6 @@ mod tests {
         assert_eq!(cell_sample_size(&spawn, 10_000, &coroutine), 10);
         assert_eq!(cell_sample_size(&spawn, 100_000, &Needs::STACKLESS), 10);
         assert_eq!(cell_sample_size(&GroupSpec::of(&catalogue::HEAP), 10_000, &Needs::STACKLESS), 10);
+        assert_eq!(cell_sample_size(&GroupSpec::of(&catalogue::SPAWN_INSTRUCTIONS), 10_000, &Needs::STACKLESS), 10);
     }
 }
