@@ -3,9 +3,10 @@
 //!
 //! A count is what a clock is not: the same on a slow day and a fast one, on a busy machine and a quiet one.
 //! Each iteration runs the bench binary again under callgrind, which builds and warms the runtime, spawns N
-//! parked tasks and counts only the instructions of `taskbench::models::spawn_all` on the thread that runs
-//! it (see [`taskbench::measure::instructions`] for what that includes). Stackless models only
-//! ([`taskbench::harness::spec::STACKLESS_IN_PROCESS`]). Without valgrind the group is skipped with one line.
+//! parked tasks, counts only the instructions of `taskbench::models::spawn_all` on the thread that runs it,
+//! and ends once every task is parked (see [`taskbench::measure::instructions`] for what that includes).
+//! Stackless models only ([`taskbench::harness::spec::STACKLESS_IN_PROCESS`]). Without valgrind the group is
+//! skipped with one line.
 
 use taskbench::catalogue;
 use taskbench::harness::criterion_setup::instructions_config;

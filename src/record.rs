@@ -237,7 +237,9 @@ impl CellLog {
         let estimates = criterion_cell_dir(&self.criterion_home, &cell.group, &cell.model, cell.n)
             .join("new")
             .join("estimates.json");
-        let started = UNIX_EPOCH + std::time::Duration::from_millis(self.run.started_unix_ms);
+        // A file's time comes from the kernel's coarse clock, up to a tick (10 ms at HZ = 100) behind the one
+        // that read the start: a cell done within a tick of it (readings all from the store) looked stale.
+        let started = UNIX_EPOCH + std::time::Duration::from_millis(self.run.started_unix_ms.saturating_sub(10));
         let fresh = fs::metadata(&estimates).and_then(|m| m.modified()).is_ok_and(|t| t >= started);
         if !fresh {
             return Ok(false);

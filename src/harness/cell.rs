@@ -186,6 +186,7 @@ impl ChildCell {
         };
         let mut child = command
             .args(args)
+            .envs(crate::models::probe::handed_down())
             .env(CELL_ENV, id)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

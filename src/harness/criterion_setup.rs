@@ -16,7 +16,8 @@ use crate::record::criterion_home;
 
 /// Criterion settings that keep 10^6 tasks affordable: flat sampling, 10 samples. Criterion's own warm-up is
 /// one short call: each sample's process warms itself (see [`super::cell`]), so Criterion's warm-up only
-/// estimates how long a sample takes.
+/// estimates how long a sample takes (and where readings repeat, its reading is the first sample's:
+/// [`super::sampler`]).
 ///
 /// [`BOOTSTRAP_RESAMPLES`] rather than Criterion's 100,000: the plots of the bootstrap distributions (a
 /// density estimate over every resample) were most of a run's time. Three `yield` cells at N = 2 on 2 cores
@@ -86,9 +87,9 @@ fn sample_size(n: usize, stackful: bool) -> usize {
 /// more processes per sample would buy no narrower interval; they cost up to 19 processes per sample at
 /// 10^4 (190 for a cell) when Criterion fitted them into seconds. One process per sample is also what lets
 /// the memory groups of one run share their processes ([`super::shared`]): every group asks for one
-/// reading per call, in the same order.
+/// reading per call, in the same order. Instruction counts repeat too, and get the same floor.
 pub fn measurement_time(spec: &GroupSpec, n: usize) -> Duration {
-    if spec.reads_memory() {
+    if spec.readings_repeat() {
         return Duration::from_nanos(1);
     }
     // A switch iteration is thousands of hand-offs or yields at any N, so its time does not grow with N;
@@ -148,9 +149,12 @@ pub fn set_up<'g, 'c, M: Measurement>(
 }
 
 /// Samples per cell: 20 or 10 by N and the row's tasks for timings (see `sample_size`), Criterion's minimum of
-/// 10 for memory (readings repeat).
+/// 10 for memory (readings repeat) and for instruction counts. A count repeats to within 0.25% between
+/// processes (the 12-04 18:55 run's cells at 10^4, most to the instruction), and ten samples put the median
+/// within 0.05% of twenty's (the worst of 200 random halves of those cells); the other ten cost 10 processes
+/// under callgrind per cell, 0.4–0.7 s each at 10^4.
 pub fn cell_sample_size(spec: &GroupSpec, n: usize, needs: &Needs) -> usize {
-    if spec.reads_memory() {
+    if spec.readings_repeat() {
         10
     } else {
         sample_size(n, needs.threads_per_task > 0 || needs.maps_per_task > 0)
@@ -163,7 +167,8 @@ mod tests {
     use crate::catalogue;
 
     /// Fails on: a thread or may row at 10^4 given twenty samples again (a minute a cell for a median within
-    /// 1% of ten's), a cheap row at 10^4 cut to ten, or a memory group given more than Criterion's minimum.
+    /// 1% of ten's), a cheap row at 10^4 cut to ten, or a memory group or an instruction count given more than
+    /// Criterion's minimum.
     #[test]
     fn samples_follow_the_cost_of_a_rows_process() {
         let spawn = GroupSpec::of(&catalogue::SPAWN);
@@ -174,5 +179,16 @@ mod tests {
         assert_eq!(cell_sample_size(&spawn, 10_000, &coroutine), 10);
         assert_eq!(cell_sample_size(&spawn, 100_000, &Needs::STACKLESS), 10);
         assert_eq!(cell_sample_size(&GroupSpec::of(&catalogue::HEAP), 10_000, &Needs::STACKLESS), 10);
+        assert_eq!(cell_sample_size(&GroupSpec::of(&catalogue::SPAWN_INSTRUCTIONS), 10_000, &Needs::STACKLESS), 10);
+    }
+
+    /// Fails on: an instruction count given seconds of measuring time again, where a process that counts
+    /// faster than the time per sample would be asked for two or more iterations (processes) per sample.
+    #[test]
+    fn a_count_is_one_process_per_sample() {
+        let floor = Duration::from_nanos(1);
+        assert_eq!(measurement_time(&GroupSpec::of(&catalogue::SPAWN_INSTRUCTIONS), 10_000), floor);
+        assert_eq!(measurement_time(&GroupSpec::of(&catalogue::HEAP), 1_000_000), floor);
+        assert_eq!(measurement_time(&GroupSpec::of(&catalogue::SPAWN_COLD), 10_000), Duration::from_secs(2));
     }
 }

@@ -2,6 +2,7 @@
 //! spawn-and-join's time, the time of a hand-off and of a yield (`models::switch`), and the bytes per task a [`MemoryObserver`] reads with all N tasks parked (with
 //! or without K bytes of state each). What each times or reads is said at each function.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -185,14 +186,91 @@ pub fn spawn_instructions(model: &'static dyn TaskModel, n: usize) -> Result<f64
 }
 
 /// The process [`spawn_instructions`] starts under callgrind: warms the model and runs `n` parked tasks, then
-/// ends the process (status 1 with the reason on stderr when the run fails).
+/// ends the process as soon as every task is parked (status 1 with the reason on stderr when the run fails).
 pub fn serve_count(model: &'static dyn TaskModel, n: usize) -> ! {
-    let run = model.run_spawn_join(model.warm_up_tasks()).and_then(|_| model.run_parked(n, &mut models::NoObserver));
-    match run {
-        Ok(_) => std::process::exit(0),
+    match count_run(model, n, exit_counted) {
+        Ok(never) => match never {},
         Err(e) => {
             say(&format!("{}/{n} under callgrind: {e:#}", model.name()));
             std::process::exit(1)
         }
+    }
+}
+
+/// A counting process's run: the model warmed, then `n` parked tasks, and `parked` called (it never returns)
+/// once all of them are parked. The count is complete when the spawn loop returns; releasing, joining and
+/// dropping the tasks after it is half of the program's instructions at 10^5 (tokio-ct), at callgrind's speed.
+pub fn count_run(model: &'static dyn TaskModel, n: usize, parked: fn() -> !) -> Result<Infallible> {
+    model.run_spawn_join(model.warm_up_tasks())?;
+    model.run_parked(n, &mut AtParked(parked))?;
+    anyhow::bail!("the run ended without calling its observer with every task parked")
+}
+
+fn exit_counted() -> ! {
+    std::process::exit(0)
+}
+
+/// The observer of a counting run: calls its function once all tasks are parked.
+struct AtParked(fn() -> !);
+
+impl models::Observer for AtParked {
+    fn reads_memory(&self) -> bool {
+        false
+    }
+    fn all_parked(&mut self, _: &dyn models::MemorySource) -> Result<()> {
+        (self.0)()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::limits::Needs;
+    use crate::models::{Observer, ParkedRun, SpawnSite, ThisProcess};
+
+    static RELEASED: AtomicBool = AtomicBool::new(false);
+
+    /// Parks its tasks at once, and notes when a run goes on to release them.
+    struct ParksAtOnce;
+
+    impl TaskModel for ParksAtOnce {
+        fn name(&self) -> &'static str {
+            "parks-at-once"
+        }
+        fn config(&self) -> String {
+            String::new()
+        }
+        fn spawn_site(&self) -> SpawnSite {
+            SpawnSite::Outside
+        }
+        fn needs(&self) -> Needs {
+            Needs::STACKLESS
+        }
+        fn run_parked(&self, n: usize, observer: &mut dyn Observer) -> Result<ParkedRun> {
+            observer.all_parked(&ThisProcess)?;
+            RELEASED.store(true, Ordering::SeqCst);
+            Ok(ParkedRun { spawn_time: Duration::ZERO, parked: n })
+        }
+        fn run_spawn_join(&self, _: usize) -> Result<Duration> {
+            Ok(Duration::ZERO)
+        }
+        fn run_holding(&self, _: usize, _: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
+            unreachable!()
+        }
+    }
+
+    fn stop() -> ! {
+        panic!("stopped with every task parked")
+    }
+
+    /// Fails on: a counting process that goes on, under callgrind, to release, join and drop its N tasks after
+    /// the spawn loop's count is complete (half of its instructions at 10^5).
+    #[test]
+    fn a_counting_run_stops_once_its_tasks_are_parked() {
+        let stopped = std::panic::catch_unwind(|| count_run(&ParksAtOnce, 10, stop)).expect_err("it stopped");
+        assert_eq!(stopped.downcast_ref::<&str>(), Some(&"stopped with every task parked"));
+        assert!(!RELEASED.load(Ordering::SeqCst), "the tasks were released");
     }
 }

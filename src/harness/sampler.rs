@@ -56,6 +56,10 @@ pub(super) struct InProcesses<'a> {
     /// Notes and process time of the shared readings used since they were last taken.
     stored_notes: RefCell<Vec<String>>,
     stored_time: Cell<Duration>,
+    /// Whether the cell has had no call yet, and the reading its first call took, kept for its first sample
+    /// (see [`InProcesses::sample`]).
+    first_call: Cell<bool>,
+    kept: Cell<Option<f64>>,
 }
 
 impl<'a> InProcesses<'a> {
@@ -74,6 +78,8 @@ impl<'a> InProcesses<'a> {
             index: Cell::new(0),
             stored_notes: RefCell::default(),
             stored_time: Cell::new(Duration::ZERO),
+            first_call: Cell::new(true),
+            kept: Cell::new(None),
         }
     }
 
@@ -98,10 +104,9 @@ impl<'a> InProcesses<'a> {
         }
         Ok(value)
     }
-}
 
-impl Sampler for InProcesses<'_> {
-    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
+    /// `iters` iterations of cell `id`: from the store where the group shares readings, else in processes.
+    fn measure(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
         let (row, x) = split_id(self.spec.name(), id)?;
         let shares = match self.extra_shares.iter().find(|(name, _)| *name == row) {
             Some((_, shares)) => Some(*shares),
@@ -114,12 +119,31 @@ impl Sampler for InProcesses<'_> {
         let samples_per_process = cell::samples_per_process(tasks.unwrap_or(x));
         self.processes.borrow_mut().measure(id, tasks, iters, samples_per_process)
     }
+}
+
+impl Sampler for InProcesses<'_> {
+    /// In a group whose readings repeat ([`GroupSpec::readings_repeat`]), the reading of a cell's first call
+    /// (Criterion's warm-up, one iteration) also answers its second (the first sample): it is a fresh process's
+    /// reading like any other, and Criterion keeps only the warm-up's wall time, which plans one iteration per
+    /// sample at these groups' measuring time. Ten samples, ten processes, not eleven.
+    fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64> {
+        if let Some(value) = self.kept.take().filter(|_| iters == 1) {
+            return Ok(value);
+        }
+        let value = self.measure(id, tasks, iters)?;
+        if self.first_call.replace(false) && iters == 1 && self.spec.readings_repeat() {
+            self.kept.set(Some(value));
+        }
+        Ok(value)
+    }
     /// A warm process that served fewer samples than it could would otherwise live on, holding its N tasks'
     /// memory, until the next cell asks: the next cell's preflight would see that memory as taken.
     fn cell_done(&self) -> Vec<String> {
         let mut processes = self.processes.borrow_mut();
         processes.finish();
         self.index.set(0);
+        self.first_call.set(true);
+        self.kept.set(None);
         // Figures read for other groups, where no store keeps them, are dropped with the cell.
         processes.take_also();
         let mut notes = processes.take_notes();

@@ -58,6 +58,13 @@ impl GroupSpec {
         self.group.measures == Measures::Bytes
     }
 
+    /// A cell's readings repeat from process to process (bytes, instruction counts): the group takes
+    /// Criterion's minimum of samples, one fresh process each, and the reading Criterion's warm-up call took
+    /// is its first sample ([`super::sampler`]).
+    pub fn readings_repeat(&self) -> bool {
+        matches!(self.group.measures, Measures::Bytes | Measures::Instructions)
+    }
+
     /// The cell id `group/row/x`.
     pub fn id(&self, row: &str, x: usize) -> String {
         format!("{}/{row}/{x}", self.group.name)

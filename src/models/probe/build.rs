@@ -6,11 +6,13 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde::{Deserialize, Serialize};
+
 use super::Language;
 use crate::provenance::{short_hash_of, ProbeBuild};
 
 /// A language's toolchain as found: what its build and run commands start from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Toolchain {
     /// The executable (`go`) or home folder (a JDK's) the language's commands start from.
     pub path: PathBuf,
