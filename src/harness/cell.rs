@@ -48,6 +48,15 @@ pub fn samples_per_process(n: usize) -> u32 {
     }
 }
 
+/// Criterion calls one process of a cell serves: [`samples_per_process`] warm, one cold (a cold process times
+/// its first burst and nothing after it).
+pub fn calls_per_process(temperature: Temperature, n: usize) -> u32 {
+    match temperature {
+        Temperature::Warm => samples_per_process(n),
+        Temperature::Cold => 1,
+    }
+}
+
 const RESULT_PREFIX: &str = "taskbench-cell ";
 /// How a child says its cell failed, with the reason on the rest of the line.
 const FAILED_PREFIX: &str = "taskbench-cell-failed ";

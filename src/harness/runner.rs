@@ -28,7 +28,7 @@ use super::settings::{n_values, selected_models, Filter, ModelSet, CONTROLS_MAX_
 use super::shared::SharedReadings;
 use super::spec::{rows, ExtraRow, GroupSpec, Measure, Row};
 use super::state::{holding_needs, state_tasks, STATE_MAX_N};
-use crate::catalogue::{Measures, Temperature};
+use crate::catalogue::Measures;
 use crate::limits::{self, Snapshot};
 use crate::measure::instructions;
 use crate::models::{self, TaskModel};
@@ -241,7 +241,7 @@ pub fn run_group_with<M: CellValue>(
         rows.iter().flat_map(|r| run.cells_of(r).into_iter().map(|x| spec.id(r.name, x))).collect();
     run.log.plan(&matrix.n_values, models::available_cores(), planned);
     // Timing groups, warm and cold: see [`super::rounds`] for why and what not.
-    if spec.group.measures == Measures::Time && spec.state_sizes.is_none() && rounds_on() {
+    if spec.group.measures == Measures::Time && rounds_on() {
         run.run_in_rounds(rows);
     } else {
         for row in rows {
@@ -341,15 +341,14 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
                     Err(why) => self.skip(row, n, why),
                 }
             }
-            // A round per Criterion call: its samples and its one warm-up call (a cold process gives one).
-            let cold = self.spec.temperature() == Temperature::Cold;
+            // A round per Criterion call: its samples and its one warm-up call.
             let cells: Vec<_> = passed
                 .iter()
                 .map(|(row, _)| RoundCell {
                     id: self.spec.id(row.name, n),
                     tasks: row.tasks,
                     calls: cell_sample_size(self.spec, n, &row.needs) + 1,
-                    per_process: if cold { 1 } else { cell::samples_per_process(n) as usize },
+                    per_process: cell::calls_per_process(self.spec.temperature(), n) as usize,
                 })
                 .collect();
             if !cells.is_empty() {
