@@ -84,7 +84,7 @@ pub struct Row {
     pub x: usize,
     pub cells: Vec<Option<Cell>>,
     /// Per row of [`PAIRED_TO`], per run of an interleaved group: the paired ratio to that row at the same x.
-    pub paired: [Vec<Option<PairedRatio>>; 2],
+    pub paired: [Vec<Option<PairedRatio>>; PAIRED_TO.len()],
 }
 
 /// A run's result: the median per task, the mean, the flags, and (after run A) the ratio and verdict.
