@@ -1,12 +1,14 @@
 //! Interleaved rounds for the timing groups, warm (`spawn`, `spawn_join`, `handoff`, `yield`) and cold
 //! (`spawn_cold`, `spawn_join_cold`): at one N, before Criterion measures the cells, every row that passed its
-//! preflight is measured in rounds, enough to give Criterion's calls for its cell (its sample size plus its one
-//! warm-up call; rows of fewer samples drop out of the later rounds). Each round visits the rows in a fresh
+//! preflight is measured in rounds, one per Criterion sample of its cell (rows of fewer samples drop out of the
+//! later rounds). Each round visits the rows in a fresh
 //! random order and starts one process per row ([`super::cell`]): a warm one runs its untimed warm-up, then one
 //! timed iteration per call it serves (one call, or two at 10^6 as cell by cell,
 //! [`super::cell::samples_per_process`]); a cold one times its first burst, one call. Criterion's calls for a
 //! cell are then served from the store in order: each call gets one timed iteration's value times the
-//! iterations Criterion asks for, so each Criterion sample is one process's figure per iteration, and sample `i`
+//! iterations Criterion asks for, so each Criterion sample is one process's figure per iteration (Criterion's
+//! warm-up call, which it uses only to plan its iterations, is answered with round 1's value, which is also the
+//! first sample's: no process is spent on it), and sample `i`
 //! of every row was taken in the same round, minutes apart at most from the others: the machine's drift moves a
 //! round's rows together, and a ratio between rows can be taken per round ([`crate::results::paired`]). Each
 //! round starts with a reading of the machine-speed reference ([`crate::measure::reference`]), recorded with
@@ -46,20 +48,20 @@ pub fn rounds_on() -> bool {
     !other_mode && std::env::var(ROUNDS_ENV).map_or(true, |v| v.trim() != "0")
 }
 
-/// A cell in the rounds: its id, the tasks it runs where the id does not end in N, Criterion's calls for it
-/// (its samples and its one warm-up call), and the calls one process serves.
+/// A cell in the rounds: its id, the tasks it runs where the id does not end in N, Criterion's samples of it
+/// (its calls less the warm-up call, which round 1 answers: [`Rounds::serve`]), and the calls one process serves.
 #[derive(Debug, Clone)]
 pub struct RoundCell {
     pub id: String,
     pub tasks: Option<usize>,
-    pub calls: usize,
+    pub samples: usize,
     pub per_process: usize,
 }
 
 impl RoundCell {
-    /// The rounds that give its calls.
+    /// The rounds that give its samples.
     fn rounds(&self) -> usize {
-        self.calls.div_ceil(self.per_process.max(1))
+        self.samples.div_ceil(self.per_process.max(1))
     }
 }
 
@@ -130,11 +132,13 @@ impl Rounds {
     }
 
     /// Criterion's next call for `id`: the next round's value per iteration × `iters`, the round's failure,
-    /// or `None` past the store.
+    /// or `None` past the store. The first call is Criterion's warm-up, of which it keeps only the wall time
+    /// (a served value answers at once, so it plans as many iterations per sample at any value); it gets
+    /// round 1's value, and the first sample gets it again: sample `i` is round `i`'s.
     pub fn serve(&self, id: &str, iters: u64) -> Option<Result<f64>> {
         let mut cells = self.cells.borrow_mut();
         let cell = cells.get_mut(id)?;
-        let index = cell.served;
+        let index = cell.served.saturating_sub(1);
         cell.served += 1;
         match (cell.per_iteration.get(index), &cell.failed) {
             (Some(v), _) => Some(Ok(v * iters as f64)),
@@ -177,7 +181,7 @@ mod tests {
     #[test]
     fn a_row_of_fewer_samples_is_in_the_first_rounds_only() {
         let log = Log::default();
-        let cell = |id: &str, calls| RoundCell { id: id.to_string(), tasks: None, calls, per_process: 1 };
+        let cell = |id: &str, calls| RoundCell { id: id.to_string(), tasks: None, samples: calls, per_process: 1 };
         let cells = [cell("g/cheap/1", 21), cell("g/costly/1", 11)];
         let rounds = Rounds::run(&cells, &log);
         let asked = log.0.borrow();
@@ -189,6 +193,17 @@ mod tests {
         }
         assert!(asked[22..].iter().all(|id| id == "g/cheap/1"));
         assert!(rounds.serve("g/costly/1", 1).is_some());
+    }
+
+    /// Fails on: Criterion's warm-up call given a round of its own (the last sample would then run past the
+    /// store, one process more a cell), or the first sample not round 1's.
+    #[test]
+    fn the_warm_up_call_and_the_first_sample_are_both_round_one() {
+        let log = Log::default();
+        let rounds = Rounds::run(&[RoundCell { id: "g/a/1".into(), tasks: None, samples: 3, per_process: 1 }], &log);
+        let served: Vec<f64> = (0..4).map(|_| rounds.serve("g/a/1", 2).map(|v| v.unwrap()).unwrap_or(-1.0)).collect();
+        assert_eq!(served, [2.0, 2.0, 4.0, 6.0], "warm-up, then three samples of one iteration's value × 2");
+        assert!(rounds.serve("g/a/1", 1).is_none(), "past the store");
     }
 
     /// Fails on: the machine reference read per process instead of per round, or after a round's rows.
@@ -205,7 +220,7 @@ mod tests {
             }
         }
         let reads = Reads(Log::default());
-        let cell = |id: &str| RoundCell { id: id.to_string(), tasks: None, calls: 11, per_process: 2 };
+        let cell = |id: &str| RoundCell { id: id.to_string(), tasks: None, samples: 11, per_process: 2 };
         let rounds = Rounds::run(&[cell("g/a/1"), cell("g/b/1")], &reads);
         // Six rounds of two rows serving two calls each: read before calls 0, 4, 8, ...
         let at: Vec<f64> = rounds.machine_reference().iter().map(|r| r.workload_ns).collect();
@@ -217,7 +232,7 @@ mod tests {
     #[test]
     fn a_process_serving_two_calls_gives_both_in_its_round() {
         let log = Log::default();
-        let cell = |id: &str| RoundCell { id: id.to_string(), tasks: None, calls: 11, per_process: 2 };
+        let cell = |id: &str| RoundCell { id: id.to_string(), tasks: None, samples: 11, per_process: 2 };
         let rounds = Rounds::run(&[cell("g/a/1"), cell("g/b/1")], &log);
         let asked = log.0.borrow();
         assert_eq!(asked.len(), 24, "6 rounds of two rows, two calls each: {asked:?}");

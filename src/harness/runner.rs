@@ -341,13 +341,13 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
                     Err(why) => self.skip(row, n, why),
                 }
             }
-            // A round per Criterion call: its samples and its one warm-up call.
+            // A round per Criterion sample; round 1 also answers its warm-up call.
             let cells: Vec<_> = passed
                 .iter()
                 .map(|(row, _)| RoundCell {
                     id: self.spec.id(row.name, n),
                     tasks: row.tasks,
-                    calls: cell_sample_size(self.spec, n, &row.needs) + 1,
+                    samples: cell_sample_size(self.spec, n, &row.needs),
                     per_process: cell::calls_per_process(self.spec.temperature(), n) as usize,
                 })
                 .collect();
