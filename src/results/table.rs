@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::format::{grouped, human, letter, ratio, thousands};
+use super::format::{grouped, human, letter, ratio, thousands, unique};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::paired::{paired_ratio, PairedRatio};
 use super::reference::{Moved, Reference};
@@ -343,12 +343,9 @@ fn group_table(
         })
         .collect();
     // A state group's N per model, from the first run that recorded it.
-    let mut tasks: Vec<(String, usize)> = Vec::new();
-    for m in summaries.iter().flatten().flat_map(|gs| &gs.models) {
-        if let (Some(n), false) = (m.tasks, tasks.iter().any(|(name, _)| *name == m.name)) {
-            tasks.push((m.name.clone(), n));
-        }
-    }
+    let recorded =
+        summaries.iter().flatten().flat_map(|gs| &gs.models).filter_map(|m| Some((m.name.clone(), m.tasks?)));
+    let tasks = grouped(recorded).into_iter().map(|(m, ns)| (m, ns[0])).collect();
     let wall_seconds = summaries.iter().map(|s| s.and_then(|s| s.wall_seconds)).collect();
     let notes =
         summaries.iter().enumerate().flat_map(|(i, s)| s.iter().flat_map(|s| &s.notes).map(move |n| (i, n.clone())));
@@ -380,12 +377,8 @@ impl Table {
 
     /// A colour per model, in the model order, so a model keeps its colour in every chart of a run.
     pub fn colors(&self) -> BTreeMap<String, String> {
-        let mut models: Vec<&str> = self.configs.iter().map(|(m, _)| m.as_str()).collect();
-        for r in self.groups.iter().flat_map(|g| &g.rows) {
-            if !models.contains(&r.model.as_str()) {
-                models.push(&r.model);
-            }
-        }
+        let rows = self.groups.iter().flat_map(|g| &g.rows).map(|r| r.model.as_str());
+        let models = unique(self.configs.iter().map(|(m, _)| m.as_str()).chain(rows));
         models.into_iter().enumerate().map(|(i, m)| (m.to_string(), PALETTE[i % PALETTE.len()].to_string())).collect()
     }
 
