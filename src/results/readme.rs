@@ -213,11 +213,11 @@ fn pivot<R: Ord, C: Ord>(
 /// ` (4.12×, 1.37×)`: a row's paired ratios to the rows of [`PAIRED_TO`] in run A's rounds
 /// ([`crate::results::paired`]), `—` for its ratio to itself or a missing one; empty where it has none.
 fn paired(row: &Row) -> String {
-    let each = PAIRED_TO.iter().zip(&row.paired).map(|(to, runs)| match runs.first().copied().flatten() {
-        Some(r) if row.model != *to => Some(ratio(r.median)),
-        _ => None,
-    });
-    let each: Vec<Option<String>> = each.collect();
+    let each = PAIRED_TO
+        .iter()
+        .zip(&row.paired)
+        .map(|(to, runs)| runs.first().copied().flatten().filter(|_| row.model != *to));
+    let each: Vec<Option<String>> = each.map(|r| r.map(|r| ratio(r.median))).collect();
     if each.iter().all(Option::is_none) {
         return String::new();
     }
