@@ -9,10 +9,11 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 
 use super::findings;
-use super::format::{number, power_of_ten as n_text, ratio};
+use super::format::{grouped, number, power_of_ten as n_text, ratio, thousands, unique};
 use super::page::{self, table};
 use super::run::Run;
 use super::stability::{self, Stability};
+use super::summary::SkippedInfo;
 use super::table::{self, flag_meaning, marked, GroupTable, Row, Table, FLAG_MARK, PAIRED_TO};
 use crate::catalogue::{Axis, Group, Measures, Per, KERNEL};
 use crate::files::{relative_to, write_atomic};
@@ -170,8 +171,7 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
     if !switch_groups.is_empty() {
         switch_table(&mut out, t, &switch_groups);
     }
-    let flagged = |groups: &[&GroupTable]| groups.iter().any(|g| g.cells_of(0).any(|(_, c)| c.flagged()));
-    if flagged(&n_groups) || flagged(&k_groups) {
+    if t.groups.iter().any(|g| g.cells_of(0).any(|(_, c)| c.flagged())) {
         let _ = writeln!(
             out,
             "\n{FLAG_MARK}: {}; one number describes the cell poorly (see `taskbench report`).",
@@ -188,7 +188,7 @@ fn section_of(run: &Run, t: &Table, readme_dir: &Path, command: &str) -> String 
             let _ = writeln!(out, "- {model}: {c}");
         }
     }
-    out + &wall_times(run)
+    out + &wall_times(t)
 }
 
 /// Run A's cells of `groups` as printed (or `skipped`), each at the (row, column) `at` gives it.
@@ -213,11 +213,11 @@ fn pivot<R: Ord, C: Ord>(
 /// ` (4.12×, 1.37×)`: a row's paired ratios to the rows of [`PAIRED_TO`] in run A's rounds
 /// ([`crate::results::paired`]), `—` for its ratio to itself or a missing one; empty where it has none.
 fn paired(row: &Row) -> String {
-    let each = PAIRED_TO.iter().zip(&row.paired).map(|(to, runs)| match runs.first().copied().flatten() {
-        Some(r) if row.model != *to => Some(ratio(r.median)),
-        _ => None,
-    });
-    let each: Vec<Option<String>> = each.collect();
+    let each = PAIRED_TO
+        .iter()
+        .zip(&row.paired)
+        .map(|(to, runs)| runs.first().copied().flatten().filter(|_| row.model != *to));
+    let each: Vec<Option<String>> = each.map(|r| r.map(|r| ratio(r.median))).collect();
     if each.iter().all(Option::is_none) {
         return String::new();
     }
@@ -251,14 +251,8 @@ fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
         "\nSwitching: ns per hand-off (`handoff`: a ring of N tasks passing a baton, one wake and one switch each) \
          and per yield (`yield`: N tasks yielding to their scheduler), warm:\n\n",
     );
-    let grid = pivot(t, groups, |g, model, x| (model, (Group::rank(g.group.name).0, x)));
-    let mut columns: Vec<((usize, usize), String)> = Vec::new();
-    for g in groups {
-        let xs: BTreeSet<usize> = g.cells_of(0).map(|(r, _)| r.x).chain(g.skipped_in(0).map(|s| s.n)).collect();
-        for x in xs {
-            columns.push(((Group::rank(g.group.name).0, x), format!("{} N={}", g.group.column, n_text(x))));
-        }
-    }
+    let grid = pivot(t, groups, |g, model, x| (model, ((Group::rank(g.group.name).0, g.group.column), x)));
+    let columns = columns_of(&grid, |((_, column), x)| format!("{column} N={}", n_text(*x)));
     write_grid(out, &columns, &grid, &["model"], |(_, model)| vec![model.clone()]);
     if has_paired(groups) {
         let _ = writeln!(out, "\n{PAIRED_NOTE}");
@@ -268,6 +262,12 @@ fn switch_table(out: &mut String, t: &Table, groups: &[&GroupTable]) {
 /// Whether some row of run A in `groups` has a paired ratio.
 fn has_paired(groups: &[&GroupTable]) -> bool {
     groups.iter().flat_map(|g| &g.rows).any(|r| !paired(r).is_empty())
+}
+
+/// Every column key of `grid`, in order, with its title.
+fn columns_of<R, C: Ord + Clone>(grid: &Grid<R, C>, title: impl Fn(&C) -> String) -> Vec<(C, String)> {
+    let keys: BTreeSet<&C> = grid.values().flat_map(|cells| cells.keys()).collect();
+    keys.into_iter().map(|c| (c.clone(), title(c))).collect()
 }
 
 /// A Markdown table of `grid`: the `labels` of its row, then a cell per column (`—` where none).
@@ -298,14 +298,9 @@ fn state_tables(out: &mut String, t: &Table, groups: &[&GroupTable]) {
     );
     for g in groups {
         let grid = pivot(t, &[g], |_, model, k| (model, k));
-        let ks: BTreeSet<usize> = grid.values().flat_map(|cells| cells.keys().copied()).collect();
-        let columns: Vec<(usize, String)> =
-            ks.into_iter().map(|k| (k, format!("K = {}", number(k as f64, Measures::Bytes)))).collect();
+        let columns = columns_of(&grid, |k| format!("K = {}", thousands(*k as f64)));
         let tasks = |m: &str| {
-            g.tasks
-                .iter()
-                .find(|(name, _)| name == m)
-                .map_or("—".to_string(), |(_, n)| number(*n as f64, Measures::Bytes))
+            g.tasks.iter().find(|(name, _)| name == m).map_or("—".to_string(), |(_, n)| thousands(*n as f64))
         };
         let _ = writeln!(out, "\n`{}`, {}:\n", g.group.name, g.group.column);
         write_grid(out, &columns, &grid, &["model", "N"], |(_, m)| vec![m.clone(), tasks(m)]);
@@ -315,33 +310,27 @@ fn state_tables(out: &mut String, t: &Table, groups: &[&GroupTable]) {
 
 /// Under `title`, a line per model and reason (and N, on the `Axis::N`), naming the Ns or Ks and the groups.
 fn skip_lines(out: &mut String, title: &str, t: &Table, groups: &[&GroupTable], axis: Axis) {
-    let mut lines = BTreeMap::new();
-    for g in groups {
-        for sk in g.skipped_in(0) {
-            let key = (t.rank(&sk.model), sk.model.clone(), Some(sk.n).filter(|_| axis == Axis::N), sk.reason.clone());
-            let (xs, names): &mut (Vec<String>, Vec<&str>) = lines.entry(key).or_default();
-            let x = number(sk.n as f64, Measures::Bytes);
-            if !xs.contains(&x) {
-                xs.push(x);
-            }
-            if !names.contains(&g.group.name) {
-                names.push(g.group.name);
-            }
-        }
-    }
+    let skips = groups.iter().flat_map(|g| g.skipped_in(0).map(move |sk| (g.group.name, sk)));
+    let key = |sk: &SkippedInfo| {
+        (t.rank(&sk.model), sk.model.clone(), Some(sk.n).filter(|_| axis == Axis::N), sk.reason.clone())
+    };
+    let mut lines = grouped(skips.map(|(g, sk)| (key(sk), (thousands(sk.n as f64), g))));
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
     if !lines.is_empty() {
         let _ = writeln!(out, "\n{title}");
     }
-    for ((_, model, _, reason), (xs, names)) in &lines {
-        let _ =
-            writeln!(out, "- {model}, {} = {} ({}): {}", axis.letter(), xs.join(", "), names.join(", "), reason.trim());
+    for ((_, model, _, reason), found) in lines {
+        let (xs, names): (Vec<String>, Vec<&str>) = found.into_iter().unzip();
+        let (xs, names) = (unique(xs).join(", "), unique(names).join(", "));
+        let _ = writeln!(out, "- {model}, {} = {xs} ({names}): {}", axis.letter(), reason.trim());
     }
 }
 
-fn wall_times(run: &Run) -> String {
-    let groups = &run.summary.groups;
-    let walls: Vec<String> = groups.iter().filter_map(|g| Some(format!("{} {} s", g.group, g.wall_seconds?))).collect();
-    let total: u64 = groups.iter().filter_map(|g| g.wall_seconds).sum();
+/// Run A's wall time per group, and in all.
+fn wall_times(t: &Table) -> String {
+    let groups = t.groups.iter().filter_map(|g| Some((g.group.name, g.wall_seconds[0]?)));
+    let walls: Vec<String> = groups.clone().map(|(g, s)| format!("{g} {s} s")).collect();
+    let total: u64 = groups.map(|(_, s)| s).sum();
     if walls.is_empty() {
         return String::new();
     }

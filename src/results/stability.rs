@@ -47,9 +47,9 @@ fn shared(t: &Table) -> Vec<(&'static str, Measures, Vec<&Cell>)> {
     kinds.filter(|(_, _, cells)| !cells.is_empty()).collect()
 }
 
-fn symmetric(c: &Cell) -> f64 {
-    let r = c.ratio.unwrap_or(1.0);
-    r.max(1.0 / r)
+/// A ratio r between the runs as max(r, 1/r); a cell without a ratio counts as 1.
+fn symmetric(r: Option<f64>) -> f64 {
+    r.map_or(1.0, |r| r.max(1.0 / r))
 }
 
 pub fn section(s: &Stability, command: &str) -> Result<String> {
@@ -93,7 +93,7 @@ fn pair_table(out: &mut String, pair: &[Run; 2], rule: &DiffRule, first: bool) -
     let mut rows: Vec<Vec<String>> = kinds
         .iter()
         .map(|(title, _, cells)| {
-            let moved: Vec<(String, f64)> = cells.iter().map(|c| (c.id.clone(), symmetric(c))).collect();
+            let moved: Vec<(String, f64)> = cells.iter().map(|c| (c.id.clone(), symmetric(c.ratio))).collect();
             row(title, &moved, marks(cells))
         })
         .collect();
@@ -129,8 +129,7 @@ fn paired_moves(t: &Table) -> Vec<(String, Vec<(String, f64)>)> {
         let rows = t.groups.iter().flat_map(|g| &g.rows).filter(|r| r.model != *to);
         let moved = rows.filter_map(|r| {
             let (a, b) = (r.paired[i].first().copied()??, r.paired[i].get(1).copied()??);
-            let ratio = b.median / a.median;
-            Some((r.cells.get(1)?.as_ref()?.id.clone(), ratio.max(1.0 / ratio)))
+            Some((r.cells.get(1)?.as_ref()?.id.clone(), symmetric(Some(b.median / a.median))))
         });
         (format!("paired ratio to {to}"), moved.collect::<Vec<_>>())
     });
@@ -142,7 +141,7 @@ fn ab_sentence(reference: &Run, ab: &Run, rule: &DiffRule) -> Result<String> {
     let t = table::read(&[reference.clone(), ab.clone()], rule)?;
     let cells: Vec<(Measures, &Cell)> =
         shared(&t).into_iter().flat_map(|(_, m, cells)| cells.into_iter().map(move |c| (m, c))).collect();
-    let past_floor = |(m, c): &&(Measures, &Cell)| symmetric(c) > 1.0 + rule.min_effect_for(*m);
+    let past_floor = |(m, c): &&(Measures, &Cell)| symmetric(c.ratio) > 1.0 + rule.min_effect_for(*m);
     let moved: Vec<&Cell> = cells.iter().filter(past_floor).map(|(_, c)| *c).collect();
     let missed: Vec<String> = moved
         .iter()

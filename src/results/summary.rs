@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bench::{per_task, read_bench};
 pub use super::bench::{Bench, Interval};
+use super::format::unique;
 use super::{OLDEST_SUMMARY_SCHEMA, SUMMARY_SCHEMA};
 use crate::catalogue::Group;
 use crate::files::{from_versioned, iso8601, read_versioned_value};
@@ -285,13 +286,7 @@ fn sort_benchmarks(benchmarks: &mut [Bench], groups: &[GroupSummary]) {
 
 /// Every model of the groups' model lists, once, in the order first named (the registry's when measured).
 pub fn model_names<'a>(groups: impl IntoIterator<Item = &'a GroupSummary>) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for m in groups.into_iter().flat_map(|g| &g.models) {
-        if !names.contains(&m.name) {
-            names.push(m.name.clone());
-        }
-    }
-    names
+    unique(groups.into_iter().flat_map(|g| &g.models).map(|m| m.name.clone()))
 }
 
 /// Reads a `summary.json` of any readable schema, as the current [`Summary`]. See the module docs.

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::format::{grouped, human, letter, ratio, thousands};
+use super::format::{grouped, human, letter, ratio, thousands, unique};
 use super::noise::{DiffRule, Interval, Verdict, MEAN_MEDIAN_LIMIT};
 use super::paired::{paired_ratio, PairedRatio};
 use super::reference::{Moved, Reference};
 use super::run::{Builds, Run};
-use super::summary::{model_names, Bench, CellNote, GroupSummary, SkippedInfo};
+use super::summary::{model_names, Bench, CellNote, GroupSummary, ModelInfo, SkippedInfo};
 use crate::catalogue::{Group, Measures, KERNEL, RSS};
 
 /// Colours for models, in the runs' model order; distinguishable and readable on white.
@@ -261,36 +261,26 @@ fn build(runs: &[Run], rule: &DiffRule) -> Table {
 /// The machine fields that differ between runs (with each run's value), and those that do not (but `date`).
 fn machine_fields(runs: &[Run]) -> (Vec<(String, Vec<String>)>, Vec<String>) {
     let fields: Vec<Vec<(String, String)>> = runs.iter().map(|r| r.machine.fields()).collect();
-    let (mut diffs, mut same) = (Vec::new(), Vec::new());
-    for (i, (name, _)) in fields[0].iter().enumerate().filter(|(_, (name, _))| name != "date") {
-        let values: Vec<String> = fields.iter().map(|f| f.get(i).map(|x| x.1.clone()).unwrap_or_default()).collect();
-        if values.iter().all(|v| *v == values[0]) {
-            same.push(name.clone());
-        } else {
-            diffs.push((name.clone(), values));
-        }
-    }
-    (diffs, same)
+    let values = |i: usize| fields.iter().map(|f| f.get(i).map(|x| x.1.clone()).unwrap_or_default()).collect();
+    let named = fields[0].iter().enumerate().filter(|(_, (name, _))| name != "date");
+    let all: Vec<(String, Vec<String>)> = named.map(|(i, (name, _))| (name.clone(), values(i))).collect();
+    let (same, diffs): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, v)| v.iter().all(|x| *x == v[0]));
+    (diffs, same.into_iter().map(|(name, _)| name).collect())
 }
 
 type Configs = (Vec<(String, String)>, Vec<(String, Vec<String>)>, BTreeMap<String, String>);
 
 /// Each model's configuration (the first run's having one), those that differ between runs, and caveats.
 fn model_configs(runs: &[Run], models: &[String]) -> Configs {
-    let mut by_model: Vec<(String, Vec<String>)> =
-        models.iter().map(|m| (m.clone(), vec!["-".to_string(); runs.len()])).collect();
-    let mut caveats = BTreeMap::new();
-    for (i, r) in runs.iter().enumerate() {
-        for m in r.summary.groups.iter().flat_map(|g| &g.models) {
-            let Some((_, v)) = by_model.iter_mut().find(|(name, _)| *name == m.name) else { continue };
-            if v[i] == "-" {
-                v[i] = m.config.clone();
-            }
-            if let Some(c) = &m.caveat {
-                caveats.entry(m.name.clone()).or_insert_with(|| c.clone());
-            }
-        }
-    }
+    let of_run: Vec<Vec<&ModelInfo>> =
+        runs.iter().map(|r| r.summary.groups.iter().flat_map(|g| &g.models).collect()).collect();
+    let config = |infos: &Vec<&ModelInfo>, m: &str| {
+        infos.iter().find(|x| x.name == m && x.config != "-").map_or("-".to_string(), |x| x.config.clone())
+    };
+    let by_model: Vec<(String, Vec<String>)> =
+        models.iter().map(|m| (m.clone(), of_run.iter().map(|infos| config(infos, m)).collect())).collect();
+    // Each model's first caveat: collected from the last, as a map keeps the last value of a key.
+    let caveats = of_run.iter().flatten().rev().filter_map(|m| Some((m.name.clone(), m.caveat.clone()?))).collect();
     let configs =
         by_model.iter().map(|(m, v)| (m.clone(), v.iter().find(|c| *c != "-").cloned().unwrap_or_default())).collect();
     let diffs = by_model.into_iter().filter(|(_, v)| v.iter().any(|c| *c != v[0])).collect();
@@ -343,12 +333,9 @@ fn group_table(
         })
         .collect();
     // A state group's N per model, from the first run that recorded it.
-    let mut tasks: Vec<(String, usize)> = Vec::new();
-    for m in summaries.iter().flatten().flat_map(|gs| &gs.models) {
-        if let (Some(n), false) = (m.tasks, tasks.iter().any(|(name, _)| *name == m.name)) {
-            tasks.push((m.name.clone(), n));
-        }
-    }
+    let recorded =
+        summaries.iter().flatten().flat_map(|gs| &gs.models).filter_map(|m| Some((m.name.clone(), m.tasks?)));
+    let tasks = grouped(recorded).into_iter().map(|(m, ns)| (m, ns[0])).collect();
     let wall_seconds = summaries.iter().map(|s| s.and_then(|s| s.wall_seconds)).collect();
     let notes =
         summaries.iter().enumerate().flat_map(|(i, s)| s.iter().flat_map(|s| &s.notes).map(move |n| (i, n.clone())));
@@ -380,12 +367,8 @@ impl Table {
 
     /// A colour per model, in the model order, so a model keeps its colour in every chart of a run.
     pub fn colors(&self) -> BTreeMap<String, String> {
-        let mut models: Vec<&str> = self.configs.iter().map(|(m, _)| m.as_str()).collect();
-        for r in self.groups.iter().flat_map(|g| &g.rows) {
-            if !models.contains(&r.model.as_str()) {
-                models.push(&r.model);
-            }
-        }
+        let rows = self.groups.iter().flat_map(|g| &g.rows).map(|r| r.model.as_str());
+        let models = unique(self.configs.iter().map(|(m, _)| m.as_str()).chain(rows));
         models.into_iter().enumerate().map(|(i, m)| (m.to_string(), PALETTE[i % PALETTE.len()].to_string())).collect()
     }
 

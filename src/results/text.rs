@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::format::{human, plus_minus_pct, thousands};
+use super::format::{human, plus_minus_pct, thousands, unique};
 use super::noise::Basis;
 use super::page::{self, Block, Cell, Format};
 use super::table::{marked, ratio_cell, tasks_line, GroupTable, Row, Table, MACHINE_MARK, PAIRED_TO, REAL_MARK};
@@ -64,9 +64,7 @@ pub fn blocks(
         o.push(Block::List(c.caveats.iter().map(|(m, cav)| format!("**{m}**: {cav}")).collect()));
     }
     for g in &c.groups {
-        let at = o.len();
-        group(c, g, links, colors, &mut o);
-        let mut own = o.split_off(at);
+        let mut own = group(c, g, links, colors);
         more(g, &mut own);
         o.extend(own);
         if g.group.name == KERNEL.name {
@@ -106,10 +104,10 @@ const MACHINE_REFERENCE_NOTE: &str = "A fixed single-threaded workload and a cro
 
 /// A group: what its value is, the table (a run's paired ratios to the floor and tokio-ct beside its value
 /// where some run's samples are round-aligned), the wall times, the readings' notes and the skips.
-fn group(c: &Table, g: &GroupTable, links: &Links, colors: &BTreeMap<String, String>, o: &mut Vec<Block>) {
+fn group(c: &Table, g: &GroupTable, links: &Links, colors: &BTreeMap<String, String>) -> Vec<Block> {
     let (unit, x, paired) = (g.group.short_unit(), g.group.axis.letter(), g.interleaved.iter().any(|&i| i));
-    o.push(Block::Heading(g.group.name.into(), format!("{unit}, lower is better")));
-    o.push(Block::Para(g.value_is.clone()));
+    let mut o =
+        vec![Block::Heading(g.group.name.into(), format!("{unit}, lower is better")), Block::Para(g.value_is.clone())];
     o.extend(tasks_line(g).map(Block::Para));
     let mut head = vec!["model".to_string(), x.to_string()];
     for (i, r) in c.runs.iter().enumerate() {
@@ -139,6 +137,7 @@ fn group(c: &Table, g: &GroupTable, links: &Links, colors: &BTreeMap<String, Str
     if !items.is_empty() {
         o.push(Block::List(items));
     }
+    o
 }
 
 /// One row: model, x, then each run's value (`253 ns ±1.2%`: the median, half its interval, the flag; tip:
@@ -185,12 +184,7 @@ fn verdict_text(c: &super::table::Cell) -> String {
 /// RSS plus the kernel's share per task, for every model and N with both, a column per run.
 fn totals(c: &Table, o: &mut Vec<Block>) {
     let totals: Vec<_> = (0..c.runs.len()).map(|i| c.totals(i)).collect();
-    let mut keys: Vec<(&str, usize)> = Vec::new();
-    for t in totals.iter().flatten() {
-        if !keys.contains(&(&t.model, t.n)) {
-            keys.push((&t.model, t.n));
-        }
-    }
+    let keys = unique(totals.iter().flatten().map(|t| (t.model.as_str(), t.n)));
     if keys.is_empty() {
         return;
     }
