@@ -28,6 +28,9 @@ struct Fake {
 
 static LIGHT: Fake = Fake { name: "light", weight: 1 };
 static HEAVY: Fake = Fake { name: "heavy", weight: 1000 };
+/// Takes [`SLOW_MS`] an iteration, and reports when its iteration started (ms since the Unix epoch).
+static SLOW: Fake = Fake { name: "slow", weight: 0 };
+const SLOW_MS: u64 = 300;
 
 impl TaskModel for Fake {
     fn name(&self) -> &'static str {
@@ -46,6 +49,11 @@ impl TaskModel for Fake {
         0
     }
     fn run_parked(&self, n: usize, _: &mut dyn Observer) -> Result<ParkedRun> {
+        if self.name == "slow" {
+            let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+            std::thread::sleep(Duration::from_millis(SLOW_MS));
+            return Ok(ParkedRun { spawn_time: Duration::from_millis(started.as_millis() as u64), parked: n });
+        }
         let before = HISTORY.fetch_add(self.weight, Ordering::SeqCst);
         Ok(ParkedRun { spawn_time: Duration::from_nanos(1 + before), parked: n })
     }
@@ -68,7 +76,7 @@ const CHILD_ARGS: [&str; 4] = ["--exact", "serves_cells_in_child_processes", "--
 fn serves_cells_in_child_processes() {
     if let Some(id) = requested_cell() {
         let spec = if id.starts_with("spawn_cold/") { &COLD } else { &SPEC };
-        serve_cell(spec, &[&LIGHT, &HEAVY], &[], spawn_ns, &id);
+        serve_cell(spec, &[&LIGHT, &HEAVY, &SLOW], &[], spawn_ns, &id);
     }
 }
 
@@ -103,6 +111,24 @@ fn cold_mode_starts_a_fresh_process_for_every_iteration() {
     assert_eq!(p.started, 5);
     assert_eq!(p.measure("spawn_cold/light/10", None, 3, 2).unwrap(), 3.0);
     assert_eq!(p.started, 8);
+}
+
+/// Fails on: a cell planned two at a time whose processes still run one after the other (the next one not
+/// started while the current one measures), or one process more than planned started ahead.
+#[test]
+fn a_cell_planned_two_at_once_runs_its_next_process_beside_the_current_one() {
+    let mut p = processes(Temperature::Cold);
+    p.plan_two_at_once("spawn_cold/slow/10", None, 4);
+    // Each value is the ms its process's iteration started at.
+    let started: Vec<f64> = (0..4).map(|_| p.measure("spawn_cold/slow/10", None, 1, 1).unwrap() / 1e6).collect();
+    assert_eq!(p.started, 4, "as many processes as planned");
+    // Process 2 started while process 1 slept its 300 ms, and so on in pairs.
+    assert!(started[1] - started[0] < SLOW_MS as f64 * 0.8, "{started:?}");
+    assert!(started[3] - started[2] < SLOW_MS as f64 * 0.8, "{started:?}");
+    // Past the plan, one at a time again.
+    let alone: Vec<f64> = (0..2).map(|_| p.measure("spawn_cold/slow/10", None, 1, 1).unwrap() / 1e6).collect();
+    assert!(alone[1] - alone[0] >= SLOW_MS as f64, "{alone:?}");
+    assert_eq!(p.started, 6);
 }
 
 /// Fails on: a child's own reason lost on the way to the parent (e.g. only "it exited without an answer").

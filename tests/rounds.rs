@@ -176,3 +176,31 @@ fn every_round_reads_the_machine_reference_and_every_cell_records_them() {
     }
     assert_eq!(cells.len(), 2, "{cells:?}");
 }
+
+/// Records the cells the runner plans two processes at a time, and answers every call with 1000.
+#[derive(Default)]
+struct Plans(RefCell<Vec<(String, usize)>>);
+
+impl Sampler for &Plans {
+    fn sample(&self, _: &str, _: Option<usize>, iters: u64) -> Result<f64> {
+        std::thread::sleep(Duration::from_millis(2));
+        Ok(1000.0 * iters as f64)
+    }
+    fn two_at_once(&self, id: &str, _: Option<usize>, processes: usize) {
+        self.0.borrow_mut().push((id.to_string(), processes));
+    }
+}
+
+/// Fails on: the runner never asking for two processes at a time in a memory group (the memory groups
+/// back to one after the other), asking for more or fewer processes than the cell's samples, or asking in a
+/// timing group.
+#[test]
+fn a_memory_cell_of_a_stackless_row_is_planned_two_processes_at_a_time_and_a_timing_cell_is_not() {
+    let two_cores = taskbench::models::available_cores() >= 2;
+    let plans = Plans::default();
+    run_group(&target(), &GroupSpec::of(&catalogue::HEAP), &[&A], &plans);
+    let expected = if two_cores { vec![("heap_per_task/a/2".to_string(), 10)] } else { Vec::new() };
+    assert_eq!(plans.0.take(), expected);
+    run_group(&target(), &GroupSpec::of(&catalogue::SPAWN_COLD), &[&A], &plans);
+    assert_eq!(plans.0.take(), Vec::new(), "a timing group");
+}

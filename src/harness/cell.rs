@@ -16,7 +16,9 @@
 //! - **Cold** cells (every memory group, and the `_cold` timing groups): one child per iteration, answering
 //!   one request; it builds the runtime, warms it with a handful of tasks
 //!   ([`crate::models::TaskModel::warm_up_tasks`]), then measures the first burst of N. The figure is what a
-//!   program pays the first time it fans out N tasks.
+//!   program pays the first time it fans out N tasks. Where the clock plays no part (memory, instruction
+//!   counts) and the row's tasks own no thread or stack, two of a cell's cold processes run at a time
+//!   ([`two_at_once`]).
 //!
 //! A child that fails answers `taskbench-cell-failed <reason>` instead of a value and exits; the parent's
 //! error then carries the reason, and the runner records the cell as failed ([`super::runner`]).
@@ -29,6 +31,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::catalogue::Temperature;
+use crate::limits::Needs;
 
 /// Names the cell (`group/model/N`) a child process measures.
 pub const CELL_ENV: &str = "TASKBENCH_CELL";
@@ -55,6 +58,27 @@ pub fn calls_per_process(temperature: Temperature, n: usize) -> u32 {
         Temperature::Warm => samples_per_process(n),
         Temperature::Cold => 1,
     }
+}
+
+/// Turns off running a cell's processes two at a time (`0`): see [`two_at_once`].
+pub const TWO_AT_ONCE_ENV: &str = "TASKBENCH_TWO_AT_ONCE";
+
+/// Whether a cell's fresh processes may run two at a time, the next one started while the current one
+/// measures: only in groups whose readings do not depend on the clock (bytes and instruction counts: an
+/// allocator's count, a process's RSS and page tables, callgrind's count are the process's own whatever runs
+/// beside it), only for rows whose tasks own no thread and no stack mapping (two processes of those would
+/// double the threads and mappings a cell takes from the machine's limits, and move the machine-wide
+/// kernel-stack reading the kernel's share starts from), with at least two cores, and only when the machine
+/// holds both processes' tasks (`room_for_two`: the preflight's check at twice N). `TASKBENCH_TWO_AT_ONCE=0`
+/// turns it off.
+pub fn two_at_once(readings_repeat: bool, needs: &Needs, room_for_two: impl FnOnce() -> bool) -> bool {
+    let off = std::env::var(TWO_AT_ONCE_ENV).is_ok_and(|v| v.trim() == "0");
+    readings_repeat
+        && !off
+        && needs.threads_per_task == 0
+        && needs.maps_per_task == 0
+        && crate::models::available_cores() >= 2
+        && room_for_two()
 }
 
 const RESULT_PREFIX: &str = "taskbench-cell ";
@@ -106,6 +130,11 @@ pub struct CellProcesses {
     /// Arguments for the re-executed binary (none for a bench binary; a test filter for a test binary).
     args: Vec<String>,
     current: Option<(String, ChildCell)>,
+    /// A cold process started for the next call of the current cell while the current one measures, its
+    /// request sent ([`CellProcesses::plan_two_at_once`]).
+    ahead: Option<(String, ChildCell)>,
+    /// The cell (its key) whose processes run two at a time, and how many of its processes are still to start.
+    two_at_once: Option<(String, usize)>,
     /// Processes started so far (tests check that cold mode starts one per iteration).
     pub started: usize,
     /// The children's notes since the last [`CellProcesses::take_notes`].
@@ -119,11 +148,30 @@ struct ChildCell {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     served: u32,
+    /// Whether the request for the next answer was sent, and how that went (a process started ahead has its
+    /// request sent when it starts).
+    sent: Option<std::io::Result<()>>,
 }
 
 impl CellProcesses {
     pub fn new(temperature: Temperature) -> Self {
-        Self { temperature, args: Vec::new(), current: None, started: 0, notes: Vec::new(), also: Also::default() }
+        Self {
+            temperature,
+            args: Vec::new(),
+            current: None,
+            ahead: None,
+            two_at_once: None,
+            started: 0,
+            notes: Vec::new(),
+            also: Also::default(),
+        }
+    }
+
+    /// Lets the next `processes` cold processes of cell `id` run two at a time ([`two_at_once`]): while one
+    /// measures, the next is started with its request, so that it warms up and measures beside it. Ends with
+    /// the cell ([`CellProcesses::finish`]).
+    pub fn plan_two_at_once(&mut self, id: &str, tasks: Option<usize>, processes: usize) {
+        self.two_at_once = Some((key(id, tasks), processes));
     }
 
     /// Passes `args` to every child (a test binary needs its filter to reach the test that serves cells).
@@ -143,21 +191,51 @@ impl CellProcesses {
     }
 
     fn ask(&mut self, id: &str, tasks: Option<usize>, iters: u64, serves: u32) -> Result<f64> {
-        let key = match tasks {
-            Some(n) => format!("{id} with {n} tasks"),
-            None => id.to_string(),
-        };
+        let key = key(id, tasks);
         if self.current.as_ref().is_none_or(|(cell, _)| *cell != key) {
-            self.finish();
-            self.current = Some((key, ChildCell::start(id, tasks, &self.args)?));
-            self.started += 1;
+            self.end_current();
+            self.current = match self.ahead.take() {
+                Some((cell, child)) if cell == key => Some((cell, child)),
+                other => {
+                    if let Some((_, child)) = other {
+                        child.end();
+                    }
+                    Some((key.clone(), self.start(id, tasks)?))
+                }
+            };
         }
         let (_, child) = self.current.as_mut().expect("started above");
-        let answer = child.ask(iters, &mut self.notes, &mut self.also);
+        child.send(iters);
+        self.start_ahead(id, tasks, &key);
+        let (_, child) = self.current.as_mut().expect("started above");
+        let answer = child.receive(&mut self.notes, &mut self.also);
         if answer.is_err() || child.served >= serves {
-            self.finish();
+            self.end_current();
         }
         answer.map_err(|e| if e.is::<Reported>() { e } else { e.context(format!("the process measuring {id}")) })
+    }
+
+    /// A process of cell `id`, counted against its two-at-a-time plan.
+    fn start(&mut self, id: &str, tasks: Option<usize>) -> Result<ChildCell> {
+        let child = ChildCell::start(id, tasks, &self.args)?;
+        self.started += 1;
+        if let Some((_, left)) = self.two_at_once.as_mut().filter(|(cell, _)| *cell == key(id, tasks)) {
+            *left = left.saturating_sub(1);
+        }
+        Ok(child)
+    }
+
+    /// Starts the next process of the current cold cell beside the current one, where its plan allows one more
+    /// ([`CellProcesses::plan_two_at_once`]). A process that cannot start here is left for its own call.
+    fn start_ahead(&mut self, id: &str, tasks: Option<usize>, key: &str) {
+        let planned = self.two_at_once.as_ref().is_some_and(|(cell, left)| cell == key && *left > 0);
+        if self.temperature != Temperature::Cold || self.ahead.is_some() || !planned {
+            return;
+        }
+        if let Ok(mut next) = self.start(id, tasks) {
+            next.send(1);
+            self.ahead = Some((key.to_string(), next));
+        }
     }
 
     /// The other figures and notes the children's answers carried since the last call.
@@ -170,12 +248,28 @@ impl CellProcesses {
         std::mem::take(&mut self.notes)
     }
 
-    /// Lets the current child exit (end of its stdin) and reaps it.
+    /// Lets the current child and one started ahead exit (end of their stdin) and reaps them; ends the cell's
+    /// two-at-a-time plan.
     pub fn finish(&mut self) {
-        if let Some((_, mut cell)) = self.current.take() {
-            drop(cell.stdin);
-            let _ = cell.child.wait();
+        self.end_current();
+        if let Some((_, ahead)) = self.ahead.take() {
+            ahead.end();
         }
+        self.two_at_once = None;
+    }
+
+    fn end_current(&mut self) {
+        if let Some((_, cell)) = self.current.take() {
+            cell.end();
+        }
+    }
+}
+
+/// How a cell's processes are told apart: its id, and its N where the id does not end in it.
+fn key(id: &str, tasks: Option<usize>) -> String {
+    match tasks {
+        Some(n) => format!("{id} with {n} tasks"),
+        None => id.to_string(),
     }
 }
 
@@ -204,13 +298,20 @@ impl ChildCell {
             .with_context(|| format!("starting {} for {id}", exe.display()))?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        Ok(ChildCell { child, stdin, stdout, served: 0 })
+        Ok(ChildCell { child, stdin, stdout, served: 0, sent: None })
     }
 
-    fn ask(&mut self, iters: u64, notes: &mut Vec<String>, also: &mut Also) -> Result<f64> {
+    /// Sends the request for `iters` iterations, unless it went when the process started ahead.
+    fn send(&mut self, iters: u64) {
+        if self.sent.is_none() {
+            self.sent = Some(writeln!(self.stdin, "{iters}").and_then(|()| self.stdin.flush()));
+        }
+    }
+
+    fn receive(&mut self, notes: &mut Vec<String>, also: &mut Also) -> Result<f64> {
         // A child whose warm-up failed has answered and exited already: the request cannot be sent, but its
         // answer is still to be read.
-        let sent = writeln!(self.stdin, "{iters}").and_then(|()| self.stdin.flush());
+        let sent = self.sent.take().unwrap_or(Ok(()));
         self.served += 1;
         let mut line = String::new();
         loop {
@@ -243,6 +344,15 @@ impl ChildCell {
                 return parse_result(&line);
             }
         }
+    }
+}
+
+impl ChildCell {
+    /// Lets the child exit (end of its stdin) and reaps it: one started ahead and never asked finishes its
+    /// reading first.
+    fn end(mut self) {
+        drop(self.stdin);
+        let _ = self.child.wait();
     }
 }
 
@@ -315,6 +425,21 @@ pub fn serve_child(warm_up: impl FnOnce() -> Result<()>, mut measure: impl FnMut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fails on: two processes at once allowed for a timing group (each would slow the other's clock), for a
+    /// row whose tasks are threads or own a stack (twice its threads and mappings against the machine's
+    /// limits), or where the machine cannot hold both processes' tasks.
+    #[test]
+    fn two_processes_at_once_only_for_readings_of_stackless_rows_that_fit_twice() {
+        let thread = Needs { threads_per_task: 1, ..Needs::STACKLESS };
+        let coroutine = Needs { maps_per_task: 1, ..Needs::STACKLESS };
+        let two_cores = crate::models::available_cores() >= 2;
+        assert_eq!(two_at_once(true, &Needs::STACKLESS, || true), two_cores);
+        assert!(!two_at_once(false, &Needs::STACKLESS, || true), "a timing group");
+        assert!(!two_at_once(true, &thread, || true));
+        assert!(!two_at_once(true, &coroutine, || true));
+        assert!(!two_at_once(true, &Needs::STACKLESS, || false), "no room for twice N");
+    }
 
     #[test]
     fn result_lines_round_trip_and_garbage_is_an_error() {

@@ -27,7 +27,7 @@ use super::serve::serve_cell;
 use super::settings::{n_values, selected_models, Filter, ModelSet, CONTROLS_MAX_N};
 use super::shared::SharedReadings;
 use super::spec::{rows, ExtraRow, GroupSpec, Measure, Row};
-use super::state::{holding_needs, state_tasks, STATE_MAX_N};
+use super::state::{cell_load, state_tasks, STATE_MAX_N};
 use crate::catalogue::Measures;
 use crate::limits::{self, Snapshot};
 use crate::measure::instructions;
@@ -386,11 +386,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
     /// The cell's plan, or why it is skipped: a state its tasks' stacks cannot hold, a machine that cannot
     /// hold its tasks, or an estimate over the time budget.
     fn preflight(&mut self, row: &Row, x: usize) -> Result<Plan, String> {
-        // The tasks each iteration runs, and what each takes from the machine.
-        let (n, needs) = match row.tasks {
-            Some(n) => (n, holding_needs(&row.needs, x)),
-            None => (x, row.needs),
-        };
+        let (n, needs) = cell_load(row.tasks, &row.needs, x);
         if row.tasks.is_some() {
             models::stack_fits(row.name, row.stack.as_ref(), x)?;
         }
@@ -414,6 +410,11 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         self.budget.add_process_time(in_rounds);
         let cell_dir = criterion_cell_dir(&self.criterion_home, self.spec.name(), row.name, x);
         let plain = self.no_plots.is_some() && plots_at_risk(&cell_dir);
+        let (n, needs) = cell_load(row.tasks, &row.needs, x);
+        let room_for_two = || limits::check(&needs, 2 * n, &Snapshot::live()).is_ok();
+        if !self.rounds.has(&id) && cell::two_at_once(self.spec.readings_repeat(), &needs, room_for_two) {
+            self.sampler.two_at_once(&id, row.tasks, plan.samples);
+        }
         let failure = self.measure(row, x, plan.n, plain);
         let mut notes = self.rounds.take_notes(&id);
         notes.extend(self.sampler.cell_done());

@@ -20,6 +20,9 @@ pub trait Sampler {
     /// The summed value of `iters` iterations of cell `id`; `tasks` is its number of tasks where the id does
     /// not end in it (the state groups end in K).
     fn sample(&self, id: &str, tasks: Option<usize>, iters: u64) -> Result<f64>;
+    /// Lets the next `processes` processes of cell `id` run two at a time ([`cell::two_at_once`] says where);
+    /// a sampler that starts no processes ignores it.
+    fn two_at_once(&self, _id: &str, _tasks: Option<usize>, _processes: usize) {}
     /// Called when a cell is done, before the next cell's preflight: nothing it started may still hold memory.
     /// Returns the notes its readings left (see [`cell::note`]).
     fn cell_done(&self) -> Vec<String> {
@@ -122,6 +125,9 @@ impl<'a> InProcesses<'a> {
 }
 
 impl Sampler for InProcesses<'_> {
+    fn two_at_once(&self, id: &str, tasks: Option<usize>, processes: usize) {
+        self.processes.borrow_mut().plan_two_at_once(id, tasks, processes);
+    }
     /// In a group whose readings repeat ([`GroupSpec::readings_repeat`]), the reading of a cell's first call
     /// (Criterion's warm-up, one iteration) also answers its second (the first sample): it is a fresh process's
     /// reading like any other, and Criterion keeps only the warm-up's wall time, which plans one iteration per

@@ -18,6 +18,15 @@ pub fn holding_needs(needs: &limits::Needs, k: usize) -> limits::Needs {
     limits::Needs { bytes_per_task: needs.bytes_per_task + 2 * k as u64, ..*needs }
 }
 
+/// The tasks each iteration of a cell runs, and what each takes from the machine: `x` tasks of the row's
+/// `needs`, or in a state group's row (`tasks` set: its N) N tasks each holding `x` bytes.
+pub fn cell_load(tasks: Option<usize>, needs: &limits::Needs, x: usize) -> (usize, limits::Needs) {
+    match tasks {
+        Some(n) => (n, holding_needs(needs, x)),
+        None => (x, *needs),
+    }
+}
+
 /// The N a state group's row runs at every K: 95% of the largest that fits this machine with the preflight's
 /// margin while each task holds `largest_k`, in whole thousands, up to `cap`. The tightest limit when that is fewer than [`STATE_MIN_N`]
 /// (or than `cap`, when `cap` is smaller).
