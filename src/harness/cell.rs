@@ -30,6 +30,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use super::spec::{GroupSpec, KERNEL_SHARE};
 use crate::catalogue::Temperature;
 use crate::limits::Needs;
 
@@ -67,16 +68,19 @@ pub const TWO_AT_ONCE_ENV: &str = "TASKBENCH_TWO_AT_ONCE";
 /// measures: only in groups whose readings do not depend on the clock (bytes and instruction counts: an
 /// allocator's count, a process's RSS and page tables, callgrind's count are the process's own whatever runs
 /// beside it), only for rows whose tasks own no thread and no stack mapping (two processes of those would
-/// double the threads and mappings a cell takes from the machine's limits, and move the machine-wide
-/// kernel-stack reading the kernel's share starts from), with at least two cores, and only when the machine
+/// double the threads and mappings a cell takes from the machine's limits), never where a process reads the
+/// kernel's share (it starts from a machine-wide reading of kernel stacks that a second process moves: Go's,
+/// Java's and Erlang's rows outside the state groups), with at least two cores, and only when the machine
 /// holds both processes' tasks (`room_for_two`: the preflight's check at twice N). `TASKBENCH_TWO_AT_ONCE=0`
 /// turns it off.
-pub fn two_at_once(readings_repeat: bool, needs: &Needs, room_for_two: impl FnOnce() -> bool) -> bool {
+pub fn two_at_once(spec: &GroupSpec, needs: &Needs, room_for_two: impl FnOnce() -> bool) -> bool {
     let off = std::env::var(TWO_AT_ONCE_ENV).is_ok_and(|v| v.trim() == "0");
-    readings_repeat
+    let reads_kernel_share = spec.state_sizes.is_none() && (KERNEL_SHARE.applies)(needs);
+    spec.readings_repeat()
         && !off
         && needs.threads_per_task == 0
         && needs.maps_per_task == 0
+        && !reads_kernel_share
         && crate::models::available_cores() >= 2
         && room_for_two()
 }
@@ -301,6 +305,13 @@ impl ChildCell {
         Ok(ChildCell { child, stdin, stdout, served: 0, sent: None })
     }
 
+    /// Lets the child exit (end of its stdin) and reaps it: one started ahead and never asked finishes its
+    /// reading first.
+    fn end(mut self) {
+        drop(self.stdin);
+        let _ = self.child.wait();
+    }
+
     /// Sends the request for `iters` iterations, unless it went when the process started ahead.
     fn send(&mut self, iters: u64) {
         if self.sent.is_none() {
@@ -344,15 +355,6 @@ impl ChildCell {
                 return parse_result(&line);
             }
         }
-    }
-}
-
-impl ChildCell {
-    /// Lets the child exit (end of its stdin) and reaps it: one started ahead and never asked finishes its
-    /// reading first.
-    fn end(mut self) {
-        drop(self.stdin);
-        let _ = self.child.wait();
     }
 }
 
@@ -428,17 +430,25 @@ mod tests {
 
     /// Fails on: two processes at once allowed for a timing group (each would slow the other's clock), for a
     /// row whose tasks are threads or own a stack (twice its threads and mappings against the machine's
-    /// limits), or where the machine cannot hold both processes' tasks.
+    /// limits), for a probe row whose process reads the kernel's share (the machine-wide kernel-stack reading
+    /// a second process moves: Erlang's at 10^4 then read 0 B, which Criterion refuses), or where the machine
+    /// cannot hold both processes' tasks.
     #[test]
     fn two_processes_at_once_only_for_readings_of_stackless_rows_that_fit_twice() {
+        use crate::catalogue::{HEAP, SPAWN_COLD, SPAWN_INSTRUCTIONS, STATE_HEAP};
         let thread = Needs { threads_per_task: 1, ..Needs::STACKLESS };
         let coroutine = Needs { maps_per_task: 1, ..Needs::STACKLESS };
+        let state = GroupSpec { state_sizes: Some(&[0, 64]), ..GroupSpec::of(&STATE_HEAP) };
+        let heap = GroupSpec::of(&HEAP);
         let two_cores = crate::models::available_cores() >= 2;
-        assert_eq!(two_at_once(true, &Needs::STACKLESS, || true), two_cores);
-        assert!(!two_at_once(false, &Needs::STACKLESS, || true), "a timing group");
-        assert!(!two_at_once(true, &thread, || true));
-        assert!(!two_at_once(true, &coroutine, || true));
-        assert!(!two_at_once(true, &Needs::STACKLESS, || false), "no room for twice N");
+        assert_eq!(two_at_once(&heap, &Needs::STACKLESS, || true), two_cores);
+        assert_eq!(two_at_once(&GroupSpec::of(&SPAWN_INSTRUCTIONS), &Needs::STACKLESS, || true), two_cores);
+        assert!(!two_at_once(&GroupSpec::of(&SPAWN_COLD), &Needs::STACKLESS, || true), "a timing group");
+        assert!(!two_at_once(&heap, &thread, || true));
+        assert!(!two_at_once(&heap, &coroutine, || true));
+        assert!(!two_at_once(&heap, &Needs::IN_CHILD_PROCESS, || true), "reads the kernel's share");
+        assert_eq!(two_at_once(&state, &Needs::IN_CHILD_PROCESS, || true), two_cores, "no kernel's share");
+        assert!(!two_at_once(&heap, &Needs::STACKLESS, || false), "no room for twice N");
     }
 
     #[test]

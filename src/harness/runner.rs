@@ -412,7 +412,7 @@ impl<M: CellValue> GroupRun<'_, '_, M> {
         let plain = self.no_plots.is_some() && plots_at_risk(&cell_dir);
         let (n, needs) = cell_load(row.tasks, &row.needs, x);
         let room_for_two = || limits::check(&needs, 2 * n, &Snapshot::live()).is_ok();
-        if !self.rounds.has(&id) && cell::two_at_once(self.spec.readings_repeat(), &needs, room_for_two) {
+        if !self.rounds.has(&id) && cell::two_at_once(self.spec, &needs, room_for_two) {
             self.sampler.two_at_once(&id, row.tasks, plan.samples);
         }
         let failure = self.measure(row, x, plan.n, plain);
