@@ -1610,6 +1610,7 @@ fn the_stability_section_counts_how_far_the_paired_ratios_moved_between_the_hour
     let s =
         Stability { aa: vec![[committed("2026-12-04T1855Z-full"), committed("2026-12-04T1936Z-aa-timing")]], ab: None };
     let text = stability::section(&s, "taskbench readme x").unwrap();
+    assert!(text.contains("\nTwo runs of one build on one machine (`"), "{text}");
     for row in [
         "| paired ratio to floor (163) | 70 | ",
         " | — | 2.49× (spawn/smol-local/10000), 2.25× (spawn/tokio-local/10000), 2.16× (handoff/java-vthread/100000) |",
@@ -1618,6 +1619,15 @@ fn the_stability_section_counts_how_far_the_paired_ratios_moved_between_the_hour
     ] {
         assert!(text.contains(row), "{row}\nnot in\n{text}");
     }
+}
+
+/// Fails on: a pair of runs measured by two builds called "of one build" (the section said so of every pair).
+#[test]
+fn the_stability_section_names_the_two_builds_of_a_pair_that_has_two() {
+    let s = Stability { aa: vec![[committed("2026-12-04T2213Z-full"), committed("2026-12-05T0006Z-full")]], ab: None };
+    let text = stability::section(&s, "taskbench readme x").unwrap();
+    let expected = "Two runs of two builds (commit 54f31f043f2b, then b361ac5ca823) on one machine";
+    assert!(text.contains(expected), "{text}");
 }
 
 /// Fails on: `readme --check` passing with a stale stability section, or a README with that section

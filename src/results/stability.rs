@@ -4,14 +4,16 @@
 //! a pair measured a group in interleaved rounds, each model's paired ratio to `floor` and to `tokio-ct` is
 //! counted too: how far the ratio moved between the runs.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
 use super::format::pct;
+use super::machine::short;
 use super::noise::DiffRule;
 use super::page::{self, table};
-use super::run::Run;
+use super::run::{Builds, Run};
 use super::table::{self, Cell, Table, PAIRED_TO};
 use crate::catalogue::{Measures, Temperature};
 
@@ -66,6 +68,27 @@ pub fn section(s: &Stability, command: &str) -> Result<String> {
     Ok(out)
 }
 
+/// "of one build" when both runs' cells name the same commits (the save-time checkout for runs saved before
+/// cells named their build), else the commits of each: a pair of builds is an A/A pair only where what differs
+/// does not touch what it counts, which the README's prose then says.
+fn of_builds(a: &Run, b: &Run) -> String {
+    let commits = |run: &Run| -> BTreeSet<String> {
+        match run.builds() {
+            Builds::Measured(builds) => {
+                builds.iter().filter_map(|(b, _)| b.as_ref()?.commit.as_deref().map(|c| short(c).to_string())).collect()
+            }
+            Builds::SaveTimeCheckout { commit, .. } => commit.iter().map(|c| short(c).to_string()).collect(),
+        }
+    };
+    let (of_a, of_b) = (commits(a), commits(b));
+    let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(" and ");
+    if of_a == of_b {
+        "of one build".to_string()
+    } else {
+        format!("of two builds (commit {}, then {})", list(&of_a), list(&of_b))
+    }
+}
+
 /// One A/A pair: what it is, then a row per kind of cell (and per paired ratio both runs have): how many
 /// moved within 15% and 25%, how many `compare` marks, and the largest moves.
 fn pair_table(out: &mut String, pair: &[Run; 2], rule: &DiffRule, first: bool) -> Result<()> {
@@ -75,11 +98,12 @@ fn pair_table(out: &mut String, pair: &[Run; 2], rule: &DiffRule, first: bool) -
     if kinds.is_empty() {
         bail!("{} and {} share no cell with a value", a.path.display(), b.path.display());
     }
+    let builds = of_builds(a, b);
     let (a, b) = (a.path.display(), b.path.display());
     if first {
         let _ = write!(
             out,
-            "Two runs of one build on one machine (`{a}` and `{b}`), compared with `taskbench compare`. `compare` \
+            "Two runs {builds} on one machine (`{a}` and `{b}`), compared with `taskbench compare`. `compare` \
              marks a difference as real only when the samples are separated (two-sided Mann–Whitney U, p < 0.01) \
              and the medians differ by at least {} for time or {} for memory (the defaults; `--min-effect` \
              changes them). A ratio r between the runs counts as max(r, 1/r).\n\n",
@@ -87,7 +111,7 @@ fn pair_table(out: &mut String, pair: &[Run; 2], rule: &DiffRule, first: bool) -
             pct(rule.memory_min_effect)
         );
     } else {
-        let _ = write!(out, "Two more runs of one build on one machine (`{a}` and `{b}`), counted the same way:\n\n");
+        let _ = write!(out, "Two more runs {builds} on one machine (`{a}` and `{b}`), counted the same way:\n\n");
     }
     let marks = |cells: &[&Cell]| Some(cells.iter().filter(|c| c.real == Some(true)).count());
     let mut rows: Vec<Vec<String>> = kinds
