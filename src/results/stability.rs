@@ -1,5 +1,5 @@
-//! The README's "How stable are these numbers" section, generated from committed A/A pairs (two runs of one
-//! build on one machine) and optionally an A/B run (one thing changed) that `compare` must tell apart. A
+//! The README's "How stable are these numbers" section, generated from committed A/A pairs (two runs on one
+//! machine, of one build or of two that differ in nothing the pair counts; the section names them) and optionally an A/B run (one thing changed) that `compare` must tell apart. A
 //! ratio r counts as max(r, 1/r), so a cell that halves and one that doubles count alike. Where both runs of
 //! a pair measured a group in interleaved rounds, each model's paired ratio to `floor` and to `tokio-ct` is
 //! counted too: how far the ratio moved between the runs.
