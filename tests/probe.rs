@@ -298,8 +298,8 @@ fn java_spawn_join_handoff_and_yield_are_timed_and_counted() {
 }
 
 #[test]
-fn java_config_names_the_jdk_and_its_carriers() {
-    if !java_present("java_config_names_the_jdk_and_its_carriers") {
+fn java_config_names_the_jdk_its_carriers_and_the_readings_heap_sizing() {
+    if !java_present("java_config_names_the_jdk_its_carriers_and_the_readings_heap_sizing") {
         return;
     }
     let toolchain = java::MODEL.probe_build().expect("a built probe").toolchain;
@@ -307,6 +307,8 @@ fn java_config_names_the_jdk_and_its_carriers() {
     let config = java::MODEL.config();
     assert!(config.starts_with("JDK ") && config.contains("carrier threads") && config.contains("GC"), "{config}");
     assert!(config.contains("LockSupport.park/unpark"), "{config}");
+    // The probe found HotSpot's flags and shrinks the heap at its memory readings (else its RSS is G1's slack).
+    assert!(config.contains("full GC keeping 10% of the heap free"), "{config}");
     assert_eq!(by_name("java-vthread").map(|m| m.name()), Some("java-vthread"), "in the registry");
     assert!(java::MODEL.needs().in_child_process);
 }

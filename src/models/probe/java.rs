@@ -1,6 +1,6 @@
 //! `java-vthread`: a Java virtual thread per task, run by `scripts/java-vthread/Probe.java` (one file, standard
 //! library only), compiled once per source and JDK with that JDK's `javac` and run with its `java`, default
-//! JVM flags.
+//! JVM flags (a memory reading's full GC aside, below).
 //!
 //! What is measured, inside the JVM with its own clock:
 //! - heap: the JVM's used heap (`MemoryMXBean`) after `System.gc()`, a full collection, with all N virtual
@@ -23,9 +23,13 @@
 //! warm-up of 1,000 tasks the measured spawn raced the JIT, and the heap per task at 10^5 moved between 0.98
 //! and 1.48 KB from run to run; now it reads 0.73 to 0.76 KB. Each memory reading is replied once the heap G1
 //! shrank at its full GC is given back to the OS (G1 does so concurrently, ~100 ms later), so the warm-up's
-//! garbage is out of RSS before the baseline is read. RSS still moves from run to run (0.9 to 1.4 KB per task
-//! at 10^5): how much of the heap G1 keeps committed and resident after its full GC varies. The experiment, and
-//! why the trivial tasks come first: `results/amd-epyc-2c-24g/experiments/2026-12-04-java-check/`.
+//! garbage is out of RSS before the baseline is read. The full GC of a memory reading runs with
+//! `MaxHeapFreeRatio=10` (a manageable flag, set for that collection only): under the default 70% how much heap
+//! G1 kept committed and resident after it varied with the timing of the spawn's young collections, and the RSS
+//! per task at 10^5 moved 0.9 to 1.4 KB from run to run; shrunk to its live data plus 10% it moves a few
+//! percent. So the RSS figure is the tasks' memory with the heap sized to hold them, not G1's slack. The
+//! experiments, and why the trivial tasks come first: `results/amd-epyc-2c-24g/experiments/2026-12-04-java-check/`
+//! and `2026-12-05-java-rss-shrunk/`.
 //!
 //! The JDK is the first of `JAVA_HOME`, the `java` on `PATH` and (a convenience) the newest under
 //! `/usr/lib/jvm` that is version 21 or newer and has `javac`.
@@ -71,12 +75,13 @@ pub static JAVA: Language = Language {
         cmd.arg("-cp").arg(dir).arg("Probe");
         cmd
     },
-    hello: &["java", "vendor", "gc", "carriers"],
+    hello: &["java", "vendor", "gc", "carriers", "reading_max_free"],
     config,
     caveat: "a separate JVM: Java's clock; heap is the used heap after a full GC, parked virtual threads' stacks \
-             included (the JVM keeps them there); a task's K bytes are a byte[K] on the heap",
+             included (the JVM keeps them there); RSS is read with that GC keeping 10% of the heap free (G1's \
+             default slack moves from run to run); a task's K bytes are a byte[K] on the heap",
     spawn_site: SpawnSite::Inside,
-    // ~0.7 KB of heap and ~1.0-1.4 KB of RSS per parked virtual thread, warm; 8 KiB leaves room for the heap's
+    // ~0.7 KB of heap and ~0.75 KB of RSS per parked virtual thread, warm; 8 KiB leaves room for the heap's
     // growth ahead of it and for interpreted frames (~2.4 KB of heap).
     needs: Needs::IN_CHILD_PROCESS,
 };
@@ -87,11 +92,16 @@ pub static MODEL: ProbeModel = ProbeModel::new(&JAVA);
 fn config(h: &Hello, hash: &str) -> String {
     format!(
         "JDK {} ({}), {} GC, {} carrier threads; parked on a one-shot AQS latch, ring token in a volatile slot per \
-         link passed with LockSupport.park/unpark; child process (probe {hash}), fresh process per memory reading",
+         link passed with LockSupport.park/unpark; memory read after a full GC keeping {} of the heap free; child \
+         process (probe {hash}), fresh process per memory reading",
         h.get("java"),
         h.get("vendor").replace('_', " "),
         h.get("gc"),
-        h.get("carriers")
+        h.get("carriers"),
+        match h.get("reading_max_free") {
+            "default" => "the JVM's default share",
+            share => share,
+        }
     )
 }
 
