@@ -235,7 +235,7 @@ fn run_command(cmd: Command) -> Result<()> {
             });
             print_limits();
             println!();
-            taskbench::harness::budget::print_report(budget)
+            taskbench::harness::cell_times::print_report(budget)
         }
         Command::Save { name, label, force, results_dir, machine, criterion_dir, records_dir: records } => {
             let opts = run::SaveOptions {

@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
 use taskbench::catalogue;
-use taskbench::harness::budget::{self, parse_budget, CellBudget, CellTime, Plan, BUDGET_ENV};
+use taskbench::harness::budget::{parse_budget, CellBudget, CellTime, Plan, BUDGET_ENV};
+use taskbench::harness::cell_times;
 use taskbench::harness::criterion_setup::Runners;
 use taskbench::harness::runner::Matrix;
 use taskbench::harness::settings::Filter;
@@ -133,7 +134,7 @@ fn limits_refuses_a_bad_budget_with_exit_code_2() {
 #[test]
 fn the_limits_report_shows_kept_times_and_estimates_and_says_when_there_are_none() {
     let dir = tempfile::tempdir().unwrap();
-    let none = budget::report(Some(Duration::from_secs(120)), dir.path()).unwrap();
+    let none = cell_times::report(Some(Duration::from_secs(120)), dir.path()).unwrap();
     assert!(none.contains("Cell time budget: 120 s per cell"), "{none}");
     assert!(none.contains("once a smaller N of its group and model has run"), "{none}");
 
@@ -146,7 +147,7 @@ fn the_limits_report_shows_kept_times_and_estimates_and_says_when_there_are_none
     }
     b.finish("may", plan(&SPAWN, 100_000), Duration::from_secs(44));
     assert!(b.check("may", &plan(&SPAWN, 1_000_000)).is_err());
-    let text = budget::report(ten, dir.path()).unwrap();
+    let text = cell_times::report(ten, dir.path()).unwrap();
     assert!(text.contains("summed over the groups (spawn)"), "{text}");
     let row = text.lines().find(|l| l.starts_with("may ")).unwrap_or_else(|| panic!("{text}"));
     let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
@@ -154,7 +155,7 @@ fn the_limits_report_shows_kept_times_and_estimates_and_says_when_there_are_none
     assert_eq!(cells[..2], ["may", "44"], "{text}");
     assert!(cells[2].starts_with("~4") && cells[2].ends_with(" [1 over]"), "{text}");
     // Unbounded, nothing is over.
-    let text = budget::report(None, dir.path()).unwrap();
+    let text = cell_times::report(None, dir.path()).unwrap();
     let row = text.lines().find(|l| l.starts_with("may ")).unwrap_or_else(|| panic!("{text}"));
     assert!(!row.contains("over]"), "{text}");
 }
@@ -199,8 +200,64 @@ fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
     assert_eq!(skipped[0].id, "spawn/fake/10000");
     let reason = skipped[0].skipped.as_deref().unwrap();
     assert!(reason.starts_with("estimated "), "{reason}");
-    assert!(reason.contains("scaled from spawn/fake/20) exceeds the cell budget of 5 s"), "{reason}");
-    let kept = budget::read_times(&budget::times_dir_in(&records)).unwrap();
+    // Two smaller N ran: the estimate splits their times into a part per process and a part per task.
+    assert!(reason.contains("fitted to spawn/fake/10 and /20 as "), "{reason}");
+    assert!(reason.contains(" a process plus a share per task) exceeds the cell budget of 5 s"), "{reason}");
+    let kept = cell_times::read_times(&cell_times::times_dir_in(&records)).unwrap();
     assert_eq!(kept["spawn"].len(), 3, "{kept:?}");
     assert!(kept["spawn"]["spawn/fake/10000"].seconds.is_none());
+}
+
+/// A cold memory cell of a row whose every process starts a JVM: 1 s of start-up and warm-up per process, then
+/// 2 µs per task; 10 samples of one iteration each and Criterion's warm-up call, 11 processes, 1 s of its own.
+fn jvm_memory_cell(n: usize) -> CellTime {
+    let plan = plan(&HEAP, n);
+    let per_process = 1.0 + 2e-6 * n as f64;
+    CellTime {
+        plan,
+        in_processes: Duration::from_secs_f64(11.0 * per_process),
+        wall: Duration::from_secs_f64(11.0 * per_process + 1.0),
+        calls: 11,
+        measured_iterations: 11,
+    }
+}
+
+/// Fails on: the start-up scaled with N (linear from 10^5 alone: 11 iterations of 12 s, 133 s, over the
+/// budget), the split fitted to the wrong pair of cells, or processes counted as iterations of warm cells.
+#[test]
+fn two_smaller_cells_split_a_process_start_up_from_the_work_per_task() {
+    let mut b = CellBudget::new("heap_per_task", Some(Duration::from_secs(120)), None);
+    b.ran("java-vthread", jvm_memory_cell(10_000));
+    let alone = b.estimate("java-vthread", &plan(&HEAP, 1_000_000)).unwrap();
+    assert!((alone.seconds - (11.0 * 102.0 + 1.0)).abs() < 0.01, "one smaller N: scaled linearly, {alone:?}");
+    b.ran("java-vthread", jvm_memory_cell(100_000));
+    let est = b.estimate("java-vthread", &plan(&HEAP, 1_000_000)).unwrap();
+    // 11 processes of 1 s start-up plus 10^6 tasks at 2 µs, and Criterion's 1 s.
+    assert!((est.seconds - 34.0).abs() < 0.01, "{est:?}");
+    assert_eq!((est.iterations, est.from_n), (11, 100_000));
+    assert_eq!(b.check("java-vthread", &plan(&HEAP, 1_000_000)), Ok(()));
+    let mut tight = CellBudget::new("heap_per_task", Some(Duration::from_secs(30)), None);
+    tight.ran("java-vthread", jvm_memory_cell(100_000));
+    tight.ran("java-vthread", jvm_memory_cell(10_000));
+    assert_eq!(
+        tight.check("java-vthread", &plan(&HEAP, 1_000_000)).unwrap_err(),
+        "estimated 34 s (11 iterations of about 3.0 s, fitted to heap_per_task/java-vthread/10000 and /100000 as \
+         1.0 s a process plus a share per task) exceeds the cell budget of 30 s; raise it with \
+         TASKBENCH_CELL_BUDGET_S=<seconds> (0 or none: unbounded)"
+    );
+    // A warm cell's processes serve several iterations each: its split counts processes, not iterations.
+    let warm = |n: usize, per_process: f64, per_iteration: f64| CellTime {
+        plan: plan(&SPAWN, n),
+        in_processes: Duration::from_secs_f64(11.0 * per_process + 33.0 * per_iteration),
+        wall: Duration::from_secs_f64(11.0 * per_process + 33.0 * per_iteration + 1.0),
+        calls: 11,
+        measured_iterations: 11,
+    };
+    let mut w = CellBudget::new("spawn", None, None);
+    w.ran("java-vthread", warm(10_000, 1.0, 0.05));
+    w.ran("java-vthread", warm(100_000, 1.0, 0.5));
+    let est = w.estimate("java-vthread", &plan(&SPAWN, 1_000_000)).unwrap();
+    // At 10^6: 5 s an iteration; 6 processes (2 samples each) of 1 s, 11 measured + 12 warm-up iterations.
+    assert_eq!(est.iterations, 23);
+    assert!((est.seconds - (6.0 + 23.0 * 5.0 + 1.0)).abs() < 0.01, "{est:?}");
 }

@@ -35,7 +35,8 @@ fn an_interrupted_run_keeps_the_cells_that_finished() {
     assert_eq!(ids(&t), ["heap_per_task/a/10", "heap_per_task/a/20"]);
     // The cells' times go with the records, not into the working directory's target/ (where they would show
     // in the user's `taskbench limits`).
-    let times = taskbench::harness::budget::read_times(&taskbench::harness::budget::times_dir_in(&t.records)).unwrap();
+    let times =
+        taskbench::harness::cell_times::read_times(&taskbench::harness::cell_times::times_dir_in(&t.records)).unwrap();
     assert_eq!(times["heap_per_task"].len(), 2, "{times:?}");
     let g = gather(&t.criterion, &t.records).unwrap();
     assert_eq!(g.summary.benchmarks.len(), 2);

@@ -2,37 +2,38 @@
 //! the preflight skips a cell that does not fit the machine, so that a run on a big machine (where may fits
 //! 10^6 coroutines and one such iteration takes seconds) stays bounded.
 //!
-//! **The estimate** of a cell comes from the same group and model at the largest smaller N that ran in the
-//! same bench process. Of that cell the parent knows the wall time it spent waiting for the cell's processes,
-//! the Criterion calls it made and the iterations they asked for; with the cell's [`Plan`] that gives the
-//! full iterations its processes ran (measured ones plus each process's untimed warm-up), hence the seconds
-//! per full iteration, process start-up included. That is scaled linearly by the ratio of the work (N tasks, or
-//! the switch groups' hand-offs and yields, which stay at 4,000 up to N = 4,000), and multiplied
-//! by the full iterations the larger cell will run: the iterations Criterion plans (it times its one warm-up
-//! call and fits the samples into the measurement time, one iteration each at least) and the warm-ups of the
-//! processes serving them. Criterion's own analysis and report time (measured on the smaller cell) is added
-//! as it is. Not estimated: per-task costs that grow faster than N (the estimate is then low) and start-up
-//! costs that do not grow with N (it is then high). A cell with no smaller N before it runs unestimated.
+//! **The estimate** of a cell comes from the same group and model at smaller N that ran in the same bench
+//! process. Of such a cell the parent knows the wall time it spent waiting for the cell's processes, the
+//! Criterion calls it made and the iterations they asked for; with the cell's [`Plan`] that gives the
+//! processes it started and the full iterations they ran (measured ones plus each process's untimed warm-up).
+//! With two smaller N, their times are split into a part per process (start-up: a runtime's, or a JVM's with
+//! its warm-up, which does not grow with N) and a part per unit of work (N tasks, or the switch groups'
+//! hand-offs and yields, which stay at 4,000 up to N = 4,000), the [`CostModel`] both fit exactly; the larger
+//! cell then costs its processes times the first plus its iterations' work times the second. Where there is
+//! one smaller N, or the split needs a negative part (work growing faster than N, or noise), the largest
+//! smaller N's seconds per full iteration, process start-up included, are scaled linearly by the ratio of the
+//! work (high where start-up dominates). Either way the iterations are those Criterion plans (it times its
+//! one warm-up call and fits the samples into the measurement time, one iteration each at least) and the
+//! warm-ups of the processes serving them, and Criterion's own analysis and report time (measured on the
+//! smaller cell) is added as it is. Not estimated: per-task costs that grow faster than N (the estimate is
+//! then low). A cell with no smaller N before it runs unestimated.
 //!
 //! **The budget** is [`DEFAULT_BUDGET_S`] seconds per cell unless [`BUDGET_ENV`] says otherwise (`0` or
-//! `none`: unbounded). Every cell's time and estimate are kept in `<records>/cell-times/<group>.json` so that
-//! `taskbench limits` can show them before the next run ([`print_report`]).
+//! `none`: unbounded). Every cell's time and estimate are kept ([`super::cell_times`]) so that `taskbench
+//! limits` can show them before the next run.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
+use anyhow::{bail, Result};
 
 use super::cell::{self, WARM_UP_ITERATIONS};
+use super::cell_times::{store_cell, times_dir_in, StoredCell};
 use super::experiments::work_per_iteration;
 use super::say::say;
 use super::spec::GroupSpec;
 use crate::catalogue::Temperature;
-use crate::files::write_atomic;
-use crate::record::records_dir;
 
 /// Seconds a cell may take; `0` or `none` lifts the bound.
 pub const BUDGET_ENV: &str = "TASKBENCH_CELL_BUDGET_S";
@@ -128,6 +129,14 @@ impl Plan {
         }
     }
 
+    /// Processes started for a cell that made `calls` Criterion calls asking for `measured` iterations.
+    pub fn processes(&self, calls: u64, measured: u64) -> u64 {
+        match self.temperature {
+            Temperature::Warm => calls.div_ceil(u64::from(self.samples_per_process.max(1))),
+            Temperature::Cold => measured,
+        }
+    }
+
     /// The Criterion calls and measured iterations of this cell when one full iteration takes
     /// `seconds_per_iteration`: one warm-up call of one iteration, then `samples` samples of as many
     /// iterations as fit the measurement time by the warm-up call's wall time, at least one.
@@ -170,6 +179,10 @@ impl CellTime {
         self.plan.full_iterations(self.calls, self.measured_iterations)
     }
 
+    pub fn processes(&self) -> u64 {
+        self.plan.processes(self.calls, self.measured_iterations)
+    }
+
     /// Wall seconds per full iteration, process start-ups included.
     pub fn seconds_per_iteration(&self) -> f64 {
         self.in_processes.as_secs_f64() / self.full_iterations().max(1) as f64
@@ -185,33 +198,83 @@ pub struct Estimate {
     pub seconds_per_iteration: f64,
     /// The N it was scaled from.
     pub from_n: usize,
+    /// Where two smaller cells were split into a part per process and a part per unit of work: the smaller
+    /// of their N, and the seconds per process.
+    pub per_process: Option<(usize, f64)>,
 }
 
-/// The estimate of the cell `plan` describes, from a smaller cell of the same group and model.
-pub fn estimate(smaller: &CellTime, plan: &Plan) -> Estimate {
+/// The estimate of the cell `plan` describes, from a smaller cell of the same group and model; with a
+/// second, still smaller one (`below`), from the [`CostModel`] both fit where there is one.
+pub fn estimate(smaller: &CellTime, below: Option<&CellTime>, plan: &Plan) -> Estimate {
+    let criterion_own = smaller.wall.saturating_sub(smaller.in_processes).as_secs_f64();
+    if let Some((below, model)) = below.and_then(|b| CostModel::fit(b, smaller).map(|m| (b, m))) {
+        let work = plan.work as f64 * model.per_work;
+        // Criterion times its warm-up call, a process's start-up included, to plan the samples.
+        let (calls, measured) = plan.criterion_calls(work + model.per_process / (plan.warm_up_iterations + 1) as f64);
+        let iterations = plan.full_iterations(calls, measured);
+        let in_processes = plan.processes(calls, measured) as f64 * model.per_process + iterations as f64 * work;
+        return Estimate {
+            seconds: in_processes + criterion_own,
+            iterations,
+            seconds_per_iteration: in_processes / iterations.max(1) as f64,
+            from_n: smaller.plan.n,
+            per_process: Some((below.plan.n, model.per_process)),
+        };
+    }
     let per_iteration = smaller.seconds_per_iteration() * plan.work as f64 / smaller.plan.work.max(1) as f64;
     let (calls, measured) = plan.criterion_calls(per_iteration);
     let iterations = plan.full_iterations(calls, measured);
-    let criterion_own = smaller.wall.saturating_sub(smaller.in_processes).as_secs_f64();
     Estimate {
         seconds: iterations as f64 * per_iteration + criterion_own,
         iterations,
         seconds_per_iteration: per_iteration,
         from_n: smaller.plan.n,
+        per_process: None,
+    }
+}
+
+/// A cell's time in its processes as a part per process (its start-up: a runtime's, or a JVM's and its
+/// warm-up, which do not grow with N) plus a part per unit of work.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostModel {
+    pub per_process: f64,
+    pub per_work: f64,
+}
+
+impl CostModel {
+    /// The split both cells' times fit exactly; `None` where it would need a negative part (work that grows
+    /// faster than linearly, or noise) or the two cells cannot tell the parts apart.
+    pub fn fit(a: &CellTime, b: &CellTime) -> Option<Self> {
+        let units = |t: &CellTime| (t.processes() as f64, (t.full_iterations() * t.plan.work as u64) as f64);
+        let ((pa, wa), (pb, wb)) = (units(a), units(b));
+        let (ta, tb) = (a.in_processes.as_secs_f64(), b.in_processes.as_secs_f64());
+        let det = pa * wb - pb * wa;
+        if det.abs() <= 1e-9 * (pa * wb).abs() {
+            return None;
+        }
+        let model = CostModel { per_process: (ta * wb - tb * wa) / det, per_work: (pa * tb - pb * ta) / det };
+        (model.per_process >= 0.0 && model.per_work > 0.0).then_some(model)
     }
 }
 
 /// Why a cell with this estimate is skipped under `budget` (`None`: it runs).
 pub fn over_budget(group: &str, model: &str, est: &Estimate, budget: Option<Duration>) -> Option<String> {
     let budget = budget?;
+    let basis = match est.per_process {
+        Some((below, per_process)) => format!(
+            "fitted to {group}/{model}/{below} and /{} as {} a process plus a share per task",
+            est.from_n,
+            seconds(per_process)
+        ),
+        None => format!("scaled from {group}/{model}/{}", est.from_n),
+    };
     (est.seconds > budget.as_secs_f64()).then(|| {
         format!(
-            "estimated {:.0} s ({} iterations of about {}, scaled from {group}/{model}/{}) exceeds the cell \
-             budget of {:.0} s; {HOW_TO_RAISE}",
+            "estimated {:.0} s ({} iterations of about {}, {basis}) exceeds the cell budget of {:.0} s; \
+             {HOW_TO_RAISE}",
             est.seconds,
             est.iterations,
             seconds(est.seconds_per_iteration),
-            est.from_n,
             budget.as_secs_f64()
         )
     })
@@ -263,13 +326,13 @@ impl CellBudget {
         }
     }
 
-    /// The estimate for `model`'s cell `plan`, from the largest smaller N of the model that ran here.
+    /// The estimate for `model`'s cell `plan`, from the two largest smaller N of the model that ran here.
     pub fn estimate(&self, model: &str, plan: &Plan) -> Option<Estimate> {
-        self.ran
-            .iter()
-            .filter(|(m, t)| m == model && t.plan.n < plan.n)
-            .max_by_key(|(_, t)| t.plan.n)
-            .map(|(_, smaller)| estimate(smaller, plan))
+        let mut smaller: Vec<&CellTime> =
+            self.ran.iter().filter(|(m, t)| m == model && t.plan.n < plan.n).map(|(_, t)| t).collect();
+        smaller.sort_by_key(|t| std::cmp::Reverse(t.plan.n));
+        let below = smaller.get(1).copied().filter(|b| b.plan.n < smaller[0].plan.n);
+        smaller.first().map(|largest| estimate(largest, below, plan))
     }
 
     /// `Err(line)` when the cell's estimate exceeds the budget: the reason to print after `skip <id>: `.
@@ -340,157 +403,4 @@ impl CellBudget {
             say(&format!("could not keep the cell's time for `taskbench limits`: {e:#}"));
         }
     }
-}
-
-/// Where cell times are kept: `cell-times/` in the records folder (`target/taskbench/cell-times/`).
-pub fn times_dir() -> PathBuf {
-    times_dir_in(&records_dir())
-}
-
-/// `cell-times/` in the records folder `records`.
-pub fn times_dir_in(records: &Path) -> PathBuf {
-    records.join("cell-times")
-}
-
-/// One cell's latest time, as `taskbench limits` reads it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredCell {
-    pub model: String,
-    /// The cell's number of tasks.
-    pub n: usize,
-    /// The last part of its id where that is not `n` (the state groups' K): cells are kept by id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_n: Option<usize>,
-    /// Wall seconds of the cell; `None` when it was skipped over the budget.
-    pub seconds: Option<f64>,
-    /// The estimate made before it ran or was skipped; `None` when no smaller N had run.
-    pub estimate_s: Option<f64>,
-    pub at_unix: u64,
-}
-
-/// A group's cells by id (`group/model/N`).
-pub type GroupTimes = BTreeMap<String, StoredCell>;
-
-fn store_cell(dir: &Path, group: &str, cell: StoredCell) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(format!("{group}.json"));
-    let mut times = read_group(&path).unwrap_or_default();
-    times.insert(format!("{group}/{}/{}", cell.model, cell.id_n.unwrap_or(cell.n)), cell);
-    write_atomic(&path, &serde_json::to_vec_pretty(&times)?)
-}
-
-fn read_group(path: &Path) -> Result<GroupTimes> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-}
-
-/// Every group's kept cell times in `dir`, by group name.
-pub fn read_times(dir: &Path) -> Result<BTreeMap<String, GroupTimes>> {
-    let mut out = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(out) };
-    for entry in entries {
-        let path = entry?.path();
-        if let (Some(group), Some("json")) =
-            (path.file_stem().and_then(|s| s.to_str()), path.extension().and_then(|e| e.to_str()))
-        {
-            out.insert(group.to_string(), read_group(&path)?);
-        }
-    }
-    Ok(out)
-}
-
-/// The `taskbench limits` section on time: the budget, how cells are estimated, and the latest time of each
-/// cell kept in `dir`, summed per model and N over the groups.
-pub fn report(budget: Option<Duration>, dir: &Path) -> Result<String> {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let budget_text = match budget {
-        Some(b) => format!("{:.0} s per cell", b.as_secs_f64()),
-        None => "unbounded".into(),
-    };
-    writeln!(out, "Cell time budget: {budget_text} (default {DEFAULT_BUDGET_S} s; {HOW_TO_RAISE}).")?;
-    writeln!(
-        out,
-        "During a bench run a cell is estimated from the same group and model at the largest smaller N that ran\n\
-         before it (seconds per full iteration, scaled by the ratio of N, times the iterations the cell will run),\n\
-         and skipped when the estimate exceeds the budget."
-    )?;
-    let groups = read_times(dir)?;
-    if groups.values().all(|g| g.is_empty()) {
-        writeln!(
-            out,
-            "No bench run has kept cell times in {} yet:\n\
-             each cell is estimated during the run, once a smaller N of its group and model has run.",
-            dir.display()
-        )?;
-        return Ok(out);
-    }
-    let mut table: BTreeMap<&str, BTreeMap<usize, Sum>> = BTreeMap::new();
-    let over = |e: Option<f64>| matches!((e, budget), (Some(e), Some(b)) if e > b.as_secs_f64());
-    for cell in groups.values().flat_map(|g| g.values()) {
-        let sum = table.entry(cell.model.as_str()).or_default().entry(cell.n).or_default();
-        match (cell.seconds, cell.estimate_s) {
-            (Some(s), _) => (sum.measured, sum.seconds) = (sum.measured + 1, sum.seconds + s),
-            (None, e) => sum.estimated += e.unwrap_or(0.0),
-        }
-        sum.over += usize::from(over(cell.estimate_s));
-    }
-    let mut ns: Vec<usize> = table.values().flat_map(|m| m.keys().copied()).collect();
-    ns.sort_unstable();
-    ns.dedup();
-    writeln!(
-        out,
-        "Seconds per model and N, summed over the groups ({}),\n\
-         from the latest time of each cell kept in {}.\n\
-         ~: estimates of cells skipped over the budget; [k over]: cells whose estimate exceeds the budget now;\n\
-         -: not run.",
-        groups.keys().cloned().collect::<Vec<_>>().join(", "),
-        dir.display()
-    )?;
-    write!(out, "{:<22}", "model")?;
-    for n in &ns {
-        write!(out, " {n:>20}")?;
-    }
-    writeln!(out)?;
-    let (mut measured, mut estimated) = (0.0, 0.0);
-    for (model, by_n) in &table {
-        write!(out, "{model:<22}")?;
-        for n in &ns {
-            let sum = by_n.get(n).copied().unwrap_or_default();
-            measured += sum.seconds;
-            estimated += sum.estimated;
-            let parts = [
-                (sum.measured > 0).then(|| format!("{:.0}", sum.seconds)),
-                (sum.estimated > 0.0).then(|| format!("~{:.0}", sum.estimated)),
-                (sum.over > 0).then(|| format!("[{} over]", sum.over)),
-            ];
-            let text = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
-            let text = if text.is_empty() { "-".to_string() } else { text };
-            write!(out, " {text:>20}")?;
-        }
-        writeln!(out)?;
-    }
-    writeln!(
-        out,
-        "In all: {measured:.0} s measured, ~{estimated:.0} s estimated for cells that were skipped over the budget."
-    )?;
-    Ok(out)
-}
-
-/// One model at one N in [`report`], summed over the groups.
-#[derive(Debug, Clone, Copy, Default)]
-struct Sum {
-    /// Cells that ran, and their seconds.
-    measured: usize,
-    seconds: f64,
-    /// Estimated seconds of the cells skipped over the budget.
-    estimated: f64,
-    /// Cells whose estimate exceeds the budget now.
-    over: usize,
-}
-
-/// Prints [`report`] for this machine's kept times under the budget from the environment.
-pub fn print_report(budget: Option<Duration>) -> Result<()> {
-    print!("{}", report(budget, &times_dir())?);
-    Ok(())
 }

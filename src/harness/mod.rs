@@ -8,7 +8,8 @@
 //!   command line.
 //! - [`spec`]: what a bench declares (its catalogue group, extra rows) and the row type the others walk.
 //! - [`state`]: the one N a state group's row runs at every K.
-//! - [`budget`]: the per-cell time budget and its estimates.
+//! - [`budget`]: the per-cell time budget and its estimates; [`cell_times`]: each cell's kept time, for
+//!   `taskbench limits`.
 //! - [`criterion_setup`]: Criterion's runners and per-cell settings.
 //! - [`runner`]: the group runner: preflight, budget, Criterion, records, failures; [`sampler`]: what takes
 //!   a cell's samples, and the stand-in a failed cell's remaining calls get; [`rounds`]: the timing
@@ -24,6 +25,7 @@
 
 pub mod budget;
 pub mod cell;
+pub mod cell_times;
 pub mod criterion_setup;
 pub mod experiments;
 pub mod go_rows;
