@@ -25,17 +25,22 @@ fn plan(spec: &GroupSpec, n: usize) -> Plan {
     Plan::new(spec, n, 10, Duration::from_secs(time))
 }
 
-/// A warm timing cell at 10^5 whose full iterations took `per_iteration` each: 11 Criterion calls of one
-/// iteration, each in its own process with two warm-up iterations (33 in all), and 1 s of Criterion's own.
-fn may_at_1e5(per_iteration: f64) -> CellTime {
-    let plan = plan(&SPAWN, 100_000);
+/// A cell of `plan` whose processes took `in_processes` seconds in all: 11 Criterion calls of one iteration
+/// each, and 1 s of Criterion's own.
+fn cell_time(plan: Plan, in_processes: f64) -> CellTime {
     CellTime {
         plan,
-        in_processes: Duration::from_secs_f64(33.0 * per_iteration),
-        wall: Duration::from_secs_f64(33.0 * per_iteration + 1.0),
+        in_processes: Duration::from_secs_f64(in_processes),
+        wall: Duration::from_secs_f64(in_processes + 1.0),
         calls: 11,
         measured_iterations: 11,
     }
+}
+
+/// A warm timing cell at 10^5 whose full iterations took `per_iteration` each: 11 Criterion calls of one
+/// iteration, each in its own process with two warm-up iterations (33 in all), and 1 s of Criterion's own.
+fn may_at_1e5(per_iteration: f64) -> CellTime {
+    cell_time(plan(&SPAWN, 100_000), 33.0 * per_iteration)
 }
 
 #[test]
@@ -211,15 +216,7 @@ fn the_suite_skips_a_cell_over_the_budget_and_records_the_skip() {
 /// A cold memory cell of a row whose every process starts a JVM: 1 s of start-up and warm-up per process, then
 /// 2 µs per task; 10 samples of one iteration each and Criterion's warm-up call, 11 processes, 1 s of its own.
 fn jvm_memory_cell(n: usize) -> CellTime {
-    let plan = plan(&HEAP, n);
-    let per_process = 1.0 + 2e-6 * n as f64;
-    CellTime {
-        plan,
-        in_processes: Duration::from_secs_f64(11.0 * per_process),
-        wall: Duration::from_secs_f64(11.0 * per_process + 1.0),
-        calls: 11,
-        measured_iterations: 11,
-    }
+    cell_time(plan(&HEAP, n), 11.0 * (1.0 + 2e-6 * n as f64))
 }
 
 /// Fails on: the start-up scaled with N (linear from 10^5 alone: 11 iterations of 12 s, 133 s, over the
@@ -246,12 +243,8 @@ fn two_smaller_cells_split_a_process_start_up_from_the_work_per_task() {
          TASKBENCH_CELL_BUDGET_S=<seconds> (0 or none: unbounded)"
     );
     // A warm cell's processes serve several iterations each: its split counts processes, not iterations.
-    let warm = |n: usize, per_process: f64, per_iteration: f64| CellTime {
-        plan: plan(&SPAWN, n),
-        in_processes: Duration::from_secs_f64(11.0 * per_process + 33.0 * per_iteration),
-        wall: Duration::from_secs_f64(11.0 * per_process + 33.0 * per_iteration + 1.0),
-        calls: 11,
-        measured_iterations: 11,
+    let warm = |n: usize, per_process: f64, per_iteration: f64| {
+        cell_time(plan(&SPAWN, n), 11.0 * per_process + 33.0 * per_iteration)
     };
     let mut w = CellBudget::new("spawn", None, None);
     w.ran("java-vthread", warm(10_000, 1.0, 0.05));

@@ -206,30 +206,23 @@ pub struct Estimate {
 /// The estimate of the cell `plan` describes, from a smaller cell of the same group and model; with a
 /// second, still smaller one (`below`), from the [`CostModel`] both fit where there is one.
 pub fn estimate(smaller: &CellTime, below: Option<&CellTime>, plan: &Plan) -> Estimate {
-    let criterion_own = smaller.wall.saturating_sub(smaller.in_processes).as_secs_f64();
-    if let Some((below, model)) = below.and_then(|b| CostModel::fit(b, smaller).map(|m| (b, m))) {
-        let work = plan.work as f64 * model.per_work;
-        // Criterion times its warm-up call, a process's start-up included, to plan the samples.
-        let (calls, measured) = plan.criterion_calls(work + model.per_process / (plan.warm_up_iterations + 1) as f64);
-        let iterations = plan.full_iterations(calls, measured);
-        let in_processes = plan.processes(calls, measured) as f64 * model.per_process + iterations as f64 * work;
-        return Estimate {
-            seconds: in_processes + criterion_own,
-            iterations,
-            seconds_per_iteration: in_processes / iterations.max(1) as f64,
-            from_n: smaller.plan.n,
-            per_process: Some((below.plan.n, model.per_process)),
-        };
-    }
-    let per_iteration = smaller.seconds_per_iteration() * plan.work as f64 / smaller.plan.work.max(1) as f64;
-    let (calls, measured) = plan.criterion_calls(per_iteration);
+    let fitted = below.and_then(|b| CostModel::fit(b, smaller).map(|m| (b.plan.n, m)));
+    // Without a split, a full iteration carries its share of start-up, as the smaller cell's did.
+    let model = fitted.map_or(
+        CostModel { per_process: 0.0, per_work: smaller.seconds_per_iteration() / smaller.plan.work.max(1) as f64 },
+        |(_, m)| m,
+    );
+    let work = plan.work as f64 * model.per_work;
+    // Criterion times its warm-up call, a process's start-up included, to plan the samples.
+    let (calls, measured) = plan.criterion_calls(work + model.per_process / (plan.warm_up_iterations + 1) as f64);
     let iterations = plan.full_iterations(calls, measured);
+    let in_processes = plan.processes(calls, measured) as f64 * model.per_process + iterations as f64 * work;
     Estimate {
-        seconds: iterations as f64 * per_iteration + criterion_own,
+        seconds: in_processes + smaller.wall.saturating_sub(smaller.in_processes).as_secs_f64(),
         iterations,
-        seconds_per_iteration: per_iteration,
+        seconds_per_iteration: in_processes / iterations.max(1) as f64,
         from_n: smaller.plan.n,
-        per_process: None,
+        per_process: fitted.map(|(n, m)| (n, m.per_process)),
     }
 }
 
